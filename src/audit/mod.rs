@@ -1,0 +1,140 @@
+//! The audit log: logins, failed logins, changes to users and roles, imports,
+//! exports and views of personal data. Append-only: there is no code path that
+//! edits or deletes an entry, and the database refuses it too (triggers).
+
+pub mod http;
+pub mod store;
+
+use serde::Serialize;
+
+use crate::{
+    auth::Caller,
+    db::{OrgId, UserId},
+};
+
+/// What happened. The stored spelling is the variant's `as_str`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Login,
+    LoginFailed,
+    LoginLocked,
+    Logout,
+    UserCreated,
+    UserUpdated,
+    PasswordChanged,
+    RoleGranted,
+    RoleRevoked,
+    TokenCreated,
+    TokenRevoked,
+    OrgCreated,
+    OrgUpdated,
+    OrgMoved,
+    OrgDeactivated,
+    OrgActivated,
+    EnterpriseCreated,
+    EnterpriseUpdated,
+    Import,
+    Export,
+    PersonalDataViewed,
+}
+
+impl Action {
+    /// Every action, for the filter menu.
+    pub const ALL: [Action; 21] = [
+        Action::Login,
+        Action::LoginFailed,
+        Action::LoginLocked,
+        Action::Logout,
+        Action::UserCreated,
+        Action::UserUpdated,
+        Action::PasswordChanged,
+        Action::RoleGranted,
+        Action::RoleRevoked,
+        Action::TokenCreated,
+        Action::TokenRevoked,
+        Action::OrgCreated,
+        Action::OrgUpdated,
+        Action::OrgMoved,
+        Action::OrgDeactivated,
+        Action::OrgActivated,
+        Action::EnterpriseCreated,
+        Action::EnterpriseUpdated,
+        Action::Import,
+        Action::Export,
+        Action::PersonalDataViewed,
+    ];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::LoginFailed => "login_failed",
+            Action::LoginLocked => "login_locked",
+            Action::Logout => "logout",
+            Action::UserCreated => "user_created",
+            Action::UserUpdated => "user_updated",
+            Action::PasswordChanged => "password_changed",
+            Action::RoleGranted => "role_granted",
+            Action::RoleRevoked => "role_revoked",
+            Action::TokenCreated => "token_created",
+            Action::TokenRevoked => "token_revoked",
+            Action::OrgCreated => "org_created",
+            Action::OrgUpdated => "org_updated",
+            Action::OrgMoved => "org_moved",
+            Action::OrgDeactivated => "org_deactivated",
+            Action::OrgActivated => "org_activated",
+            Action::EnterpriseCreated => "enterprise_created",
+            Action::EnterpriseUpdated => "enterprise_updated",
+            Action::Import => "import",
+            Action::Export => "export",
+            Action::PersonalDataViewed => "personal_data_viewed",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// One entry to append.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The org the entry belongs to (who may read it): the target's org.
+    pub org_id: Option<OrgId>,
+    pub user_id: Option<UserId>,
+    pub username: Option<String>,
+    pub action: Action,
+    /// What was acted on, e.g. `enterprise:42`.
+    pub target: Option<String>,
+    pub detail: Option<String>,
+    pub ip: Option<String>,
+}
+
+impl Entry {
+    /// An entry by `caller` about something owned by `org`.
+    pub fn by(caller: &Caller, org: OrgId, action: Action) -> Self {
+        Entry {
+            org_id: Some(org),
+            user_id: Some(caller.user_id),
+            username: Some(caller.username.clone()),
+            action,
+            target: None,
+            detail: None,
+            ip: caller.ip.clone(),
+        }
+    }
+
+    /// Names what was acted on.
+    pub fn target(mut self, t: impl Into<String>) -> Self {
+        self.target = Some(t.into());
+        self
+    }
+
+    /// Adds a short description.
+    pub fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = Some(d.into());
+        self
+    }
+}

@@ -1,0 +1,347 @@
+//! Settings, layered: built-in defaults < TOML file < `QINGTING_*` environment
+//! variables < command-line flags. Settings are passed in, never read from a
+//! global, and secrets never reach a log line (see the `Debug` impls).
+
+use std::{fmt, path::PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Every setting Qingting reads, with the defaults documented in [`EXAMPLE`].
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Folder for the SQLite database, uploads and backups.
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub security: SecuritySettings,
+    pub import: ImportSettings,
+    pub log: LogSettings,
+}
+
+/// Where the HTTP server listens and how it is reached.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    /// The address users type; its scheme decides whether cookies are `Secure`.
+    pub public_url: String,
+}
+
+/// Which database to use; empty `url` means the embedded SQLite file.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+/// Sessions and login protection.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+    pub lockout_threshold: i64,
+    pub lockout_minutes: i64,
+}
+
+/// Limits on uploaded import files.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportSettings {
+    pub max_upload_bytes: usize,
+    pub max_rows: usize,
+}
+
+/// Log format and filter.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: String,
+    /// A `tracing` filter such as `info,qingting=debug`.
+    pub level: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            security: SecuritySettings::default(),
+            import: ImportSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            max_connections: 8,
+        }
+    }
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 120,
+            session_max_hours: 24,
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 20 * 1024 * 1024,
+            max_rows: 100_000,
+        }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: "text".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("data_dir", &self.data_dir)
+            .field("server", &self.server)
+            .field("database", &self.database)
+            .field("security", &self.security)
+            .field("import", &self.import)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// The database URL to connect to: the configured one, or the SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            crate::db::sqlite_url(&self.data_dir.join("qingting.db"))
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    /// Whether session cookies carry the `Secure` flag.
+    pub fn cookie_secure(&self) -> bool {
+        self.server.public_url.starts_with("https://")
+    }
+
+    /// Loads defaults, then the TOML file if given, then `QINGTING_*` variables from `env`.
+    pub fn load(
+        file: Option<&std::path::Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut value = toml::Value::try_from(Settings::default())?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            let from_file: toml::Value =
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            merge(&mut value, from_file);
+        }
+        let env: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("QINGTING_"))
+            .collect();
+        apply_env(&mut value, &mut Vec::new(), &env)?;
+        let settings: Settings = value
+            .try_into()
+            .map_err(|e| anyhow::anyhow!("invalid settings: {e}"))?;
+        Ok(settings)
+    }
+}
+
+fn merge(base: &mut toml::Value, over: toml::Value) {
+    match (base, over) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+/// Every leaf of the settings tree can be set by `QINGTING_` + its path joined by `_`,
+/// e.g. `QINGTING_DATABASE_URL`, `QINGTING_SERVER_BIND`, `QINGTING_DATA_DIR`.
+fn apply_env(
+    value: &mut toml::Value,
+    path: &mut Vec<String>,
+    env: &[(String, String)],
+) -> anyhow::Result<()> {
+    if let toml::Value::Table(table) = value {
+        for (k, v) in table.iter_mut() {
+            path.push(k.clone());
+            apply_env(v, path, env)?;
+            path.pop();
+        }
+        return Ok(());
+    }
+    let name = format!("QINGTING_{}", path.join("_").to_uppercase());
+    if let Some((_, raw)) = env.iter().find(|(k, _)| *k == name) {
+        *value = match value {
+            toml::Value::Integer(_) => toml::Value::Integer(
+                raw.parse()
+                    .map_err(|_| anyhow::anyhow!("{name} must be a whole number, got {raw:?}"))?,
+            ),
+            toml::Value::Boolean(_) => toml::Value::Boolean(
+                raw.parse()
+                    .map_err(|_| anyhow::anyhow!("{name} must be true or false, got {raw:?}"))?,
+            ),
+            _ => toml::Value::String(raw.clone()),
+        };
+    }
+    Ok(())
+}
+
+/// Hides the password of a database URL so it can be logged.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((userinfo, host)) = rest.split_once('@')
+    {
+        let user = userinfo.split(':').next().unwrap_or("");
+        return format!("{scheme}://{user}:[redacted]@{host}");
+    }
+    url.to_string()
+}
+
+/// The documented default configuration printed by `qingting config example`.
+pub const EXAMPLE: &str = r#"# Qingting configuration. Every value shown is the default.
+# Pass the file with `qingting --config qingting.toml serve`.
+# Any value can also be set by an environment variable named QINGTING_ + its
+# section and key in capitals, e.g. QINGTING_DATABASE_URL, QINGTING_SERVER_BIND.
+
+# Folder for the embedded SQLite database, uploads and backups.
+data_dir = "./data"
+
+[server]
+# Address and port to listen on.
+bind = "127.0.0.1:8080"
+# The address users type into their browser. When it starts with https://,
+# session cookies are marked Secure.
+public_url = "http://127.0.0.1:8080"
+
+[database]
+# Empty: the embedded SQLite file <data_dir>/qingting.db.
+# PostgreSQL: "postgres://user:password@host:5432/qingting".
+url = ""
+max_connections = 8
+
+[security]
+# A session ends after this many minutes without a request...
+session_idle_minutes = 120
+# ...and in any case after this many hours.
+session_max_hours = 24
+# After this many failed logins in a row an account is locked...
+lockout_threshold = 5
+# ...for this many minutes; then it unlocks by itself.
+lockout_minutes = 15
+
+[import]
+# Largest accepted upload (bytes) and the most rows one import may hold.
+max_upload_bytes = 20971520
+max_rows = 100000
+
+[log]
+# "text" for people, "json" for log collectors.
+format = "text"
+# A tracing filter, e.g. "info" or "info,qingting=debug".
+level = "info"
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_example_is_the_defaults() {
+        let parsed: Settings = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(parsed, Settings::default());
+    }
+
+    #[test]
+    fn environment_overrides_file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("q.toml");
+        std::fs::write(
+            &file,
+            "[server]\nbind = \"0.0.0.0:9000\"\n[security]\nlockout_threshold = 3\n",
+        )
+        .unwrap();
+        let s = Settings::load(
+            Some(&file),
+            [
+                (
+                    "QINGTING_SECURITY_LOCKOUT_THRESHOLD".to_string(),
+                    "7".to_string(),
+                ),
+                (
+                    "QINGTING_DATABASE_URL".to_string(),
+                    "postgres://u:pw@h/db".to_string(),
+                ),
+                ("UNRELATED".to_string(), "x".to_string()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.server.bind, "0.0.0.0:9000");
+        assert_eq!(s.security.lockout_threshold, 7);
+        assert_eq!(s.database.url, "postgres://u:pw@h/db");
+        assert!(
+            !format!("{s:?}").contains("pw"),
+            "password leaked into Debug"
+        );
+    }
+
+    #[test]
+    fn a_bad_number_in_the_environment_names_the_variable() {
+        let err = Settings::load(
+            None,
+            [("QINGTING_SECURITY_LOCKOUT_MINUTES".into(), "soon".into())],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("QINGTING_SECURITY_LOCKOUT_MINUTES")
+        );
+    }
+}

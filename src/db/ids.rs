@@ -1,0 +1,41 @@
+//! One id type per table, so an org id can never be passed where a user id is meant.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema)]
+        #[sqlx(transparent)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse().map($name)
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// An organisation (federation, union, department).
+    OrgId,
+    /// An enterprise or public institution that is visited.
+    EnterpriseId,
+    /// A person who logs in.
+    UserId,
+    /// One role held by one user at one org.
+    GrantId,
+    /// A bearer token for scripts.
+    TokenId,
+    /// An uploaded file waiting for the user to confirm its import.
+    ImportId,
+);

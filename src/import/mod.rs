@@ -1,0 +1,3 @@
+//! Importing orgs and enterprises from XLSX and CSV, and exporting them.
+
+pub mod http;

@@ -1,0 +1,19 @@
+//! Qingting (倾听): trade-union outreach campaigns, from the organisation tree
+//! to the summary tables. `ls src` says what the product does: each domain
+//! folder owns its types (`mod.rs`), queries (`store.rs`) and routes (`http.rs`);
+//! `db`, `web`, `auth`, `i18n`, `config` and `cli` are the thin shared plumbing.
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod enterprise;
+pub mod error;
+pub mod i18n;
+pub mod import;
+pub mod org;
+pub mod startup;
+pub mod user;
+pub mod web;

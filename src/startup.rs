@@ -1,0 +1,71 @@
+//! Builds the application from settings: the one path used by `qingting serve`
+//! and by every test (which passes port 0 and a fresh database).
+
+use std::{net::SocketAddr, sync::Arc};
+
+use tokio::net::TcpListener;
+
+use crate::{config::Settings, db::Db, web};
+
+/// A connected, migrated database and a bound listener, ready to serve.
+pub struct Application {
+    pub db: Db,
+    pub addr: SocketAddr,
+    listener: TcpListener,
+    settings: Arc<Settings>,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
+        db.migrate().await?;
+        let listener = TcpListener::bind(&settings.server.bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
+        let addr = listener.local_addr()?;
+        web::install_metrics();
+        Ok(Application {
+            db,
+            addr,
+            listener,
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// Serves until the process receives Ctrl-C or SIGTERM.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let app = web::router(web::AppState {
+            db: self.db.clone(),
+            settings: self.settings,
+        });
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+        self.db.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,194 @@
+//! People who log in, and the roles they hold at orgs.
+
+pub mod http;
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    auth::{Role, password},
+    db::{GrantId, OrgId, UserId},
+    error::{AppError, FieldError},
+    org::{OrgCode, Phone, parse_email},
+    web::form::{self, Errors},
+};
+
+/// A login name: 3–32 letters, digits, `.`, `_` or `-`, stored lower-case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses a login name.
+    pub fn parse(field: &str, raw: &str) -> Result<Username, FieldError> {
+        let u = raw.trim().to_ascii_lowercase();
+        if u.is_empty() {
+            return Err(FieldError::new(field, "err-required"));
+        }
+        if !(3..=32).contains(&u.len())
+            || !u
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(FieldError::new(field, "err-username"));
+        }
+        Ok(Username(u))
+    }
+
+    /// The name as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user as listed and shown.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub org_id: OrgId,
+    pub org_name: String,
+    pub username: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub active: bool,
+    /// Set while the account is locked after failed logins (epoch seconds).
+    pub locked_until: Option<i64>,
+    pub grants: Vec<Grant>,
+}
+
+/// One role held at one org.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Grant {
+    pub id: GrantId,
+    pub org_id: OrgId,
+    pub org_code: String,
+    pub org_name: String,
+    pub role: Role,
+}
+
+/// A new user as submitted.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct UserInput {
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    /// Code of the org the user belongs to.
+    pub org_code: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    /// A first role at the user's own org: admin, cadre or viewer.
+    pub role: Option<String>,
+}
+
+/// A parsed new user.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: String,
+    pub org_code: OrgCode,
+    pub phone: Option<Phone>,
+    pub email: Option<String>,
+    pub password: String,
+    pub role: Option<Role>,
+}
+
+impl UserInput {
+    /// Parses every field, reporting all problems at once.
+    pub fn parse(&self) -> Result<NewUser, AppError> {
+        let mut errs = Errors::default();
+        let username = errs.take(Username::parse(
+            "username",
+            self.username.as_deref().unwrap_or(""),
+        ));
+        let display_name = errs.take(form::required("display_name", &self.display_name, 50));
+        let org_code = errs.take(OrgCode::parse(
+            "org_code",
+            self.org_code.as_deref().unwrap_or(""),
+        ));
+        let phone = match form::opt(&self.phone) {
+            None => Some(None),
+            Some(p) => errs.take(Phone::parse("phone", &p)).map(Some),
+        };
+        let email = match form::opt(&self.email) {
+            None => Some(None),
+            Some(e) => errs.take(parse_email("email", &e)).map(Some),
+        };
+        let password = self.password.clone().unwrap_or_default();
+        if let Err(key) = password::check_strength(&password) {
+            errs.push(
+                FieldError::new("password", key)
+                    .arg("min", 8)
+                    .arg("max", 128),
+            );
+        }
+        let role = match form::opt(&self.role) {
+            None => Some(None),
+            Some(r) => match Role::parse(&r) {
+                Some(r) => Some(Some(r)),
+                None => {
+                    errs.push(FieldError::new("role", "err-role"));
+                    None
+                }
+            },
+        };
+        errs.finish()?;
+        match (username, display_name, org_code, phone, email, role) {
+            (
+                Some(username),
+                Some(display_name),
+                Some(org_code),
+                Some(phone),
+                Some(email),
+                Some(role),
+            ) => Ok(NewUser {
+                username,
+                display_name,
+                org_code,
+                phone,
+                email,
+                password,
+                role,
+            }),
+            _ => Err(AppError::BadRequest("unparsed user field")),
+        }
+    }
+}
+
+/// A role to grant, as submitted.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct GrantInput {
+    pub org_code: String,
+    pub role: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_plain_and_lower_case() {
+        assert_eq!(
+            Username::parse("u", " Zhang.San ").unwrap().as_str(),
+            "zhang.san"
+        );
+        assert!(Username::parse("u", "张三").is_err());
+        assert!(Username::parse("u", "ab").is_err());
+        assert!(Username::parse("u", "a b c").is_err());
+    }
+
+    #[test]
+    fn a_short_password_is_refused_with_the_field_named() {
+        let input = UserInput {
+            username: Some("wang".into()),
+            display_name: Some("王".into()),
+            org_code: Some("YP".into()),
+            password: Some("short".into()),
+            ..Default::default()
+        };
+        let AppError::Validation(errs) = input.parse().unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(errs[0].field, "password");
+    }
+}

@@ -1,0 +1,377 @@
+//! User, role and login-attempt queries.
+
+use sqlx::AssertSqlSafe;
+
+use super::{Grant, NewUser, User};
+use crate::{
+    auth::{Role, Scope},
+    config::SecuritySettings,
+    db::{Db, DbError, GrantId, OrgId, Tx, UserId, is_unique_violation, now},
+    error::AppError,
+};
+
+/// What the `Caller` extractor needs about a user.
+pub struct Principal {
+    pub username: String,
+    pub display_name: String,
+    pub org_id: OrgId,
+    pub grants: Vec<(OrgId, Role)>,
+}
+
+/// An active user with their roles at active orgs; `None` if absent or deactivated.
+pub async fn principal(db: &Db, id: UserId) -> Result<Option<Principal>, DbError> {
+    let row: Option<(String, String, OrgId)> = sqlx::query_as(
+        "SELECT username, display_name, org_id FROM users WHERE id = $1 AND active = 1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((username, display_name, org_id)) = row else {
+        return Ok(None);
+    };
+    let grants: Vec<(OrgId, String)> = sqlx::query_as(
+        "SELECT g.org_id, g.role FROM role_grants g JOIN orgs o ON o.id = g.org_id WHERE g.user_id = $1 AND o.active = 1",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(Some(Principal {
+        username,
+        display_name,
+        org_id,
+        grants: grants
+            .into_iter()
+            .filter_map(|(o, r)| Role::parse(&r).map(|r| (o, r)))
+            .collect(),
+    }))
+}
+
+/// The outcome of a login attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginOutcome {
+    Ok {
+        user: UserId,
+        org: OrgId,
+    },
+    /// Wrong name or password; the account may just have been locked by this attempt.
+    Failed {
+        user: Option<(UserId, OrgId)>,
+        now_locked: bool,
+    },
+    /// Locked until the given time (epoch seconds); the password was not checked.
+    Locked {
+        user: UserId,
+        org: OrgId,
+        until: i64,
+    },
+}
+
+/// Checks a username and password, counting failures and locking for a while
+/// after too many. The lock expires by itself, so nobody can lock a colleague out
+/// for longer than `lockout_minutes` at a time.
+pub async fn attempt_login(
+    db: &Db,
+    username: &str,
+    password: &str,
+    s: &SecuritySettings,
+) -> Result<LoginOutcome, DbError> {
+    let row: Option<(UserId, OrgId, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, org_id, password_hash, failed_logins, locked_until FROM users WHERE username = $1 AND active = 1",
+    )
+    .bind(username.trim().to_ascii_lowercase())
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((id, org, hash, failed, locked_until)) = row else {
+        // Spend the same time as a real check so names cannot be probed by timing.
+        crate::auth::password::verify(
+            password.to_string(),
+            crate::auth::password::dummy_hash().to_string(),
+        )
+        .await;
+        return Ok(LoginOutcome::Failed {
+            user: None,
+            now_locked: false,
+        });
+    };
+    let t = now();
+    if let Some(until) = locked_until.filter(|u| *u > t) {
+        return Ok(LoginOutcome::Locked {
+            user: id,
+            org,
+            until,
+        });
+    }
+    if crate::auth::password::verify(password.to_string(), hash).await {
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(id)
+            .execute(db.pool())
+            .await?;
+        return Ok(LoginOutcome::Ok { user: id, org });
+    }
+    let failed = failed + 1;
+    let now_locked = failed >= s.lockout_threshold;
+    if now_locked {
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
+            .bind(t + s.lockout_minutes * 60)
+            .bind(id)
+            .execute(db.pool())
+            .await?;
+    } else {
+        sqlx::query("UPDATE users SET failed_logins = $1 WHERE id = $2")
+            .bind(failed)
+            .bind(id)
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(LoginOutcome::Failed {
+        user: Some((id, org)),
+        now_locked,
+    })
+}
+
+/// Creates a user at `org` (already checked to be in the caller's scope).
+pub async fn insert(
+    tx: &mut Tx,
+    u: &NewUser,
+    org: OrgId,
+    password_hash: &str,
+) -> Result<UserId, AppError> {
+    let t = now();
+    let id: UserId = sqlx::query_scalar(
+        "INSERT INTO users (org_id, username, display_name, phone, email, password_hash, active, failed_logins, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, 0, $7, $7) RETURNING id",
+    )
+    .bind(org)
+    .bind(u.username.as_str())
+    .bind(&u.display_name)
+    .bind(u.phone.as_ref().map(|p| p.as_str().to_string()))
+    .bind(&u.email)
+    .bind(password_hash)
+    .bind(t)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| if is_unique_violation(&e) { AppError::field("username", "err-username-taken") } else { e.into() })?;
+    if let Some(role) = u.role {
+        grant(tx, id, org, role).await?;
+    }
+    Ok(id)
+}
+
+/// Gives `user` a role at `org`; granting a role already held changes nothing.
+pub async fn grant(
+    tx: &mut Tx,
+    user: UserId,
+    org: OrgId,
+    role: Role,
+) -> Result<Option<GrantId>, DbError> {
+    let existing: Option<GrantId> = sqlx::query_scalar(
+        "SELECT id FROM role_grants WHERE user_id = $1 AND org_id = $2 AND role = $3",
+    )
+    .bind(user)
+    .bind(org)
+    .bind(role.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if existing.is_some() {
+        return Ok(None);
+    }
+    let id = sqlx::query_scalar(
+        "INSERT INTO role_grants (user_id, org_id, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user)
+    .bind(org)
+    .bind(role.as_str())
+    .bind(now())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Some(id))
+}
+
+/// Removes a grant, if it belongs to `user` and its org lies in `scope`; returns it.
+pub async fn revoke(
+    tx: &mut Tx,
+    scope: &Scope,
+    user: UserId,
+    grant: GrantId,
+) -> Result<Option<(OrgId, Role)>, DbError> {
+    let sql = format!(
+        "SELECT org_id, role FROM role_grants WHERE id = $1 AND user_id = $2 AND {}",
+        scope.sql("org_id")
+    );
+    let row: Option<(OrgId, String)> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(grant)
+        .bind(user)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some((org, role)) = row else {
+        return Ok(None);
+    };
+    sqlx::query("DELETE FROM role_grants WHERE id = $1")
+        .bind(grant)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Role::parse(&role).map(|r| (org, r)))
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: UserId,
+    org_id: OrgId,
+    org_name: String,
+    username: String,
+    display_name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    active: i64,
+    locked_until: Option<i64>,
+}
+
+const USER_COLS: &str = "u.id, u.org_id, o.name AS org_name, u.username, u.display_name, u.phone, u.email, \
+                         u.active, u.locked_until";
+
+async fn grants_of(db: &Db, ids: &[UserId]) -> Result<Vec<(UserId, Grant)>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
+    let sql = format!(
+        "SELECT g.user_id, g.id, g.org_id, o.code, o.name, g.role FROM role_grants g JOIN orgs o ON o.id = g.org_id \
+         WHERE g.user_id IN ({}) ORDER BY o.display_order, o.sort_key, g.role",
+        list.join(",")
+    );
+    let rows: Vec<(UserId, GrantId, OrgId, String, String, String)> =
+        sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(u, id, org_id, org_code, org_name, role)| {
+            Role::parse(&role).map(|role| {
+                (
+                    u,
+                    Grant {
+                        id,
+                        org_id,
+                        org_code,
+                        org_name,
+                        role,
+                    },
+                )
+            })
+        })
+        .collect())
+}
+
+async fn with_grants(db: &Db, rows: Vec<UserRow>) -> Result<Vec<User>, DbError> {
+    let ids: Vec<UserId> = rows.iter().map(|r| r.id).collect();
+    let grants = grants_of(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| User {
+            grants: grants
+                .iter()
+                .filter(|(u, _)| *u == r.id)
+                .map(|(_, g)| g.clone())
+                .collect(),
+            id: r.id,
+            org_id: r.org_id,
+            org_name: r.org_name,
+            username: r.username,
+            display_name: r.display_name,
+            phone: r.phone,
+            email: r.email,
+            active: r.active != 0,
+            locked_until: r.locked_until.filter(|t| *t > now()),
+        })
+        .collect())
+}
+
+/// Users whose home org lies in the scope, optionally matching `q`, and the total.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    q: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<User>, i64), DbError> {
+    let pattern = crate::org::store::like_pattern(q.unwrap_or(""));
+    let cond = format!(
+        "{} AND (u.username LIKE $1 ESCAPE '\\' OR u.display_name LIKE $1 ESCAPE '\\')",
+        scope.sql("u.org_id")
+    );
+    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM users u WHERE {cond}"
+    )))
+    .bind(&pattern)
+    .fetch_one(db.pool())
+    .await?;
+    let sql = format!(
+        "SELECT {USER_COLS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE {cond} \
+         ORDER BY o.display_order, o.sort_key, u.username LIMIT $2 OFFSET $3"
+    );
+    let rows: Vec<UserRow> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(&pattern)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db.pool())
+        .await?;
+    Ok((with_grants(db, rows).await?, total))
+}
+
+/// One user whose home org lies in the scope.
+pub async fn get(db: &Db, scope: &Scope, id: UserId) -> Result<Option<User>, DbError> {
+    let sql = format!(
+        "SELECT {USER_COLS} FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = $1 AND {}",
+        scope.sql("u.org_id")
+    );
+    let rows: Vec<UserRow> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(with_grants(db, rows).await?.into_iter().next())
+}
+
+/// A user's id by login name, ignoring scope (CLI only).
+pub async fn id_by_username(db: &Db, username: &str) -> Result<Option<(UserId, OrgId)>, DbError> {
+    sqlx::query_as("SELECT id, org_id FROM users WHERE username = $1")
+        .bind(username.trim().to_ascii_lowercase())
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// Sets a new password hash and clears any lock.
+pub async fn set_password(tx: &mut Tx, id: UserId, hash: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Activates or deactivates a user.
+pub async fn set_active(tx: &mut Tx, id: UserId, active: bool) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(active))
+        .bind(now())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    if !active {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Lifts a lockout early.
+pub async fn unlock(tx: &mut Tx, id: UserId) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! Errors become responses here and nowhere else: JSON naming the code, a
+//! message and the offending fields under `/api`, a page elsewhere. Internal
+//! causes are logged once, here, and never shown.
+
+use askama::Template;
+use axum::{
+    Json,
+    extract::{FromRequestParts, Request, State},
+    http::StatusCode,
+    middleware::Next,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde::Serialize;
+
+use super::AppState;
+use crate::{
+    error::{AppError, PendingError},
+    i18n::Lang,
+};
+
+/// The JSON body of every API error.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, for machines (`code`, `fields[].field`) and people (`message`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    pub fields: Vec<FieldMessage>,
+}
+
+/// One invalid field and why.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldMessage {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: super::page::Chrome,
+    title: String,
+    messages: Vec<String>,
+}
+
+/// Middleware: renders any [`AppError`] a handler returned.
+pub async fn render(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let lang = Lang::from_request_parts(&mut parts, &state)
+        .await
+        .unwrap_or_default();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().map(str::to_string);
+    let is_api = path.starts_with("/api/");
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    let Some(PendingError(err)) = res.extensions_mut().remove::<PendingError>() else {
+        if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return respond(&AppError::TooLarge, lang, is_api, &path, query.as_deref());
+        }
+        return res;
+    };
+    respond(&err, lang, is_api, &path, query.as_deref())
+}
+
+fn respond(err: &AppError, lang: Lang, is_api: bool, path: &str, query: Option<&str>) -> Response {
+    if let AppError::Internal(cause) = err {
+        tracing::error!(error = ?cause, "request failed");
+    }
+    let message = lang.t(&format!("error-{}", err.code()));
+    let fields: Vec<FieldMessage> = match err {
+        AppError::Validation(fs) => fs
+            .iter()
+            .map(|f| FieldMessage {
+                field: f.field.clone(),
+                message: f.message(lang),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if is_api {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: err.code().to_string(),
+                message,
+                fields,
+            },
+        };
+        return (err.status(), Json(body)).into_response();
+    }
+    if matches!(err, AppError::Unauthenticated) {
+        let next = match query {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_string(),
+        };
+        return Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response();
+    }
+    let page = ErrorPage {
+        c: super::page::Chrome::bare(lang, path),
+        title: message,
+        messages: fields.into_iter().map(|f| f.message).collect(),
+    };
+    match page.render() {
+        Ok(html) => (err.status(), Html(html)).into_response(),
+        Err(_) => err.status().into_response(),
+    }
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

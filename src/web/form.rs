@@ -1,0 +1,92 @@
+//! Helpers for turning submitted text into parsed values, collecting every
+//! field error instead of stopping at the first.
+
+use crate::error::{AppError, FieldError};
+
+/// Collects field errors while a form is parsed.
+#[derive(Default, Debug)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    /// Records an error.
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+
+    /// Keeps `Ok` values and records `Err`s, returning `None` for them.
+    pub fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    /// `Ok(())` when nothing was recorded.
+    pub fn finish(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self.0))
+        }
+    }
+}
+
+/// Trims a text field; empty becomes `None`.
+pub fn opt(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A required text field of at most `max` characters.
+pub fn required(field: &str, s: &Option<String>, max: usize) -> Result<String, FieldError> {
+    match opt(s) {
+        None => Err(FieldError::new(field, "err-required")),
+        Some(v) if v.chars().count() > max => {
+            Err(FieldError::new(field, "err-too-long").arg("max", max))
+        }
+        Some(v) => Ok(v),
+    }
+}
+
+/// An optional text field of at most `max` characters.
+pub fn optional(field: &str, s: &Option<String>, max: usize) -> Result<Option<String>, FieldError> {
+    match opt(s) {
+        Some(v) if v.chars().count() > max => {
+            Err(FieldError::new(field, "err-too-long").arg("max", max))
+        }
+        v => Ok(v),
+    }
+}
+
+/// An optional whole number within `min..=max`.
+pub fn optional_int(
+    field: &str,
+    s: &Option<String>,
+    min: i64,
+    max: i64,
+) -> Result<Option<i64>, FieldError> {
+    match opt(s) {
+        None => Ok(None),
+        Some(v) => match v.replace([',', '，'], "").parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            Ok(_) => Err(FieldError::new(field, "err-out-of-range")
+                .arg("min", min)
+                .arg("max", max)),
+            Err(_) => Err(FieldError::new(field, "err-not-a-number")),
+        },
+    }
+}
+
+/// A yes/no field as forms, CSV files and JSON write it.
+pub fn flag(s: &Option<String>) -> Result<bool, ()> {
+    match opt(s).as_deref().map(str::to_lowercase).as_deref() {
+        None | Some("0" | "false" | "no" | "n" | "否" | "无" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "y" | "是" | "有" | "on") => Ok(true),
+        Some(_) => Err(()),
+    }
+}

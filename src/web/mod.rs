@@ -1,0 +1,159 @@
+//! HTTP plumbing: the shared state, the router that mounts each domain's
+//! routes, the middleware stack, and the one place errors become responses.
+
+pub mod assets;
+pub mod errors;
+pub mod form;
+pub mod openapi;
+pub mod page;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, Request, State},
+    http::{HeaderName, HeaderValue, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use axum_extra::extract::{CookieJar, cookie::Cookie};
+use tower_http::{
+    compression::CompressionLayer,
+    csrf::CsrfLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{config::Settings, db::Db, i18n::Lang};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+}
+
+/// The whole application: pages, API, assets, health and metrics.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let max_body = state.settings.import.max_upload_bytes + 64 * 1024;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/lang", post(switch_lang))
+        .route("/assets/{*path}", get(assets::serve))
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .merge(crate::user::http::routes())
+        .merge(crate::org::http::routes())
+        .merge(crate::enterprise::http::routes())
+        .merge(crate::import::http::routes())
+        .merge(crate::audit::http::routes())
+        .layer(middleware::from_fn_with_state(state.clone(), errors::render))
+        .layer(middleware::from_fn(record_metrics))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CsrfLayer::new())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(120),
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!("http", http.method = %req.method(), http.path = %req.uri().path(), request.id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(state.db.pool()).await {
+        Ok(_) => "ok".into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+                .into_response()
+        }
+    }
+}
+
+static METRICS: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+    std::sync::OnceLock::new();
+
+/// Installs the process-wide metrics recorder once (tests start many apps in one process).
+pub fn install_metrics() {
+    METRICS.get_or_init(|| {
+        metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .ok()
+    });
+}
+
+async fn metrics() -> Response {
+    let body = METRICS
+        .get()
+        .and_then(|h| h.as_ref())
+        .map(|h| h.render())
+        .unwrap_or_default();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+async fn record_metrics(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().to_string();
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("qingting_http_requests_total", "method" => method, "status" => status)
+        .increment(1);
+    metrics::histogram!("qingting_http_request_duration_seconds")
+        .record(started.elapsed().as_secs_f64());
+    res
+}
+
+#[derive(serde::Deserialize)]
+struct LangForm {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Switches the interface language (a cookie) and returns to the page the user was on.
+async fn switch_lang(jar: CookieJar, axum::Form(f): axum::Form<LangForm>) -> impl IntoResponse {
+    let lang = Lang::from_tag(&f.lang).unwrap_or_default();
+    let back = if f.back.starts_with('/') && !f.back.starts_with("//") {
+        f.back
+    } else {
+        "/".into()
+    };
+    let cookie = Cookie::build(("lang", lang.code()))
+        .path("/")
+        .http_only(true)
+        .same_site(axum_extra::extract::cookie::SameSite::Lax)
+        .permanent()
+        .build();
+    (jar.add(cookie), Redirect::to(&back))
+}

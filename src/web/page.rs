@@ -1,0 +1,79 @@
+//! The page frame every template shares: language, who is logged in, which menus show.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::{auth::Caller, error::AppError, i18n::Lang};
+
+/// Layout model passed to every page as `c`.
+#[derive(Clone, Debug)]
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: Option<String>,
+    pub is_admin: bool,
+    pub can_write: bool,
+    /// The current path, so the language switch returns to it.
+    pub path: String,
+}
+
+impl Chrome {
+    /// The frame for a logged-in caller.
+    pub fn for_caller(caller: &Caller, path: &str) -> Self {
+        Chrome {
+            lang: caller.lang,
+            user: Some(caller.display_name.clone()),
+            is_admin: caller.is_admin(),
+            can_write: caller.can_write(),
+            path: path.to_string(),
+        }
+    }
+
+    /// The frame for a page without a logged-in user (login, errors).
+    pub fn bare(lang: Lang, path: &str) -> Self {
+        Chrome {
+            lang,
+            user: None,
+            is_admin: false,
+            can_write: false,
+            path: path.to_string(),
+        }
+    }
+
+    /// A message from the catalogue.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// A message with one argument.
+    pub fn t1(&self, key: &str, name: &str, value: impl ToString) -> String {
+        self.lang.ta(key, &[(name, value.to_string())])
+    }
+
+    /// A count formatted for the reader.
+    pub fn num(&self, n: &i64) -> String {
+        self.lang.number(*n)
+    }
+
+    /// A timestamp in China Standard Time.
+    pub fn dt(&self, ts: &i64) -> String {
+        self.lang.datetime(*ts)
+    }
+
+    /// The `lang` attribute of the page.
+    pub fn html_lang(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// The language the switch offers.
+    pub fn other_lang(&self) -> Lang {
+        match self.lang {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+/// Renders a template into a response.
+pub fn render(t: impl Template) -> Result<Response, AppError> {
+    Ok(Html(t.render()?).into_response())
+}
