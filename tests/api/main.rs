@@ -1,0 +1,10 @@
+//! One integration-test binary: the real HTTP app on a fresh database per test.
+//! SQLite by default; set QINGTING_TEST_POSTGRES to a server URL (e.g.
+//! postgres://postgres@127.0.0.1:5432) to run the same tests on PostgreSQL.
+
+mod access;
+mod helpers;
+mod login;
+mod misc;
+mod orgs;
+mod users;
