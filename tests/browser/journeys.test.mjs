@@ -1,0 +1,113 @@
+// Main journeys in Debian's headless Chromium, at phone and desktop widths,
+// against a running `qingting serve --demo` (QT_BASE). Screenshots go to SHOT_DIR.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.QT_BASE ?? "http://127.0.0.1:8080";
+const SHOTS = process.env.SHOT_DIR ?? "../../target/screenshots";
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+const PASSWORD = "qingting2019";
+mkdirSync(SHOTS, { recursive: true });
+
+const VIEWPORTS = [
+  { name: "phone", width: 390, height: 844, isMobile: true, hasTouch: true },
+  { name: "desktop", width: 1280, height: 860, isMobile: false, hasTouch: false },
+];
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function page(vp) {
+  const ctx = await browser.newContext({
+    viewport: { width: vp.width, height: vp.height }, isMobile: vp.isMobile, hasTouch: vp.hasTouch,
+    locale: "zh-CN",
+  });
+  const p = await ctx.newPage();
+  // Offline-ready: any request leaving the server under test fails the journey.
+  const foreign = [];
+  p.on("request", (r) => { if (!r.url().startsWith(BASE) && !r.url().startsWith("data:")) foreign.push(r.url()); });
+  p.foreign = foreign;
+  return p;
+}
+
+async function login(p, vp, username) {
+  await p.goto(`${BASE}/login`);
+  assert.equal(await p.getAttribute("html", "lang"), "zh-CN");
+  await p.screenshot({ path: join(SHOTS, `login-${vp.name}.png`), fullPage: true });
+  await p.fill("#username", username);
+  await p.fill("#password", PASSWORD);
+  await Promise.all([p.waitForURL(`${BASE}/`), p.click("button[type=submit] >> text=登录")]);
+}
+
+function noSideways(p) {
+  return p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+}
+
+for (const vp of VIEWPORTS) {
+  test(`${vp.name}: log in, see the home page, browse the org tree`, async () => {
+    const p = await page(vp);
+    await login(p, vp, "admin");
+    assert.match(await p.textContent("main"), /上海市杨浦区总工会/);
+    assert.ok(await noSideways(p), "the home page fits the screen");
+    await p.screenshot({ path: join(SHOTS, `home-${vp.name}.png`), fullPage: true });
+
+    await p.click("nav >> text=组织");
+    await p.waitForURL(`${BASE}/orgs`);
+    const street = p.locator("details[data-children] > summary", { hasText: "定海路街道总工会" });
+    await street.locator("span.muted").click();
+    await p.waitForSelector("details[open] .children a:has-text('工会')");
+    assert.ok(await noSideways(p), "the tree fits the screen");
+    await p.screenshot({ path: join(SHOTS, `tree-${vp.name}.png`), fullPage: true });
+
+    await p.fill("input[name=q]", "五角场");
+    await Promise.all([p.waitForURL(/q=/), p.press("input[name=q]", "Enter")]);
+    assert.match(await p.textContent("main"), /五角场街道总工会/);
+    assert.deepEqual(p.foreign, []);
+    await p.context().close();
+  });
+
+  test(`${vp.name}: switch to English and back`, async () => {
+    const p = await page(vp);
+    await login(p, vp, "dhl.cadre");
+    await Promise.all([p.waitForNavigation(), p.click(".lang-switch button")]);
+    assert.equal(await p.getAttribute("html", "lang"), "en");
+    assert.match(await p.textContent("nav"), /Organisations/);
+    await p.screenshot({ path: join(SHOTS, `home-en-${vp.name}.png`), fullPage: true });
+    await Promise.all([p.waitForNavigation(), p.click(".lang-switch button")]);
+    assert.equal(await p.getAttribute("html", "lang"), "zh-CN");
+    await p.context().close();
+  });
+
+  test(`${vp.name}: editing an enterprise with a bad credit code shows the error on the field`, async () => {
+    const p = await page(vp);
+    await login(p, vp, "dhl.cadre");
+    await p.goto(`${BASE}/enterprises`);
+    assert.ok(await noSideways(p), "the enterprise list fits the screen");
+    await p.screenshot({ path: join(SHOTS, `enterprises-${vp.name}.png`), fullPage: true });
+    await p.locator("main table a[href^='/enterprises/']").first().click();
+    await p.waitForURL(/\/enterprises\/\d+$/);
+    await p.screenshot({ path: join(SHOTS, `enterprise-${vp.name}.png`), fullPage: true });
+    await p.locator("a[href$='/edit']").first().click();
+    await p.waitForURL(/\/edit$/);
+    const code = await p.inputValue("#credit_code");
+    // Change the last character: the check digit no longer matches.
+    const bad = code.slice(0, 17) + (code[17] === "0" ? "1" : "0");
+    await p.fill("#credit_code", bad);
+    await Promise.all([p.waitForLoadState("load"), p.locator("form button[type=submit]").last().click()]);
+    const err = p.locator("#credit_code ~ .field-error, .field-error").first();
+    await err.waitFor();
+    assert.match(await err.textContent(), /统一社会信用代码/);
+    await p.screenshot({ path: join(SHOTS, `enterprise-error-${vp.name}.png`), fullPage: true });
+    await p.context().close();
+  });
+}
