@@ -100,7 +100,7 @@ impl Lang {
         let digits = n.unsigned_abs().to_string();
         let mut out = String::new();
         for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(ch);
@@ -161,16 +161,23 @@ mod tests {
     }
 
     fn catalogue_keys(lang: &str) -> std::collections::BTreeSet<String> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("locales").join(lang);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
         let mut keys = std::collections::BTreeSet::new();
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for line in text.lines() {
                 if let Some((key, _)) = line.split_once(" =")
                     && !key.is_empty()
-                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 {
-                    assert!(keys.insert(key.to_string()), "{key} defined twice in {lang}");
+                    assert!(
+                        keys.insert(key.to_string()),
+                        "{key} defined twice in {lang}"
+                    );
                 }
             }
         }
@@ -196,7 +203,13 @@ mod tests {
         let mut keys = std::collections::BTreeSet::new();
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
-            for pat in ["t(\"", "t1(\"", "ta(\"", "FieldError::new(\"", "AppError::field(\""] {
+            for pat in [
+                "t(\"",
+                "t1(\"",
+                "ta(\"",
+                "FieldError::new(\"",
+                "AppError::field(\"",
+            ] {
                 for (i, _) in text.match_indices(pat) {
                     let method_call = pat.starts_with('t') && text[..i].ends_with('.');
                     let constructor = !pat.starts_with('t');
@@ -215,7 +228,11 @@ mod tests {
                     };
                     if let Some(end) = rest.find('"') {
                         let key = &rest[..end];
-                        if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+                        if !key.is_empty()
+                            && key.chars().all(|c| {
+                                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                            })
+                        {
                             keys.insert(key.to_string());
                         }
                     }
@@ -236,7 +253,10 @@ mod tests {
         let used = used_keys();
         assert!(used.len() > 50, "the scan found too few keys: {used:?}");
         let missing: Vec<_> = used.iter().filter(|k| !zh.contains(*k)).collect();
-        assert!(missing.is_empty(), "used but not in the catalogues: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "used but not in the catalogues: {missing:?}"
+        );
         // Keys built at run time from enums.
         for k in crate::org::OrgKind::ALL {
             assert!(zh.contains(&k.label_key()), "{}", k.label_key());
@@ -245,9 +265,21 @@ mod tests {
             assert!(zh.contains(&format!("role-{r}")));
         }
         for a in crate::audit::Action::ALL {
-            assert!(zh.contains(&format!("audit-{}", a.as_str())), "audit-{}", a.as_str());
+            assert!(
+                zh.contains(&format!("audit-{}", a.as_str())),
+                "audit-{}",
+                a.as_str()
+            );
         }
-        for code in ["unauthenticated", "forbidden", "not_found", "validation", "bad_request", "too_large", "internal"] {
+        for code in [
+            "unauthenticated",
+            "forbidden",
+            "not_found",
+            "validation",
+            "bad_request",
+            "too_large",
+            "internal",
+        ] {
             assert!(zh.contains(&format!("error-{code}")));
         }
     }
@@ -258,7 +290,10 @@ mod tests {
         assert_eq!(Lang::En.t("nav-home"), "Home");
         assert!(Lang::En.has("nav-home"));
         assert_eq!(
-            Lang::En.ta("err-too-long", &[("field", "Name".into()), ("max", "5".into())]),
+            Lang::En.ta(
+                "err-too-long",
+                &[("field", "Name".into()), ("max", "5".into())]
+            ),
             "\"Name\" takes at most 5 characters."
         );
     }

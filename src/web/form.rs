@@ -82,11 +82,15 @@ pub fn optional_int(
     }
 }
 
+/// A value that is not any spelling of yes or no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotAFlag;
+
 /// A yes/no field as forms, CSV files and JSON write it.
-pub fn flag(s: &Option<String>) -> Result<bool, ()> {
+pub fn flag(s: &Option<String>) -> Result<bool, NotAFlag> {
     match opt(s).as_deref().map(str::to_lowercase).as_deref() {
         None | Some("0" | "false" | "no" | "n" | "否" | "无" | "off") => Ok(false),
         Some("1" | "true" | "yes" | "y" | "是" | "有" | "on") => Ok(true),
-        Some(_) => Err(()),
+        Some(_) => Err(NotAFlag),
     }
 }

@@ -63,8 +63,10 @@ impl TestApp {
     /// Spawns the app after letting the test adjust the settings.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Settings::default();
-        s.data_dir = dir.path().to_path_buf();
+        let mut s = Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
         s.server.bind = "127.0.0.1:0".into();
         s.database.url = fresh_database_url(dir.path()).await;
         s.database.max_connections = 4;
