@@ -147,3 +147,4 @@ err-username-taken = That username is taken.
 err-password-short = "{ $field }" needs at least { $min } characters.
 err-password-long = "{ $field }" takes at most { $max } characters.
 err-role = "{ $field }" must be administrator, cadre or viewer.
+err-date = "{ $field }" is not a valid date (for example 2019-11-15).

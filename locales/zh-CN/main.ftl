@@ -147,3 +147,4 @@ err-username-taken = 该用户名已被使用。
 err-password-short = “{ $field }”至少需要 { $min } 个字符。
 err-password-long = “{ $field }”最多 { $max } 个字符。
 err-role = “{ $field }”应为管理员、干部或查阅员。
+err-date = “{ $field }”不是有效的日期（例如 2019-11-15）。

@@ -38,4 +38,14 @@ id_type!(
     TokenId,
     /// An uploaded file waiting for the user to confirm its import.
     ImportId,
+    /// A campaign (调研活动) issued by a federation or union.
+    CampaignId,
+    /// A participating unit's implementation plan for a campaign.
+    PlanId,
+    /// A field activity record (走访记录).
+    ActivityId,
+    /// A problem or suggestion raised by a worker, enterprise or union.
+    ProblemId,
+    /// An entry of the admin-editable problem topic list.
+    TopicId,
 );
