@@ -48,4 +48,72 @@
     var msg = ev.target.dataset && ev.target.dataset.confirm;
     if (msg && !window.confirm(msg)) ev.preventDefault();
   }, true);
+
+  // Record forms (data-draft): every keystroke is kept on the phone, a reload
+  // or a dropped network resumes the draft, and the form's client id travels
+  // with it, so a retried save finds the first record instead of making a second.
+  document.querySelectorAll("form[data-draft]").forEach(function (form) {
+    var key = "qt-draft:" + form.dataset.draft;
+    var note = document.querySelector(".draft-note");
+    function store() {
+      var data = {};
+      new FormData(form).forEach(function (v, k) { (data[k] = data[k] || []).push(String(v)); });
+      try { localStorage.setItem(key, JSON.stringify(data)); } catch (e) { /* private mode */ }
+    }
+    function show(text, bad) {
+      if (!note) return;
+      note.textContent = text;
+      note.className = "draft-note alert " + (bad ? "error" : "ok");
+      note.hidden = false;
+    }
+    var draft = null;
+    try { draft = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { draft = null; }
+    if (draft && form.dataset.fresh) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || !(el.name in draft)) {
+          if (el.type === "checkbox" && el.name) el.checked = false;
+          return;
+        }
+        var vals = draft[el.name];
+        if (el.type === "checkbox" || el.type === "radio") el.checked = vals.indexOf(el.value) >= 0;
+        else el.value = vals[0];
+      });
+      show(note && note.dataset.restored);
+    }
+    form.addEventListener("input", store);
+    form.addEventListener("change", store);
+    form.addEventListener("submit", function (ev) {
+      store();
+      if (!window.fetch || !window.URLSearchParams) return;
+      ev.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      fetch(form.action, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(new FormData(form)).toString()
+      }).then(function (r) {
+        return r.text().then(function (html) {
+          document.open(); document.write(html); document.close();
+          if (r.url) history.replaceState(null, "", r.url);
+        });
+      }).catch(function () {
+        if (button) button.disabled = false;
+        show(note && note.dataset.offline, true);
+        window.scrollTo(0, 0);
+      });
+    });
+  });
+
+  // The page that confirms a save clears that record's draft.
+  var saved = document.querySelector("[data-saved]");
+  if (saved) {
+    Object.keys(localStorage).forEach(function (k) {
+      if (k.indexOf("qt-draft:") !== 0) return;
+      try {
+        var d = JSON.parse(localStorage.getItem(k) || "{}");
+        if (d.client_id && d.client_id[0] === saved.dataset.saved) localStorage.removeItem(k);
+      } catch (e) { localStorage.removeItem(k); }
+    });
+  }
 })();

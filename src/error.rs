@@ -37,7 +37,10 @@ impl FieldError {
     /// The message in `lang`, naming the field.
     pub fn message(&self, lang: crate::i18n::Lang) -> String {
         let mut args = self.args.clone();
-        args.push(("field", lang.t(&format!("field-{}", self.field))));
+        // Repeated blocks name their fields `p2.description`: the label is the
+        // field's own, the block number is said by where the message is shown.
+        let name = self.field.rsplit('.').next().unwrap_or(&self.field);
+        args.push(("field", lang.t(&format!("field-{name}"))));
         lang.ta(self.key, &args)
     }
 }

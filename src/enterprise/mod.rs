@@ -12,7 +12,7 @@ pub mod store;
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::Scope,
@@ -307,64 +307,38 @@ impl Enterprise {
     }
 }
 
-/// Accepts text, numbers, booleans and lists of text where JSON clients send
-/// them, so `{"employee_count": 120, "has_union": true}` works like the strings.
-fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    use serde::de::Error;
-    use serde_json::Value;
-    fn text(v: &Value) -> Option<String> {
-        match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
-            _ => None,
-        }
-    }
-    match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| text(v).ok_or_else(|| D::Error::custom("expected a list of text")))
-            .collect::<Result<Vec<_>, _>>()
-            .map(|v| Some(v.join(","))),
-        Some(v) => text(&v)
-            .map(Some)
-            .ok_or_else(|| D::Error::custom("expected text")),
-    }
-}
-
 /// An enterprise as submitted by a form, a JSON body or an import row: text,
 /// unparsed. An empty string clears an optional field.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct EnterpriseInput {
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub name: Option<String>,
     /// 18 characters, GB 32100-2015; lower-case and surrounding spaces are forgiven.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub credit_code: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub industry: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub address: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub employee_count: Option<String>,
     /// Groups separated by commas, 、 or semicolons (a JSON list also works):
     /// truck_driver, ride_hailing, courier, food_delivery, other, or the Chinese
     /// names 货车司机, 网约车司机, 快递员, 外卖配送员, 其他. Empty for none.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub new_form_groups: Option<String>,
     /// yes/no, 是/否, 有/无, 1/0, true/false. Implied by `union_org_code`.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub has_union: Option<String>,
     /// Code of the grassroots union that covers the enterprise.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub union_org_code: Option<String>,
     /// Code of the org whose jurisdiction the enterprise is in.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub org_code: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub contact_person: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub contact_phone: Option<String>,
 }
 

@@ -405,3 +405,11 @@ pub async fn id_by_code(db: &Db, code: &str) -> Result<Option<OrgId>, DbError> {
         .fetch_optional(db.pool())
         .await
 }
+
+/// The code of an org, whoever asks (the caller has already reached the org).
+pub async fn code_of(db: &Db, id: OrgId) -> Result<Option<String>, DbError> {
+    sqlx::query_scalar("SELECT code FROM orgs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+}

@@ -94,3 +94,29 @@ pub fn flag(s: &Option<String>) -> Result<bool, NotAFlag> {
         Some(_) => Err(NotAFlag),
     }
 }
+
+/// Accepts text, numbers, booleans and lists of text where JSON clients send
+/// them, so `{"employee_count": 120, "has_union": true}` works like the strings.
+pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::de::Error;
+    use serde_json::Value;
+    fn text(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
+            _ => None,
+        }
+    }
+    match <Option<Value> as serde::Deserialize>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| text(v).ok_or_else(|| D::Error::custom("expected a list of text")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| Some(v.join(","))),
+        Some(v) => text(&v)
+            .map(Some)
+            .ok_or_else(|| D::Error::custom("expected text")),
+    }
+}

@@ -3,9 +3,11 @@
 //! postgres://postgres@127.0.0.1:5432) to run the same tests on PostgreSQL.
 
 mod access;
+mod activities;
 mod enterprises;
 mod helpers;
 mod login;
 mod misc;
 mod orgs;
+mod problems;
 mod users;

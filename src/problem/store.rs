@@ -1,0 +1,640 @@
+//! Problem queries. A problem is visible to a caller whose scope reaches any
+//! org that has owned it (`problem_orgs`: the recording org and every org it
+//! was escalated to), so the whole escalation path keeps read access while a
+//! neighbouring street sees nothing.
+
+use sqlx::AssertSqlSafe;
+
+use super::{
+    Channel, Event, Feedback, FeedbackFields, Problem, ProblemFields, Satisfaction, Source, Topic,
+    lifecycle::{self, Action, Next, Ownership, State},
+};
+use crate::{
+    auth::Scope,
+    date::Day,
+    db::{
+        ActivityId, CampaignId, Db, DbError, EnterpriseId, OrgId, ProblemId, Sql, TopicId, Tx,
+        UserId, now,
+    },
+    enterprise::WorkerGroup,
+    error::AppError,
+    org::store::like_pattern,
+};
+
+const SELECT: &str = "SELECT p.id, p.org_id, o.name AS org_name, p.owner_org_id, w.name AS owner_org_name, \
+    p.campaign_id, c.title AS campaign_title, p.activity_id, p.enterprise_id, e.name AS enterprise_name, \
+    p.source, p.topic_id, t.name_zh AS topic_zh, t.name_en AS topic_en, p.worker_group, p.description, \
+    p.raiser_name, p.raiser_contact, p.is_main, p.state, p.outcome, p.outcome_on, p.outcome_note, \
+    p.escalated, p.public_intake, p.created_at, p.updated_at \
+    FROM problems p JOIN orgs o ON o.id = p.org_id JOIN orgs w ON w.id = p.owner_org_id \
+    JOIN topics t ON t.id = p.topic_id LEFT JOIN campaigns c ON c.id = p.campaign_id \
+    LEFT JOIN enterprises e ON e.id = p.enterprise_id";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: ProblemId,
+    org_id: OrgId,
+    org_name: String,
+    owner_org_id: OrgId,
+    owner_org_name: String,
+    campaign_id: Option<CampaignId>,
+    campaign_title: Option<String>,
+    activity_id: Option<ActivityId>,
+    enterprise_id: Option<EnterpriseId>,
+    enterprise_name: Option<String>,
+    source: String,
+    topic_id: TopicId,
+    topic_zh: String,
+    topic_en: String,
+    worker_group: Option<String>,
+    description: String,
+    raiser_name: Option<String>,
+    raiser_contact: Option<String>,
+    is_main: i64,
+    state: String,
+    outcome: Option<String>,
+    outcome_on: Option<String>,
+    outcome_note: Option<String>,
+    escalated: i64,
+    public_intake: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl Row {
+    fn into_problem(self, today: Day) -> Problem {
+        // Rows are written only through `State::columns`; a combination this
+        // code never writes (a hand-edited row) reads as open rather than failing.
+        let state = State::from_columns(
+            &self.state,
+            self.outcome.as_deref(),
+            self.outcome_on.as_deref(),
+            self.outcome_note,
+        )
+        .unwrap_or(State::Open);
+        Problem {
+            id: self.id,
+            org_id: self.org_id,
+            org_name: self.org_name,
+            owner_org_id: self.owner_org_id,
+            owner_org_name: self.owner_org_name,
+            campaign_id: self.campaign_id,
+            campaign_title: self.campaign_title,
+            activity_id: self.activity_id,
+            enterprise_id: self.enterprise_id,
+            enterprise_name: self.enterprise_name,
+            source: Source::parse(&self.source).unwrap_or(Source::Worker),
+            topic_id: self.topic_id,
+            topic_zh: self.topic_zh,
+            topic_en: self.topic_en,
+            worker_group: self.worker_group.as_deref().and_then(WorkerGroup::parse),
+            description: self.description,
+            raiser_name: self.raiser_name,
+            raiser_contact: self.raiser_contact,
+            is_main: self.is_main != 0,
+            overdue: state.is_overdue(today),
+            state,
+            escalated: self.escalated != 0,
+            public_intake: self.public_intake != 0,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// The SQL condition that a problem (alias `p`) is visible to `scope`.
+pub fn visible(scope: &Scope) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM problem_orgs po WHERE po.problem_id = p.id AND {})",
+        scope.sql("po.org_id")
+    )
+}
+
+/// The active topics, in display order.
+pub async fn topics(db: &Db) -> Result<Vec<Topic>, DbError> {
+    sqlx::query_as(
+        "SELECT id, code, name_zh, name_en, active FROM topics WHERE active = 1 \
+         ORDER BY display_order, id",
+    )
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Filters of the problem list; `None` does not filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProblemFilter {
+    pub campaign: Option<CampaignId>,
+    /// Recorded in this org's subtree.
+    pub org: Option<OrgId>,
+    pub source: Option<Source>,
+    pub topic: Option<String>,
+    pub group: Option<WorkerGroup>,
+    /// open, solved, in_progress, planned, reference or closed.
+    pub status: Option<String>,
+    pub overdue: bool,
+    /// Escalated to (and now owned by) one of these orgs.
+    pub escalated_to: Option<Vec<OrgId>>,
+    /// Only problems whose owner lies in the scope (that the caller must act on).
+    pub owned_in_scope: bool,
+    /// Only main problems.
+    pub main: bool,
+    pub activity: Option<ActivityId>,
+    /// Text in the description or the raiser's name.
+    pub q: Option<String>,
+}
+
+fn conditions(q: &mut Sql, scope: &Scope, f: &ProblemFilter, today: Day) {
+    q.push(" WHERE ").push(&visible(scope));
+    if let Some(c) = f.campaign {
+        q.push(" AND p.campaign_id = ").bind(c);
+    }
+    if let Some(org) = f.org {
+        q.push(" AND p.org_id IN (SELECT descendant_id FROM org_tree WHERE ancestor_id = ")
+            .bind(org)
+            .push(")");
+    }
+    if let Some(s) = f.source {
+        q.push(" AND p.source = ").bind(s.as_str().to_string());
+    }
+    if let Some(t) = &f.topic {
+        q.push(" AND t.code = ").bind(t.clone());
+    }
+    if let Some(g) = f.group {
+        q.push(" AND p.worker_group = ")
+            .bind(g.as_str().to_string());
+    }
+    match f.status.as_deref() {
+        Some("open") => {
+            q.push(" AND p.state = 'open'");
+        }
+        Some("closed") => {
+            q.push(" AND p.state = 'closed'");
+        }
+        Some(o @ ("solved" | "in_progress" | "planned" | "reference")) => {
+            q.push(" AND p.state = 'decided' AND p.outcome = ")
+                .bind(o.to_string());
+        }
+        _ => {}
+    }
+    if f.overdue {
+        q.push(" AND p.state = 'decided' AND p.outcome IN ('in_progress', 'planned') AND p.outcome_on < ")
+            .bind(today.iso());
+    }
+    if let Some(orgs) = &f.escalated_to {
+        let ids: Vec<String> = orgs.iter().map(|o| o.0.to_string()).collect();
+        q.push(&format!(
+            " AND p.escalated = 1 AND p.owner_org_id <> p.org_id AND p.owner_org_id IN ({})",
+            if ids.is_empty() {
+                "0".into()
+            } else {
+                ids.join(",")
+            }
+        ));
+    }
+    if f.owned_in_scope {
+        q.push(" AND ").push(&scope.sql("p.owner_org_id"));
+    }
+    if f.main {
+        q.push(" AND p.is_main = 1");
+    }
+    if let Some(a) = f.activity {
+        q.push(" AND p.activity_id = ").bind(a);
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pat = like_pattern(&text.to_lowercase());
+        q.push(" AND (LOWER(p.description) LIKE ")
+            .bind(pat.clone())
+            .push(" ESCAPE '\\' OR LOWER(COALESCE(e.name, '')) LIKE ")
+            .bind(pat)
+            .push(" ESCAPE '\\')");
+    }
+}
+
+/// A page of visible problems matching the filter, newest first, and how many match.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    f: &ProblemFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Problem>, i64), DbError> {
+    let today = Day::today();
+    let mut count = Sql::new(
+        "SELECT COUNT(*) FROM problems p JOIN topics t ON t.id = p.topic_id \
+         LEFT JOIN enterprises e ON e.id = p.enterprise_id",
+    );
+    conditions(&mut count, scope, f, today);
+    let (sql, args) = count.build();
+    let total: i64 = sqlx::query_scalar_with(sql, args)
+        .fetch_one(db.pool())
+        .await?;
+    if total == 0 || offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let mut q = Sql::new(SELECT);
+    conditions(&mut q, scope, f, today);
+    q.push(" ORDER BY p.created_at DESC, p.id DESC LIMIT ")
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset);
+    let (sql, args) = q.build();
+    let rows: Vec<Row> = sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
+    Ok((
+        rows.into_iter().map(|r| r.into_problem(today)).collect(),
+        total,
+    ))
+}
+
+/// One problem, if visible to the scope.
+pub async fn get(db: &Db, scope: &Scope, id: ProblemId) -> Result<Option<Problem>, DbError> {
+    let sql = format!("{SELECT} WHERE p.id = $1 AND {}", visible(scope));
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| r.into_problem(Day::today())))
+}
+
+/// One problem by id, whoever asks (for the public receipt page and inside writes).
+async fn get_any(db: &Db, id: ProblemId) -> Result<Option<Problem>, DbError> {
+    let sql = format!("{SELECT} WHERE p.id = $1");
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| r.into_problem(Day::today())))
+}
+
+/// The problem a receipt code belongs to (codes are compared case-insensitively).
+pub async fn by_receipt(db: &Db, code: &str) -> Result<Option<Problem>, DbError> {
+    let id: Option<ProblemId> =
+        sqlx::query_scalar("SELECT id FROM problems WHERE receipt_code = $1")
+            .bind(code.trim().to_ascii_uppercase())
+            .fetch_optional(db.pool())
+            .await?;
+    match id {
+        Some(id) => get_any(db, id).await,
+        None => Ok(None),
+    }
+}
+
+/// The problems recorded with an activity, visible to the scope.
+pub async fn of_activity(
+    db: &Db,
+    scope: &Scope,
+    activity: ActivityId,
+) -> Result<Vec<Problem>, DbError> {
+    let f = ProblemFilter {
+        activity: Some(activity),
+        ..Default::default()
+    };
+    Ok(list(db, scope, &f, 500, 0).await?.0)
+}
+
+/// Where a new problem comes from.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// The org that records it (and first owns it).
+    pub org: OrgId,
+    /// A client-generated id: a retried save hits the unique key.
+    pub client_id: String,
+    pub campaign: Option<CampaignId>,
+    pub activity: Option<ActivityId>,
+    pub user: Option<UserId>,
+    /// Who recorded it, for the timeline.
+    pub actor: String,
+    /// A receipt code for problems raised through the public page.
+    pub receipt_code: Option<String>,
+}
+
+/// Records a problem, its first owner and the "created" event. `Ok(None)` when
+/// (org, client id) already exists: the caller looks the first one up.
+pub async fn insert(
+    tx: &mut Tx,
+    origin: &Origin,
+    f: &ProblemFields,
+) -> Result<Option<ProblemId>, AppError> {
+    let topic: Option<TopicId> =
+        sqlx::query_scalar("SELECT id FROM topics WHERE code = $1 AND active = 1")
+            .bind(&f.topic_code)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let topic = topic.ok_or_else(|| AppError::field("topic", "err-topic"))?;
+    let ts = now();
+    let inserted: Result<ProblemId, DbError> = sqlx::query_scalar(
+        "INSERT INTO problems (client_id, org_id, owner_org_id, campaign_id, activity_id, enterprise_id, \
+         source, topic_id, worker_group, description, raiser_name, raiser_contact, is_main, state, \
+         receipt_code, public_intake, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13, $14, $15, $16, $16) \
+         ON CONFLICT (org_id, client_id) DO NOTHING RETURNING id",
+    )
+    .bind(&origin.client_id)
+    .bind(origin.org)
+    .bind(origin.campaign)
+    .bind(origin.activity)
+    .bind(f.enterprise_id)
+    .bind(f.source.as_str())
+    .bind(topic)
+    .bind(f.worker_group.map(WorkerGroup::as_str))
+    .bind(&f.description)
+    .bind(&f.raiser_name)
+    .bind(&f.raiser_contact)
+    .bind(i64::from(f.is_main))
+    .bind(&origin.receipt_code)
+    .bind(i64::from(origin.receipt_code.is_some()))
+    .bind(origin.user)
+    .bind(ts)
+    .fetch_one(&mut **tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(sqlx::Error::RowNotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    sqlx::query("INSERT INTO problem_orgs (problem_id, org_id) VALUES ($1, $2)")
+        .bind(id)
+        .bind(origin.org)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO problem_events (problem_id, org_id, user_id, actor, kind, to_state, to_org_id, created_at) \
+         VALUES ($1, $2, $3, $4, 'created', 'open', $2, $5)",
+    )
+    .bind(id)
+    .bind(origin.org)
+    .bind(origin.user)
+    .bind(&origin.actor)
+    .bind(ts)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Some(id))
+}
+
+/// The id of the problem an org recorded under a client id.
+pub async fn id_by_client(
+    tx: &mut Tx,
+    org: OrgId,
+    client_id: &str,
+) -> Result<Option<ProblemId>, DbError> {
+    sqlx::query_scalar("SELECT id FROM problems WHERE org_id = $1 AND client_id = $2")
+        .bind(org)
+        .bind(client_id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Owner and lifecycle columns of one problem.
+type OwnerRow = (
+    OrgId,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The owner, the owner's ancestors and the org that passed it up, read inside
+/// the write transaction so the transition sees what it changes.
+pub async fn ownership(tx: &mut Tx, id: ProblemId) -> Result<Option<(State, Ownership)>, DbError> {
+    let row: Option<OwnerRow> = sqlx::query_as(
+        "SELECT owner_org_id, state, outcome, outcome_on, outcome_note FROM problems WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((owner, state, outcome, on, note)) = row else {
+        return Ok(None);
+    };
+    let state =
+        State::from_columns(&state, outcome.as_deref(), on.as_deref(), note).unwrap_or(State::Open);
+    let ancestors: Vec<OrgId> = sqlx::query_scalar(
+        "SELECT ancestor_id FROM org_tree WHERE descendant_id = $1 AND depth > 0 ORDER BY depth",
+    )
+    .bind(owner)
+    .fetch_all(&mut **tx)
+    .await?;
+    // The latest move into the current owner tells whether it came up from below.
+    let last_in: Option<(String, Option<OrgId>)> = sqlx::query_as(
+        "SELECT kind, from_org_id FROM problem_events WHERE problem_id = $1 AND to_org_id = $2 \
+         AND kind IN ('created', 'escalated', 'returned') ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .bind(owner)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let escalated_from = match last_in {
+        Some((kind, from)) if kind == "escalated" => from,
+        _ => None,
+    };
+    Ok(Some((
+        state,
+        Ownership {
+            owner,
+            ancestors,
+            escalated_from,
+        },
+    )))
+}
+
+/// Who acted, for the timeline.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user: Option<UserId>,
+    pub name: String,
+}
+
+/// Writes a legal transition: the new state and owner, the escalation path,
+/// and the timeline event (who, when, why, from, to).
+pub async fn apply(
+    tx: &mut Tx,
+    id: ProblemId,
+    before: (&State, OrgId),
+    next: &Next,
+    action: &Action,
+    actor: &Actor,
+) -> Result<(), DbError> {
+    let (state, outcome, on, note) = next.state.columns();
+    let escalated = matches!(action, Action::Escalate { .. });
+    let ts = now();
+    sqlx::query(
+        "UPDATE problems SET state = $1, outcome = $2, outcome_on = $3, outcome_note = $4, \
+         owner_org_id = $5, escalated = CASE WHEN $6 = 1 THEN 1 ELSE escalated END, updated_at = $7 \
+         WHERE id = $8",
+    )
+    .bind(state)
+    .bind(outcome)
+    .bind(on)
+    .bind(note)
+    .bind(next.owner)
+    .bind(i64::from(escalated))
+    .bind(ts)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    if next.owner != before.1 {
+        sqlx::query(
+            "INSERT INTO problem_orgs (problem_id, org_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(next.owner)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO problem_events (problem_id, org_id, user_id, actor, kind, from_state, to_state, \
+         from_org_id, to_org_id, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(id)
+    .bind(next.owner)
+    .bind(actor.user)
+    .bind(&actor.name)
+    .bind(action.kind())
+    .bind(before.0.label())
+    .bind(next.state.label())
+    .bind(before.1)
+    .bind(next.owner)
+    .bind(action.reason().map(str::to_string))
+    .bind(ts)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Runs one lifecycle action inside `tx`: reads the state, asks the transition
+/// function, writes the result. The caller checked the right to act on the owner.
+pub async fn transition(
+    tx: &mut Tx,
+    id: ProblemId,
+    action: Action,
+    actor: &Actor,
+) -> Result<Next, AppError> {
+    let (state, own) = ownership(tx, id).await?.ok_or(AppError::NotFound)?;
+    let next = lifecycle::transition(&state, &own, action.clone()).map_err(super::http::refusal)?;
+    apply(tx, id, (&state, own.owner), &next, &action, actor).await?;
+    Ok(next)
+}
+
+/// The timeline, oldest first.
+pub async fn events(db: &Db, id: ProblemId) -> Result<Vec<Event>, DbError> {
+    sqlx::query_as(
+        "SELECT ev.kind, ev.actor, ev.from_state, ev.to_state, fo.name AS from_org_name, \
+         tor.name AS to_org_name, ev.reason, ev.created_at FROM problem_events ev \
+         LEFT JOIN orgs fo ON fo.id = ev.from_org_id LEFT JOIN orgs tor ON tor.id = ev.to_org_id \
+         WHERE ev.problem_id = $1 ORDER BY ev.id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Records feedback given to the raiser.
+pub async fn add_feedback(
+    tx: &mut Tx,
+    id: ProblemId,
+    org: OrgId,
+    actor: &Actor,
+    f: &FeedbackFields,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO problem_feedback (problem_id, org_id, user_id, actor, channel, body, given_on, \
+         satisfaction, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(org)
+    .bind(actor.user)
+    .bind(&actor.name)
+    .bind(f.channel.as_str())
+    .bind(&f.body)
+    .bind(f.given_on.iso())
+    .bind(f.satisfaction.map(Satisfaction::as_str))
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The feedback given, oldest first.
+pub async fn feedback(db: &Db, id: ProblemId) -> Result<Vec<Feedback>, DbError> {
+    let rows: Vec<(String, String, String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT actor, channel, body, given_on, satisfaction, created_at FROM problem_feedback \
+         WHERE problem_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(actor, channel, body, given_on, sat, created_at)| {
+            Some(Feedback {
+                actor,
+                channel: Channel::parse(&channel)?,
+                body,
+                given_on: Day::from_db(&given_on)?,
+                satisfaction: sat.as_deref().and_then(Satisfaction::parse),
+                created_at,
+            })
+        })
+        .collect())
+}
+
+/// Marks or unmarks a main problem.
+pub async fn set_main(tx: &mut Tx, id: ProblemId, main: bool) -> Result<(), DbError> {
+    sqlx::query("UPDATE problems SET is_main = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(main))
+        .bind(now())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The ancestors of an org, nearest first: where its problems may be escalated.
+pub async fn escalation_targets(db: &Db, org: OrgId) -> Result<Vec<(OrgId, String)>, DbError> {
+    sqlx::query_as(
+        "SELECT o.id, o.name FROM org_tree t JOIN orgs o ON o.id = t.ancestor_id \
+         WHERE t.descendant_id = $1 AND t.depth > 0 ORDER BY t.depth",
+    )
+    .bind(org)
+    .fetch_all(db.pool())
+    .await
+}
+
+/// Counts for the caller's home page and inboxes.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct ProblemCounts {
+    pub total: i64,
+    pub open: i64,
+    pub overdue: i64,
+    pub escalated_to_me: i64,
+}
+
+/// How many visible problems there are, open, overdue, and waiting in my inbox.
+pub async fn counts(db: &Db, scope: &Scope) -> Result<ProblemCounts, DbError> {
+    let today = Day::today().iso();
+    let roots: Vec<String> = scope.roots().iter().map(|r| r.0.to_string()).collect();
+    let roots = if roots.is_empty() {
+        "0".to_string()
+    } else {
+        roots.join(",")
+    };
+    let sql = format!(
+        "SELECT COUNT(*), \
+         COALESCE(SUM(CASE WHEN p.state = 'open' THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN p.state = 'decided' AND p.outcome IN ('in_progress', 'planned') \
+           AND p.outcome_on < $1 THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN p.escalated = 1 AND p.owner_org_id <> p.org_id AND p.state = 'open' \
+           AND p.owner_org_id IN ({roots}) THEN 1 ELSE 0 END), 0) \
+         FROM problems p WHERE {}",
+        visible(scope)
+    );
+    let (total, open, overdue, escalated_to_me): (i64, i64, i64, i64) =
+        sqlx::query_as(AssertSqlSafe(sql))
+            .bind(today)
+            .fetch_one(db.pool())
+            .await?;
+    Ok(ProblemCounts {
+        total,
+        open,
+        overdue,
+        escalated_to_me,
+    })
+}

@@ -1,0 +1,386 @@
+//! Problems: the lifecycle through the API, escalation along the chain,
+//! visibility on the escalation path, feedback, overdue flags and inboxes.
+
+use qingting::auth::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Api, TestApp};
+
+async fn problem(api: &Api, client_id: &str, description: &str) -> i64 {
+    let (status, p) = api
+        .post(
+            "/api/v1/problems",
+            json!({"client_id": client_id, "source": "worker", "topic": "wages",
+                   "description": description, "raiser_contact": "13812345678"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    p["id"].as_i64().unwrap()
+}
+
+async fn act(api: &Api, id: i64, body: Value) -> (StatusCode, Value) {
+    api.post(&format!("/api/v1/problems/{id}/transition"), body)
+        .await
+}
+
+fn field(err: &Value) -> &str {
+    err["error"]["fields"][0]["field"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn outcomes_need_their_dates_and_every_step_is_on_the_timeline() {
+    let app = TestApp::spawn().await;
+    let a = app.api("a.cadre").await;
+    let id = problem(&a, "prob-0001-abcd", "加班费计算不清楚").await;
+    let (status, err) = act(
+        &a,
+        id,
+        json!({"action": "decide", "outcome": "in_progress"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), "outcome_on");
+    assert_eq!(
+        err["error"]["fields"][0]["message"],
+        "正在解决的问题必须填写完成时限。"
+    );
+    let (status, err) = act(
+        &a,
+        id,
+        json!({"action": "decide", "outcome": "solved", "outcome_on": "2019-11-02"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), "outcome_note");
+    let (status, p) = act(
+        &a,
+        id,
+        json!({"action": "decide", "outcome": "in_progress", "outcome_on": "2099-12-31", "outcome_note": "已约企业人事部门"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["state"]["state"], "decided");
+    assert_eq!(p["state"]["outcome"], "in_progress");
+    assert_eq!(p["state"]["deadline"], "2099-12-31");
+    assert_eq!(p["overdue"], false);
+    let (status, p) = act(
+        &a,
+        id,
+        json!({"action": "decide", "outcome": "solved", "outcome_on": "2019-11-05", "outcome_note": "企业补发加班费"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // Closing is legal once solved; closing twice is not.
+    assert_eq!(
+        act(&a, id, json!({"action": "close"})).await.0,
+        StatusCode::OK
+    );
+    let (status, err) = act(&a, id, json!({"action": "close"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), "action");
+    let (status, err) = act(&a, id, json!({"action": "reopen"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), "reason");
+    let (status, p2) = act(
+        &a,
+        id,
+        json!({"action": "reopen", "reason": "职工反映仍未补足"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(p2["state"]["state"], "open");
+    let kinds: Vec<&str> = p2["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["created", "decided", "decided", "closed", "reopened"]
+    );
+    assert_eq!(p2["events"][4]["reason"], "职工反映仍未补足");
+    assert_eq!(p2["events"][4]["actor"], "用户a.cadre");
+    assert_eq!(p["events"][2]["from_state"], "in_progress");
+    assert_eq!(p["events"][2]["to_state"], "solved");
+}
+
+#[tokio::test]
+async fn escalation_moves_ownership_up_and_the_path_keeps_read_access() {
+    let app = TestApp::spawn().await;
+    app.user("ua.cadre", app.union_a, Role::Cadre).await;
+    let ua = app.api("ua.cadre").await;
+    let a = app.api("a.cadre").await;
+    let b = app.api("b.cadre").await;
+    let district = app.api("district.admin").await;
+    let id = problem(&ua, "prob-0002-abcd", "园区没有骑手驿站").await;
+
+    // The grassroots union cannot skip to a non-ancestor; it escalates to its street.
+    let (status, err) = act(
+        &ua,
+        id,
+        json!({"action": "escalate", "to_org": app.street_b.0, "reason": "x"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), "to_org");
+    let (status, err) = act(
+        &ua,
+        id,
+        json!({"action": "escalate", "to_org": app.street_a.0}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), "reason");
+    let (status, p) = act(
+        &ua,
+        id,
+        json!({"action": "escalate", "to_org": app.street_a.0, "reason": "需要街道协调场地"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["owner_org_id"], app.street_a.0);
+    assert_eq!(p["can_act"], false, "the union no longer owns it");
+
+    // The street finds it in its inbox and passes it on to the district.
+    let (_, inbox) = a.get("/api/v1/problems?escalated_to_me=yes").await;
+    assert_eq!(inbox["total"], 1);
+    let (_, counts) = a.get("/api/v1/problems/counts").await;
+    assert_eq!(counts["escalated_to_me"], 1);
+    let (status, _) = act(
+        &a,
+        id,
+        json!({"action": "escalate", "to_org": app.district.0, "reason": "涉及全区驿站规划"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Everyone on the path still reads it; only the owner acts; the neighbour sees nothing.
+    for api in [&ua, &a] {
+        let (status, p) = api.get(&format!("/api/v1/problems/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(p["owner_org_id"], app.district.0);
+        let (status, _) = act(api, id, json!({"action": "close"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(
+        b.get(&format!("/api/v1/problems/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        act(&b, id, json!({"action": "close"})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (_, list) = b.get("/api/v1/problems").await;
+    assert_eq!(list["total"], 0);
+    let (_, inbox) = a.get("/api/v1/problems?escalated_to_me=yes").await;
+    assert_eq!(inbox["total"], 0, "no longer waiting on the street");
+
+    // The district returns it to the street with a reason; the street may then decide.
+    let (status, p) = act(
+        &district,
+        id,
+        json!({"action": "return", "reason": "请街道先与园区协商"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["owner_org_id"], app.street_a.0);
+    let (status, p) = act(
+        &a,
+        id,
+        json!({"action": "decide", "outcome": "planned", "outcome_on": "2019-12-01"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(p["overdue"], true, "a planned date in the past is overdue");
+    let events: Vec<(&str, &str)> = p["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["to_org_name"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("created", "甲公司工会"),
+            ("escalated", "甲街道总工会"),
+            ("escalated", "测试区总工会"),
+            ("returned", "甲街道总工会"),
+            ("decided", "甲街道总工会"),
+        ]
+    );
+    // The street cannot return it further: it was returned, not escalated, to the street.
+    let (_, counts) = a.get("/api/v1/problems/counts").await;
+    assert_eq!(counts["overdue"], 1);
+    let page = app.browser("a.cadre").await;
+    let html = page
+        .get(app.url("/problems/overdue"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("园区没有骑手驿站"));
+}
+
+#[tokio::test]
+async fn feedback_is_recorded_and_contacts_are_shown_only_to_those_who_need_them() {
+    let app = TestApp::spawn().await;
+    let a = app.api("a.cadre").await;
+    let id = problem(&a, "prob-0003-abcd", "食堂晚上不供餐").await;
+    let (status, err) = a
+        .post(
+            &format!("/api/v1/problems/{id}/feedback"),
+            json!({"channel": "fax", "body": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = err["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["channel", "body"]);
+    let (status, p) = a
+        .post(
+            &format!("/api/v1/problems/{id}/feedback"),
+            json!({"channel": "phone", "body": "已告知食堂将延长供餐时间", "given_on": "2019-11-03", "satisfaction": "satisfied"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!(p["feedback"][0]["channel"], "phone");
+    assert_eq!(p["feedback"][0]["satisfaction"], "satisfied");
+    assert_eq!(p["raiser_contact"], "13812345678", "the cadre sees it");
+    assert!(app.audit_count("personal_data_viewed").await >= 1);
+    let (_, p) = app
+        .api("a.viewer")
+        .await
+        .get(&format!("/api/v1/problems/{id}"))
+        .await;
+    assert_eq!(p["raiser_contact"], "138****5678");
+    let (status, _) = app
+        .api("a.viewer")
+        .await
+        .post(
+            &format!("/api/v1/problems/{id}/feedback"),
+            json!({"channel": "phone", "body": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .api("b.cadre")
+        .await
+        .post(
+            &format!("/api/v1/problems/{id}/feedback"),
+            json!({"channel": "phone", "body": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = a.get("/api/v1/problems?q=%E9%A3%9F%E5%A0%82").await; // 食堂
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["raiser_contact"], "138****5678");
+}
+
+#[tokio::test]
+async fn main_flags_filters_and_pages() {
+    let app = TestApp::spawn().await;
+    let a = app.api("a.cadre").await;
+    let id = problem(&a, "prob-0004-abcd", "工资发放不及时").await;
+    problem(&a, "prob-0005-abcd", "希望开展法律讲座").await;
+    let (status, p) = a
+        .post(
+            &format!("/api/v1/problems/{id}/main"),
+            json!({"main": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(p["is_main"], true);
+    let (_, list) = a.get("/api/v1/problems?main=yes").await;
+    assert_eq!(list["total"], 1);
+    let (_, list) = a
+        .get("/api/v1/problems?status=open&source=worker&topic=wages")
+        .await;
+    assert_eq!(list["total"], 2);
+    let (status, err) = a.get("/api/v1/problems?status=maybe").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), "status");
+    let (status, _) = app
+        .api("a.viewer")
+        .await
+        .post(
+            &format!("/api/v1/problems/{id}/main"),
+            json!({"main": false}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let page = app.browser("a.cadre").await;
+    for path in [
+        "/problems".to_string(),
+        "/problems/inbox".to_string(),
+        "/problems/overdue".to_string(),
+        format!("/problems/{id}"),
+        "/activities".to_string(),
+        "/activities/new".to_string(),
+    ] {
+        let res = page.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+    }
+    let other = app.browser("b.cadre").await;
+    let res = other
+        .get(app.url(&format!("/problems/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = other
+        .post(app.url(&format!("/problems/{id}/transition")))
+        .form(&[("action", "close")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // A decision through the page form.
+    let res = page
+        .post(app.url(&format!("/problems/{id}/transition")))
+        .form(&[
+            ("action", "decide"),
+            ("outcome", "planned"),
+            ("outcome_on", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("计划解决的问题必须填写计划时间")
+    );
+    let res = page
+        .post(app.url(&format!("/problems/{id}/transition")))
+        .form(&[("action", "decide"), ("outcome", "reference")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_retried_problem_is_recorded_once() {
+    let app = TestApp::spawn().await;
+    let a = app.api("a.cadre").await;
+    let body = json!({"client_id": "prob-0006-abcd", "source": "union", "topic": "organisation", "description": "建会难"});
+    let (s1, p1) = a.post("/api/v1/problems", body.clone()).await;
+    let (s2, p2) = a.post("/api/v1/problems", body).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK));
+    assert_eq!(p1["id"], p2["id"]);
+}
