@@ -296,6 +296,8 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         &unions,
     )
     .await?;
+    let (activities, problems) =
+        crate::activity::demo::generate(&mut tx, &mut Lcg::new(2019_10_21), root).await?;
     tx.commit().await?;
     let mut out = String::new();
     let _ = writeln!(
@@ -307,6 +309,10 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         DIRECTS.len(),
         unions.len(),
         enterprises
+    );
+    let _ = writeln!(
+        out,
+        "Field records: {activities} activities and {problems} problems and suggestions."
     );
     out.push_str(&logins_text());
     Ok(out)

@@ -3,6 +3,7 @@
 //! with the enterprises involved, who went, how many took part, and the
 //! problems heard — recorded in one save that a retry never duplicates.
 
+pub mod demo;
 pub mod http;
 pub mod store;
 
