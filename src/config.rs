@@ -44,6 +44,8 @@ pub struct SecuritySettings {
     pub session_max_hours: i64,
     pub lockout_threshold: i64,
     pub lockout_minutes: i64,
+    /// Problems one address may raise through the public page per hour.
+    pub public_intake_per_hour: u32,
 }
 
 /// Limits on uploaded import files.
@@ -102,6 +104,7 @@ impl Default for SecuritySettings {
             session_max_hours: 24,
             lockout_threshold: 5,
             lockout_minutes: 15,
+            public_intake_per_hour: 10,
         }
     }
 }
@@ -276,6 +279,8 @@ session_max_hours = 24
 lockout_threshold = 5
 # ...for this many minutes; then it unlocks by itself.
 lockout_minutes = 15
+# Problems one network address may raise through the public page per hour.
+public_intake_per_hour = 10
 
 [import]
 # Largest accepted upload (bytes) and the most rows one import may hold.

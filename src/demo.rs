@@ -297,7 +297,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     )
     .await?;
     let (activities, problems) =
-        crate::activity::demo::generate(&mut tx, &mut Lcg::new(2019_10_21), root).await?;
+        crate::activity::demo::generate(&mut tx, &mut Lcg::new(20191021), root).await?;
     tx.commit().await?;
     let mut out = String::new();
     let _ = writeln!(

@@ -60,6 +60,8 @@ pub enum AppError {
     BadRequest(&'static str),
     #[error("payload too large")]
     TooLarge,
+    #[error("too many requests")]
+    TooManyRequests,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -79,6 +81,7 @@ impl AppError {
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,6 +95,7 @@ impl AppError {
             AppError::Validation(_) => "validation",
             AppError::BadRequest(_) => "bad_request",
             AppError::TooLarge => "too_large",
+            AppError::TooManyRequests => "too_many_requests",
             AppError::Internal(_) => "internal",
         }
     }

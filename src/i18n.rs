@@ -278,6 +278,7 @@ mod tests {
             "validation",
             "bad_request",
             "too_large",
+            "too_many_requests",
             "internal",
         ] {
             assert!(zh.contains(&format!("error-{code}")));

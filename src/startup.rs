@@ -37,6 +37,10 @@ impl Application {
     pub async fn run(self) -> anyhow::Result<()> {
         let app = web::router(web::AppState {
             db: self.db.clone(),
+            limiter: Arc::new(web::ratelimit::Limiter::new(
+                self.settings.security.public_intake_per_hour,
+                std::time::Duration::from_secs(3600),
+            )),
             settings: self.settings,
         });
         axum::serve(

@@ -304,7 +304,7 @@ pub async fn generate(
                     activity: Some(activity),
                     user: Some(unit.cadre.0),
                     actor: unit.cadre.1.clone(),
-                    receipt_code: None,
+                    public: false,
                 };
                 let Some(pid) = problems::insert(tx, &origin, &fields).await? else {
                     continue;

@@ -361,7 +361,7 @@ pub async fn record(state: &AppState, caller: &Caller, f: &ActivityFields) -> Ap
             activity: Some(id),
             user: Some(caller.user_id),
             actor: caller.display_name.clone(),
-            receipt_code: None,
+            public: false,
         };
         if let Some(pid) = problem::store::insert(&mut tx, &origin, &p).await? {
             problems.push(pid);

@@ -438,7 +438,7 @@ async fn api_create(
         activity: None,
         user: Some(caller.user_id),
         actor: caller.display_name.clone(),
-        receipt_code: None,
+        public: false,
     };
     let mut tx = state.db.begin().await?;
     let created = store::insert(&mut tx, &origin, &fields).await?;

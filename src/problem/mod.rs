@@ -8,6 +8,7 @@
 
 pub mod http;
 pub mod lifecycle;
+pub mod public;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
@@ -116,8 +117,10 @@ pub struct Problem {
     pub escalated: bool,
     /// A deadline or planned date passed unsolved.
     pub overdue: bool,
-    /// Raised through the public page (has a receipt code).
+    /// Raised through the public page.
     pub public_intake: bool,
+    /// The code whoever raised it uses to follow it on the public receipt page.
+    pub receipt_code: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

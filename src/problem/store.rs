@@ -25,7 +25,7 @@ const SELECT: &str = "SELECT p.id, p.org_id, o.name AS org_name, p.owner_org_id,
     p.campaign_id, c.title AS campaign_title, p.activity_id, p.enterprise_id, e.name AS enterprise_name, \
     p.source, p.topic_id, t.name_zh AS topic_zh, t.name_en AS topic_en, p.worker_group, p.description, \
     p.raiser_name, p.raiser_contact, p.is_main, p.state, p.outcome, p.outcome_on, p.outcome_note, \
-    p.escalated, p.public_intake, p.created_at, p.updated_at \
+    p.escalated, p.public_intake, p.receipt_code, p.created_at, p.updated_at \
     FROM problems p JOIN orgs o ON o.id = p.org_id JOIN orgs w ON w.id = p.owner_org_id \
     JOIN topics t ON t.id = p.topic_id LEFT JOIN campaigns c ON c.id = p.campaign_id \
     LEFT JOIN enterprises e ON e.id = p.enterprise_id";
@@ -57,6 +57,7 @@ struct Row {
     outcome_note: Option<String>,
     escalated: i64,
     public_intake: i64,
+    receipt_code: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -96,6 +97,7 @@ impl Row {
             state,
             escalated: self.escalated != 0,
             public_intake: self.public_intake != 0,
+            receipt_code: self.receipt_code,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -265,11 +267,11 @@ async fn get_any(db: &Db, id: ProblemId) -> Result<Option<Problem>, DbError> {
     Ok(row.map(|r| r.into_problem(Day::today())))
 }
 
-/// The problem a receipt code belongs to (codes are compared case-insensitively).
+/// The problem a receipt code (normalised by [`normalise_receipt`]) belongs to.
 pub async fn by_receipt(db: &Db, code: &str) -> Result<Option<Problem>, DbError> {
     let id: Option<ProblemId> =
         sqlx::query_scalar("SELECT id FROM problems WHERE receipt_code = $1")
-            .bind(code.trim().to_ascii_uppercase())
+            .bind(code)
             .fetch_optional(db.pool())
             .await?;
     match id {
@@ -303,8 +305,38 @@ pub struct Origin {
     pub user: Option<UserId>,
     /// Who recorded it, for the timeline.
     pub actor: String,
-    /// A receipt code for problems raised through the public page.
-    pub receipt_code: Option<String>,
+    /// Raised by a worker through the public page (not recorded by a cadre).
+    pub public: bool,
+}
+
+/// The characters of receipt codes: no 0/O, 1/I/L or 2/Z to misread on a phone.
+const RECEIPT_ALPHABET: &[u8] = b"3456789ABCDEFGHJKMNPQRSTUVWXY";
+
+/// A new receipt code such as `K7M4-Q9XP`: about 5 × 10^11 possibilities.
+pub fn receipt_code() -> String {
+    use rand::Rng;
+    let mut rng = rand::rngs::OsRng;
+    let mut s = String::with_capacity(9);
+    for i in 0..8 {
+        if i == 4 {
+            s.push('-');
+        }
+        s.push(RECEIPT_ALPHABET[rng.gen_range(0..RECEIPT_ALPHABET.len())] as char);
+    }
+    s
+}
+
+/// Normalises what a worker types as a receipt code (case, spaces, a missing dash).
+pub fn normalise_receipt(raw: &str) -> Option<String> {
+    let chars: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if chars.len() != 8 || !chars.bytes().all(|b| RECEIPT_ALPHABET.contains(&b)) {
+        return None;
+    }
+    Some(format!("{}-{}", &chars[..4], &chars[4..]))
 }
 
 /// Records a problem, its first owner and the "created" event. `Ok(None)` when
@@ -340,8 +372,8 @@ pub async fn insert(
     .bind(&f.raiser_name)
     .bind(&f.raiser_contact)
     .bind(i64::from(f.is_main))
-    .bind(&origin.receipt_code)
-    .bind(i64::from(origin.receipt_code.is_some()))
+    .bind(receipt_code())
+    .bind(i64::from(origin.public))
     .bind(origin.user)
     .bind(ts)
     .fetch_one(&mut **tx)
@@ -637,4 +669,36 @@ pub async fn counts(db: &Db, scope: &Scope) -> Result<ProblemCounts, DbError> {
         overdue,
         escalated_to_me,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn new_codes_are_normal_and_distinct() {
+        let a = receipt_code();
+        assert_eq!(normalise_receipt(&a).as_deref(), Some(a.as_str()));
+        assert_ne!(a, receipt_code());
+    }
+
+    proptest! {
+        #[test]
+        fn what_workers_type_normalises_to_the_code(idx in proptest::collection::vec(0..RECEIPT_ALPHABET.len(), 8), sep in "[ -]{0,2}") {
+            let chars: String = idx.iter().map(|&i| RECEIPT_ALPHABET[i] as char).collect();
+            let code = format!("{}-{}", &chars[..4], &chars[4..]);
+            let typed = format!(" {}{sep}{} ", chars[..4].to_lowercase(), &chars[4..]);
+            prop_assert_eq!(normalise_receipt(&typed), Some(code));
+        }
+
+        #[test]
+        fn anything_else_is_refused(s in "\\PC{0,12}") {
+            if let Some(c) = normalise_receipt(&s) {
+                prop_assert_eq!(c.len(), 9);
+                prop_assert!(c.bytes().filter(|b| *b != b'-').all(|b| RECEIPT_ALPHABET.contains(&b)));
+            }
+        }
+    }
 }

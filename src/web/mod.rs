@@ -6,6 +6,7 @@ pub mod errors;
 pub mod form;
 pub mod openapi;
 pub mod page;
+pub mod ratelimit;
 
 use std::{sync::Arc, time::Duration};
 
@@ -34,6 +35,8 @@ use crate::{config::Settings, db::Db, i18n::Lang};
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// Limits anonymous writes (the public problem page) per client address.
+    pub limiter: Arc<ratelimit::Limiter>,
 }
 
 /// The whole application: pages, API, assets, health and metrics.
@@ -53,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::audit::http::routes())
         .merge(crate::activity::http::routes())
         .merge(crate::problem::http::routes())
+        .merge(crate::problem::public::routes())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(max_body))

@@ -10,4 +10,5 @@ mod login;
 mod misc;
 mod orgs;
 mod problems;
+mod public;
 mod users;
