@@ -159,6 +159,7 @@ CREATE TABLE problems (
     escalated       BIGINT NOT NULL DEFAULT 0,
     receipt_code    TEXT,
     public_intake   BIGINT NOT NULL DEFAULT 0,
+    assignee_id     BIGINT REFERENCES users(id),
     created_by      BIGINT REFERENCES users(id),
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,

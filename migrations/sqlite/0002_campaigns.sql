@@ -159,6 +159,7 @@ CREATE TABLE problems (
     escalated       INTEGER NOT NULL DEFAULT 0,
     receipt_code    TEXT,
     public_intake   INTEGER NOT NULL DEFAULT 0,
+    assignee_id     INTEGER REFERENCES users(id),
     created_by      INTEGER REFERENCES users(id),
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,

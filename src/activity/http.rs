@@ -23,9 +23,11 @@ use crate::{
     db::{ActivityId, CampaignId, EnterpriseId, OrgId},
     enterprise::WorkerGroup,
     error::{AppError, AppResult, FieldError},
+    import::tabular::{self, Cell, Header},
     problem::{self, Problem, ProblemInput, Source, Topic, store::Origin},
     web::{
         AppState,
+        download::{attachment, stamp},
         errors::urlencode,
         form::{self, Errors},
         page::{Chrome, render},
@@ -37,6 +39,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/activities", get(list_page).post(create_page))
         .route("/activities/new", get(new_page))
+        .route("/activities/export.xlsx", get(export_xlsx))
+        .route("/activities/export.csv", get(export_csv))
         .route("/activities/{id}", get(detail_page))
         .route("/api/v1/activities", get(api_list).post(api_create))
         .route("/api/v1/activities/{id}", get(api_get))
@@ -681,6 +685,100 @@ async fn detail_page(
         a,
         problems,
     })
+}
+
+// ---- exports ----
+
+async fn export(
+    state: AppState,
+    caller: Caller,
+    p: ListParams,
+    format: tabular::Format,
+) -> AppResult<Response> {
+    let scope = caller.require(Need::Read)?;
+    let (filter, _) = p.parse()?;
+    if let Some(org) = filter.org {
+        crate::org::store::get(&state.db, &scope, org)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    }
+    let (items, _) = store::list(&state.db, &scope, &filter, 200_000, 0).await?;
+    let lang = caller.lang;
+    let t = |k: &str| lang.t(k);
+    let col = |k: &str, width: f64| Header {
+        title: t(k),
+        width,
+        text: false,
+    };
+    let mut heads = vec![
+        col("field-held_on", 12.0),
+        col("field-kind", 14.0),
+        col("field-org", 24.0),
+        col("field-campaign_id", 24.0),
+        col("field-enterprises", 36.0),
+        col("field-workers_interviewed", 10.0),
+        col("field-participants", 10.0),
+    ];
+    heads.extend(
+        Composition::FIELDS
+            .iter()
+            .map(|f| col(&format!("field-{f}"), 10.0)),
+    );
+    heads.extend([
+        col("field-place", 20.0),
+        col("field-cadres", 20.0),
+        col("field-notes", 50.0),
+        col("act-problems", 10.0),
+    ]);
+    let rows: Vec<Vec<Cell>> = items
+        .iter()
+        .map(|a| {
+            let mut row = vec![
+                Cell::Text(a.held_on.iso()),
+                Cell::Text(t(&a.kind.label_key())),
+                Cell::Text(a.org_name.clone()),
+                Cell::opt(a.campaign_title.as_deref()),
+                Cell::opt(Some(a.enterprise_names().as_str())),
+                Cell::Int(a.workers_interviewed),
+                Cell::Int(a.participants),
+            ];
+            row.extend(a.composition.values().into_iter().map(Cell::Int));
+            row.extend([
+                Cell::opt(a.place.as_deref()),
+                Cell::opt(Some(a.cadres.as_str())),
+                Cell::opt(a.notes.as_deref()),
+                Cell::Int(a.problem_count),
+            ]);
+            row
+        })
+        .collect();
+    let (body, ext, mime) = tabular::encode(format, &t("nav-activities"), &heads, &rows)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let entry = crate::audit::Entry::by(&caller, caller.home_org, crate::audit::Action::Export)
+        .target(format!("export:activities.{ext}"))
+        .detail(format!("{} rows", rows.len()));
+    crate::audit::store::record(state.db.pool(), &entry).await?;
+    Ok(attachment(
+        body,
+        &format!("activities-{}.{ext}", stamp()),
+        mime,
+    ))
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> AppResult<Response> {
+    export(state, caller, p, tabular::Format::Xlsx).await
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> AppResult<Response> {
+    export(state, caller, p, tabular::Format::Csv).await
 }
 
 #[cfg(test)]

@@ -496,7 +496,36 @@ pub fn write_xlsx_with_notes(
     book.save_to_buffer()
 }
 
+/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a
+/// leading tab or carriage return) gets a leading apostrophe, so an exported
+/// CSV opened in Excel shows it instead of executing it.
+pub fn neutralise(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A table as a file in `format`: the bytes, the extension and the MIME type.
+pub fn encode(
+    format: Format,
+    sheet_name: &str,
+    headers: &[Header],
+    rows: &[Vec<Cell>],
+) -> Result<(Vec<u8>, &'static str, &'static str), rust_xlsxwriter::XlsxError> {
+    Ok(match format {
+        Format::Xlsx => (
+            write_xlsx(sheet_name, headers, rows)?,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        Format::Csv => (write_csv(headers, rows), "csv", "text/csv; charset=utf-8"),
+    })
+}
+
 /// A CSV in UTF-8 with a BOM, so Excel in China opens the Chinese correctly.
+/// Text cells are [`neutralise`]d.
 pub fn write_csv(headers: &[Header], rows: &[Vec<Cell>]) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
@@ -506,7 +535,10 @@ pub fn write_csv(headers: &[Header], rows: &[Vec<Cell>]) -> Vec<u8> {
         // Writing to a Vec cannot fail.
         let _ = w.write_record(headers.iter().map(|h| h.title.as_str()));
         for row in rows {
-            let _ = w.write_record(row.iter().map(Cell::text));
+            let _ = w.write_record(row.iter().map(|c| match c {
+                Cell::Text(s) => neutralise(s),
+                other => other.text(),
+            }));
         }
         let _ = w.flush();
     }

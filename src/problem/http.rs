@@ -16,7 +16,7 @@ use super::{
     Channel, Event, Feedback, FeedbackInput, Problem, ProblemInput, Satisfaction, Source, Topic,
     TransitionInput,
     lifecycle::{LifecycleError, OUTCOME_CODES},
-    store::{self, Actor, Origin, ProblemCounts, ProblemFilter},
+    store::{self, Actor, BulkChange, Origin, ProblemCounts, ProblemFilter},
 };
 use crate::{
     activity::{store::CampaignChoice, valid_client_id},
@@ -26,8 +26,10 @@ use crate::{
     db::{ActivityId, CampaignId, OrgId, ProblemId},
     enterprise::WorkerGroup,
     error::{AppError, AppResult, FieldError},
+    import::tabular::{self, Cell, Header},
     web::{
         AppState,
+        download::{attachment, stamp},
         errors::urlencode,
         form::{self, Errors},
         page::{Chrome, render},
@@ -40,12 +42,16 @@ pub fn routes() -> Router<AppState> {
         .route("/problems", get(list_page))
         .route("/problems/inbox", get(inbox_page))
         .route("/problems/overdue", get(overdue_page))
+        .route("/problems/export.xlsx", get(export_xlsx))
+        .route("/problems/export.csv", get(export_csv))
+        .route("/problems/bulk", post(bulk_page))
         .route("/problems/{id}", get(detail_page))
         .route("/problems/{id}/transition", post(transition_page))
         .route("/problems/{id}/feedback", post(feedback_page))
         .route("/problems/{id}/main", post(main_page))
         .route("/api/v1/problems", get(api_list).post(api_create))
         .route("/api/v1/problems/counts", get(api_counts))
+        .route("/api/v1/problems/bulk", post(api_bulk))
         .route("/api/v1/problems/{id}", get(api_get))
         .route("/api/v1/problems/{id}/transition", post(api_transition))
         .route("/api/v1/problems/{id}/feedback", post(api_feedback))
@@ -55,9 +61,9 @@ pub fn routes() -> Router<AppState> {
 /// This module's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(api_list, api_create, api_counts, api_get, api_transition, api_feedback, api_main),
+    paths(api_list, api_create, api_counts, api_bulk, api_get, api_transition, api_feedback, api_main),
     components(schemas(Problem, ProblemInput, NewProblem, TransitionInput, FeedbackInput, ProblemPage,
-        ProblemDetail, Event, Feedback, Channel, Satisfaction, Source, ProblemCounts, MainInput)),
+        ProblemDetail, Event, Feedback, Channel, Satisfaction, Source, ProblemCounts, MainInput, BulkInput, BulkResult)),
     tags((name = "problems", description = "Problems and suggestions: outcomes, escalation, timeline and feedback"))
 )]
 pub struct ApiDoc;
@@ -103,6 +109,12 @@ pub struct ListParams {
     pub q: Option<String>,
     #[param(value_type = Option<i64>)]
     pub page: Option<String>,
+    /// Shown after a bulk action: how many changed.
+    #[param(ignore)]
+    pub updated: Option<String>,
+    /// Shown after a bulk action: how many were not the caller's to change.
+    #[param(ignore)]
+    pub skipped: Option<String>,
 }
 
 fn yes(field: &str, v: &Option<String>, errs: &mut Errors) -> bool {
@@ -254,6 +266,24 @@ impl ListPage {
 
     fn status_key(&self, s: &&str) -> String {
         format!("status-{s}")
+    }
+
+    fn export_url(&self, ext: &str) -> String {
+        let mut q = self.query.clone();
+        match self.view {
+            View::Inbox => q.push_str("&escalated_to_me=yes"),
+            View::Overdue => q.push_str("&overdue=yes"),
+            View::All => {}
+        }
+        format!("/problems/export.{ext}?{}", q.trim_start_matches('&'))
+    }
+
+    fn back(&self) -> String {
+        if self.query.is_empty() {
+            self.base.to_string()
+        } else {
+            format!("{}?{}", self.base, self.query)
+        }
     }
 }
 
@@ -842,4 +872,217 @@ async fn main_page(
     let main = form::flag(&f.main).map_err(|_| AppError::field("main", "err-flag"))?;
     set_main(&state, &caller, id, main).await?;
     Ok(Redirect::to(&format!("/problems/{id}")).into_response())
+}
+
+// ---- exports ----
+
+/// At most this many rows in one export; narrow the filters for more.
+const EXPORT_LIMIT: i64 = 200_000;
+
+async fn export(
+    state: AppState,
+    caller: Caller,
+    p: ListParams,
+    format: tabular::Format,
+) -> AppResult<Response> {
+    let (filter, _) = p.parse(&caller)?;
+    let scope = caller.require(Need::Read)?;
+    if let Some(org) = filter.org {
+        crate::org::store::get(&state.db, &scope, org)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    }
+    let items = store::list_all(&state.db, &scope, &filter, EXPORT_LIMIT).await?;
+    let lang = caller.lang;
+    let t = |k: &str| lang.t(k);
+    let col = |k: &str, width: f64| Header {
+        title: t(k),
+        width,
+        text: false,
+    };
+    let heads = vec![
+        col("export-id", 8.0),
+        col("prob-recorded", 24.0),
+        col("prob-owner", 24.0),
+        col("field-campaign_id", 24.0),
+        col("field-source", 12.0),
+        col("field-topic", 12.0),
+        col("field-worker_group", 12.0),
+        col("field-description", 60.0),
+        col("ent-one", 28.0),
+        col("field-is_main", 8.0),
+        col("field-status", 14.0),
+        col("field-outcome_on", 12.0),
+        col("field-outcome_note", 40.0),
+        col("prob-escalated", 8.0),
+        col("prob-overdue", 8.0),
+        col("field-raiser_contact", 16.0),
+        col("export-created", 18.0),
+    ];
+    let yes_no = |b: bool| Cell::Text(if b { t("yes") } else { t("no") });
+    let rows: Vec<Vec<Cell>> = items
+        .into_iter()
+        .map(Problem::masked)
+        .map(|p| {
+            let outcome = p.state.outcome();
+            vec![
+                Cell::Int(p.id.0),
+                Cell::Text(p.org_name.clone()),
+                Cell::Text(p.owner_org_name.clone()),
+                Cell::opt(p.campaign_title.as_deref()),
+                Cell::Text(t(&p.source.label_key())),
+                Cell::Text(p.topic(lang).to_string()),
+                p.worker_group
+                    .map(|g| Cell::Text(t(&g.label_key())))
+                    .unwrap_or(Cell::Empty),
+                Cell::Text(p.description.clone()),
+                Cell::opt(p.enterprise_name.as_deref()),
+                yes_no(p.is_main),
+                Cell::Text(t(&format!("status-{}", p.state.label()))),
+                Cell::opt(outcome.and_then(|o| o.day()).map(Day::iso).as_deref()),
+                Cell::opt(outcome.and_then(|o| o.note())),
+                yes_no(p.escalated),
+                yes_no(p.overdue),
+                Cell::opt(p.raiser_contact.as_deref()),
+                Cell::Text(lang.datetime(p.created_at)),
+            ]
+        })
+        .collect();
+    let (body, ext, mime) = tabular::encode(format, &t("nav-problems"), &heads, &rows)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let entry = Entry::by(&caller, caller.home_org, AuditAction::Export)
+        .target(format!("export:problems.{ext}"))
+        .detail(format!("{} rows; contacts masked", rows.len()));
+    audit::store::record(state.db.pool(), &entry).await?;
+    Ok(attachment(
+        body,
+        &format!("problems-{}.{ext}", stamp()),
+        mime,
+    ))
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> AppResult<Response> {
+    export(state, caller, p, tabular::Format::Xlsx).await
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> AppResult<Response> {
+    export(state, caller, p, tabular::Format::Csv).await
+}
+
+// ---- bulk actions ----
+
+/// A change to many problems: `topic` (with `topic`), `main`, `unmain`, or
+/// `assign` (with `assignee`, a username).
+#[derive(Deserialize, Default, Debug, utoipa::ToSchema)]
+pub struct BulkInput {
+    pub ids: Vec<i64>,
+    pub action: Option<String>,
+    pub topic: Option<String>,
+    pub assignee: Option<String>,
+}
+
+/// How many problems changed, and how many were left alone because the
+/// caller does not own them.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BulkResult {
+    pub updated: u64,
+    pub skipped: u64,
+}
+
+async fn apply_bulk(state: &AppState, caller: &Caller, input: &BulkInput) -> AppResult<BulkResult> {
+    let write = caller.require(Need::Write)?;
+    let mut ids: Vec<ProblemId> = input.ids.iter().map(|&i| ProblemId(i)).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::field("ids", "err-bulk-none"));
+    }
+    if ids.len() > 1000 {
+        return Err(AppError::Validation(vec![
+            FieldError::new("ids", "err-too-many").arg("max", 1000),
+        ]));
+    }
+    let change = match input.action.as_deref().map(str::trim) {
+        Some("main") => BulkChange::Main(true),
+        Some("unmain") => BulkChange::Main(false),
+        Some("topic") => {
+            let code =
+                form::opt(&input.topic).ok_or_else(|| AppError::field("topic", "err-required"))?;
+            BulkChange::Topic(
+                store::topic_id(&state.db, &code)
+                    .await?
+                    .ok_or_else(|| AppError::field("topic", "err-topic"))?,
+            )
+        }
+        Some("assign") => {
+            let name = form::opt(&input.assignee)
+                .ok_or_else(|| AppError::field("assignee", "err-required"))?;
+            let user = crate::user::store::id_by_username(&state.db, &name).await?;
+            // Only people of the caller's own subtree can be given work.
+            match user {
+                Some((id, org)) if write.contains(&state.db, org).await? => BulkChange::Assign(id),
+                _ => return Err(AppError::field("assignee", "err-assignee")),
+            }
+        }
+        Some(_) => return Err(AppError::field("action", "err-action")),
+        None => return Err(AppError::field("action", "err-required")),
+    };
+    let mut tx = state.db.begin().await?;
+    let updated = store::bulk(&mut tx, &write, &ids, &change).await?;
+    tx.commit().await?;
+    Ok(BulkResult {
+        updated,
+        skipped: ids.len() as u64 - updated,
+    })
+}
+
+/// Change many problems at once; those the caller does not own are skipped.
+#[utoipa::path(post, path = "/api/v1/problems/bulk", tag = "problems", request_body = BulkInput,
+    responses((status = 200, body = BulkResult), (status = 422, body = crate::web::errors::ErrorBody), (status = 403)),
+    security(("bearer" = [])))]
+async fn api_bulk(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<BulkInput>,
+) -> AppResult<Json<BulkResult>> {
+    Ok(Json(apply_bulk(&state, &caller, &input).await?))
+}
+
+async fn bulk_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Form(raw): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let mut input = BulkInput::default();
+    let mut back = "/problems".to_string();
+    for (k, v) in raw {
+        match k.as_str() {
+            "ids" => {
+                if let Ok(id) = v.trim().parse() {
+                    input.ids.push(id);
+                }
+            }
+            "action" => input.action = Some(v),
+            "topic" => input.topic = Some(v),
+            "assignee" => input.assignee = Some(v),
+            // Only a path of this site: never an open redirect.
+            "back" if v.starts_with("/problems") && !v.starts_with("//") => back = v,
+            _ => {}
+        }
+    }
+    let r = apply_bulk(&state, &caller, &input).await?;
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!(
+        "{back}{sep}updated={}&skipped={}",
+        r.updated, r.skipped
+    ))
+    .into_response())
 }

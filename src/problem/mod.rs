@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use self::lifecycle::{Outcome, OutcomeError, State};
 use crate::{
     date::Day,
-    db::{ActivityId, CampaignId, EnterpriseId, OrgId, ProblemId, TopicId},
+    db::{ActivityId, CampaignId, EnterpriseId, OrgId, ProblemId, TopicId, UserId},
     enterprise::WorkerGroup,
     error::{AppError, FieldError},
     org::mask_phone,
@@ -121,6 +121,9 @@ pub struct Problem {
     pub public_intake: bool,
     /// The code whoever raised it uses to follow it on the public receipt page.
     pub receipt_code: Option<String>,
+    /// The cadre assigned to follow it up.
+    pub assignee_id: Option<UserId>,
+    pub assignee_name: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

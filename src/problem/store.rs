@@ -25,10 +25,11 @@ const SELECT: &str = "SELECT p.id, p.org_id, o.name AS org_name, p.owner_org_id,
     p.campaign_id, c.title AS campaign_title, p.activity_id, p.enterprise_id, e.name AS enterprise_name, \
     p.source, p.topic_id, t.name_zh AS topic_zh, t.name_en AS topic_en, p.worker_group, p.description, \
     p.raiser_name, p.raiser_contact, p.is_main, p.state, p.outcome, p.outcome_on, p.outcome_note, \
-    p.escalated, p.public_intake, p.receipt_code, p.created_at, p.updated_at \
+    p.escalated, p.public_intake, p.receipt_code, p.assignee_id, asg.display_name AS assignee_name, \
+    p.created_at, p.updated_at \
     FROM problems p JOIN orgs o ON o.id = p.org_id JOIN orgs w ON w.id = p.owner_org_id \
     JOIN topics t ON t.id = p.topic_id LEFT JOIN campaigns c ON c.id = p.campaign_id \
-    LEFT JOIN enterprises e ON e.id = p.enterprise_id";
+    LEFT JOIN enterprises e ON e.id = p.enterprise_id LEFT JOIN users asg ON asg.id = p.assignee_id";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -58,6 +59,8 @@ struct Row {
     escalated: i64,
     public_intake: i64,
     receipt_code: Option<String>,
+    assignee_id: Option<UserId>,
+    assignee_name: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -98,6 +101,8 @@ impl Row {
             escalated: self.escalated != 0,
             public_intake: self.public_intake != 0,
             receipt_code: self.receipt_code,
+            assignee_id: self.assignee_id,
+            assignee_name: self.assignee_name,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -669,6 +674,72 @@ pub async fn counts(db: &Db, scope: &Scope) -> Result<ProblemCounts, DbError> {
         overdue,
         escalated_to_me,
     })
+}
+
+/// A change applied to many problems at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BulkChange {
+    /// Set the topic (by id).
+    Topic(TopicId),
+    /// Mark (true) or unmark as main problems.
+    Main(bool),
+    /// Assign a cadre to follow them up.
+    Assign(UserId),
+}
+
+/// Applies a change to those of `ids` whose owner lies in `write` (the rest are
+/// left alone); returns how many changed.
+pub async fn bulk(
+    tx: &mut Tx,
+    write: &Scope,
+    ids: &[ProblemId],
+    change: &BulkChange,
+) -> Result<u64, DbError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
+    let (column, value) = match change {
+        BulkChange::Topic(t) => ("topic_id", t.0),
+        BulkChange::Main(m) => ("is_main", i64::from(*m)),
+        BulkChange::Assign(u) => ("assignee_id", u.0),
+    };
+    let sql = format!(
+        "UPDATE problems SET {column} = $1, updated_at = $2 WHERE id IN ({}) AND {}",
+        list.join(","),
+        write.sql("owner_org_id")
+    );
+    let done = sqlx::query(AssertSqlSafe(sql))
+        .bind(value)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The id of an active topic by code.
+pub async fn topic_id(db: &Db, code: &str) -> Result<Option<TopicId>, DbError> {
+    sqlx::query_scalar("SELECT id FROM topics WHERE code = $1 AND active = 1")
+        .bind(code.trim())
+        .fetch_optional(db.pool())
+        .await
+}
+
+/// Every visible problem matching the filter, newest first, up to `limit` (exports).
+pub async fn list_all(
+    db: &Db,
+    scope: &Scope,
+    f: &ProblemFilter,
+    limit: i64,
+) -> Result<Vec<Problem>, DbError> {
+    let today = Day::today();
+    let mut q = Sql::new(SELECT);
+    conditions(&mut q, scope, f, today);
+    q.push(" ORDER BY p.created_at DESC, p.id DESC LIMIT ")
+        .bind(limit);
+    let (sql, args) = q.build();
+    let rows: Vec<Row> = sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
+    Ok(rows.into_iter().map(|r| r.into_problem(today)).collect())
 }
 
 #[cfg(test)]

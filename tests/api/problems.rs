@@ -384,3 +384,132 @@ async fn a_retried_problem_is_recorded_once() {
     assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK));
     assert_eq!(p1["id"], p2["id"]);
 }
+
+#[tokio::test]
+async fn exports_read_back_with_the_callers_rows_and_neutralised_formulas() {
+    use calamine::{Reader, Xlsx};
+    let app = TestApp::spawn().await;
+    let a = app.api("a.cadre").await;
+    problem(&a, "prob-0007-abcd", "=HYPERLINK(\"http://x\")").await;
+    problem(&a, "prob-0008-abcd", "夜班没有热饭").await;
+    problem(&app.api("b.cadre").await, "prob-0009-abcd", "乙街道的问题").await;
+    let page = app.browser("a.cadre").await;
+    let res = page
+        .get(app.url("/problems/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("problems-")
+    );
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "a header and street A's two problems");
+    assert_eq!(rows[0][7], "问题描述");
+    let descriptions: Vec<&str> = rows[1..].iter().map(|r| r[7].as_str()).collect();
+    assert!(descriptions.contains(&"夜班没有热饭"));
+    assert!(!descriptions.contains(&"乙街道的问题"));
+    assert_eq!(rows[1][15], "138****5678", "contacts are masked in exports");
+    let csv = page
+        .get(app.url("/problems/export.csv?q=HYPERLINK"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+    assert_eq!(csv.lines().count(), 2);
+    assert_eq!(app.audit_count("export").await, 2);
+    let xlsx = page
+        .get(app.url("/activities/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let other = app.browser("b.cadre").await;
+    let res = other
+        .get(app.url(&format!("/problems/export.csv?org={}", app.street_a.0)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bulk_actions_change_only_what_the_caller_owns() {
+    let app = TestApp::spawn().await;
+    let a = app.api("a.cadre").await;
+    let b = app.api("b.cadre").await;
+    let mine = problem(&a, "prob-0010-abcd", "一").await;
+    let mine2 = problem(&a, "prob-0011-abcd", "二").await;
+    let theirs = problem(&b, "prob-0012-abcd", "三").await;
+    let (status, r) = a
+        .post(
+            "/api/v1/problems/bulk",
+            json!({"ids": [mine, mine2, theirs], "action": "topic", "topic": "safety"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!(
+        (r["updated"].as_u64(), r["skipped"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let (_, p) = b.get(&format!("/api/v1/problems/{theirs}")).await;
+    assert_eq!(
+        p["topic_zh"], "工资收入",
+        "another street's problem is untouched"
+    );
+    let (status, r) = a
+        .post(
+            "/api/v1/problems/bulk",
+            json!({"ids": [mine], "action": "assign", "assignee": "b.cadre"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{r}");
+    assert_eq!(field(&r), "assignee");
+    let (status, _) = a
+        .post(
+            "/api/v1/problems/bulk",
+            json!({"ids": [mine, mine2], "action": "assign", "assignee": "a.admin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, p) = a.get(&format!("/api/v1/problems/{mine2}")).await;
+    assert_eq!(p["assignee_name"], "用户a.admin");
+    let page = app.browser("a.cadre").await;
+    let res = page
+        .post(app.url("/problems/bulk"))
+        .form(&[
+            ("ids", mine.to_string().as_str()),
+            ("ids", theirs.to_string().as_str()),
+            ("action", "main"),
+            ("back", "/problems?source=worker"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        "/problems?source=worker&updated=1&skipped=1"
+    );
+    let (status, _) = app
+        .api("a.viewer")
+        .await
+        .post(
+            "/api/v1/problems/bulk",
+            json!({"ids": [mine], "action": "main"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
