@@ -219,9 +219,10 @@ mod tests {
                     let rest = &text[i + pat.len()..];
                     // For constructors the message key is the second string literal.
                     let rest = if pat.starts_with("FieldError") || pat.starts_with("AppError") {
+                        // Only when the key literal is the call's own second argument.
                         match rest.split_once(", \"") {
-                            Some((_, r)) => r,
-                            None => continue,
+                            Some((first, r)) if !first.contains([')', '\n']) => r,
+                            _ => continue,
                         }
                     } else {
                         rest
