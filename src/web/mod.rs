@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::enterprise::http::routes())
         .merge(crate::import::http::routes())
         .merge(crate::audit::http::routes())
+        .merge(crate::campaign::http::routes())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(max_body))

@@ -1,0 +1,1 @@
+//! Demo campaigns of seed 000 (loaded from `crate::demo`).
