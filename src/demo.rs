@@ -296,6 +296,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         &unions,
     )
     .await?;
+    let campaigns = crate::campaign::demo::generate(&mut tx, root).await?;
     tx.commit().await?;
     let mut out = String::new();
     let _ = writeln!(
@@ -308,6 +309,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         unions.len(),
         enterprises
     );
+    let _ = writeln!(out, "{campaigns}");
     out.push_str(&logins_text());
     Ok(out)
 }
