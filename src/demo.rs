@@ -296,6 +296,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         &unions,
     )
     .await?;
+    let campaigns = crate::campaign::demo::generate(&mut tx, root).await?;
     let (activities, problems) =
         crate::activity::demo::generate(&mut tx, &mut Lcg::new(20191021), root).await?;
     tx.commit().await?;
@@ -310,6 +311,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         unions.len(),
         enterprises
     );
+    let _ = writeln!(out, "{campaigns}");
     let _ = writeln!(
         out,
         "Field records: {activities} activities and {problems} problems and suggestions."

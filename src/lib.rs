@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod audit;
 pub mod auth;
+pub mod campaign;
 pub mod cli;
 pub mod config;
 pub mod date;

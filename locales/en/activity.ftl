@@ -50,4 +50,4 @@ err-too-many = "{ $field }" takes at most { $max }.
 err-symposium-participants = A symposium needs its number of participants.
 err-more-than-participants = "{ $field }" cannot exceed the symposium participants.
 err-enterprise-unknown = No enterprise "{ $value }" within your reach.
-err-campaign-closed = The campaign is not active, or your org is not part of it.
+err-campaign-not-open = The campaign is not active, or your org is not part of it.

@@ -50,4 +50,4 @@ err-too-many = “{ $field }”最多 { $max } 个。
 err-symposium-participants = 座谈会需要填写参加座谈人数。
 err-more-than-participants = “{ $field }”不能多于参加座谈人数。
 err-enterprise-unknown = 在您的权限范围内找不到企业“{ $value }”。
-err-campaign-closed = 该活动未在进行中，或您所在组织不在该活动范围内。
+err-campaign-not-open = 该活动未在进行中，或您所在组织不在该活动范围内。

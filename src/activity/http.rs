@@ -274,7 +274,7 @@ pub async fn record(state: &AppState, caller: &Caller, f: &ActivityFields) -> Ap
     if let Some(c) = f.campaign
         && !store::campaign_open_to(db, c, org).await?
     {
-        errs.push(FieldError::new("campaign_id", "err-campaign-closed"));
+        errs.push(FieldError::new("campaign_id", "err-campaign-not-open"));
     }
     let read = caller.scope(Need::Read);
     let mut enterprises: Vec<EnterpriseId> = Vec::new();

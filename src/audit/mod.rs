@@ -37,11 +37,19 @@ pub enum Action {
     Import,
     Export,
     PersonalDataViewed,
+    CampaignCreated,
+    CampaignUpdated,
+    CampaignStatusChanged,
+    CampaignCopied,
+    PlanSaved,
+    PlanSubmitted,
+    PlanAccepted,
+    PlanReturned,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 29] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -63,6 +71,14 @@ impl Action {
         Action::Import,
         Action::Export,
         Action::PersonalDataViewed,
+        Action::CampaignCreated,
+        Action::CampaignUpdated,
+        Action::CampaignStatusChanged,
+        Action::CampaignCopied,
+        Action::PlanSaved,
+        Action::PlanSubmitted,
+        Action::PlanAccepted,
+        Action::PlanReturned,
     ];
 
     /// The stored spelling.
@@ -89,6 +105,14 @@ impl Action {
             Action::Import => "import",
             Action::Export => "export",
             Action::PersonalDataViewed => "personal_data_viewed",
+            Action::CampaignCreated => "campaign_created",
+            Action::CampaignUpdated => "campaign_updated",
+            Action::CampaignStatusChanged => "campaign_status_changed",
+            Action::CampaignCopied => "campaign_copied",
+            Action::PlanSaved => "plan_saved",
+            Action::PlanSubmitted => "plan_submitted",
+            Action::PlanAccepted => "plan_accepted",
+            Action::PlanReturned => "plan_returned",
         }
     }
 

@@ -155,7 +155,7 @@ impl ListParams {
         if let Some(s) = &status
             && !(OUTCOME_CODES.contains(&s.as_str()) || s == "open" || s == "closed")
         {
-            errs.push(FieldError::new("status", "err-status"));
+            errs.push(FieldError::new("status", "err-problem-status"));
         }
         let overdue = yes("overdue", &self.overdue, &mut errs);
         let mine = yes("escalated_to_me", &self.escalated_to_me, &mut errs);
@@ -450,7 +450,7 @@ async fn api_create(
     if let Some(c) = campaign
         && !crate::activity::store::campaign_open_to(&state.db, c, org).await?
     {
-        return Err(AppError::field("campaign_id", "err-campaign-closed"));
+        return Err(AppError::field("campaign_id", "err-campaign-not-open"));
     }
     if let Some(e) = fields.enterprise_id
         && crate::enterprise::store::get(&state.db, &caller.scope(Need::Read), e)

@@ -56,6 +56,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(CoreDoc::openapi());
     doc.merge(crate::enterprise::http::ApiDoc::openapi());
+    doc.merge(crate::campaign::http::ApiDoc::openapi());
     doc.merge(crate::activity::http::ApiDoc::openapi());
     doc.merge(crate::problem::http::ApiDoc::openapi());
     doc.merge(crate::problem::public::ApiDoc::openapi());

@@ -4,6 +4,7 @@
 
 mod access;
 mod activities;
+mod campaigns;
 mod enterprises;
 mod helpers;
 mod login;
