@@ -4,7 +4,9 @@
 //! an XLSX (a zip) is checked entry by entry before calamine sees it — declared
 //! sizes, their total, the compression ratio, and the real decompressed size of
 //! every XML part read through a `take()` limit — and its first worksheet is
-//! streamed cell by cell, so neither a zip bomb nor a sheet that names cell
+//! streamed cell by cell, its text counted against the same cap (a shared
+//! string is copied into every cell that uses it), so neither a zip bomb, nor
+//! one long string named by many cells, nor a sheet that names cell
 //! XFD1048576 can allocate more than the caps allow. CSV is decoded as UTF-8
 //! (with or without BOM), UTF-16 with BOM, or whatever chardetng detects
 //! (GBK is read as its superset GB18030); undecodable bytes are refused.
@@ -378,9 +380,18 @@ fn read_xlsx(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, TableErr
         .ok_or(TableError::NoWorksheet)?;
     let mut cells = book.worksheet_cells_reader(&name).map_err(calamine_error)?;
     let mut table = Vec::new();
+    // A shared string is stored once in the file but copied into every cell
+    // that refers to it, so the text read is capped like the parts themselves:
+    // otherwise a few kilobytes that name one long string in many cells expand
+    // to gigabytes here, past every check of `check_zip`.
+    let mut text_bytes: u64 = 0;
     while let Some(cell) = cells.next_cell().map_err(calamine_error)? {
         let (row, col) = cell.get_position();
         let value = cell_text(cell.get_value());
+        text_bytes = text_bytes.saturating_add(value.len() as u64);
+        if text_bytes > MAX_UNCOMPRESSED {
+            return Err(TableError::Bomb);
+        }
         place(&mut table, row as usize, col as usize, value, max_rows)?;
     }
     Ok(table)
@@ -726,6 +737,31 @@ mod tests {
         // A small part with an absurd ratio is refused too.
         let dense = zip_with("xl/sharedStrings.xml", &vec![b'a'; 8 << 20]);
         assert_eq!(read_table("d.xlsx", &dense, 10), Err(TableError::Bomb));
+    }
+
+    #[test]
+    fn one_long_shared_string_in_many_cells_is_refused() {
+        // 98 KB (Excel's longest cell) stored once, referenced by 1,100 cells:
+        // a 10 KB file whose cells hold 108 MB of text.
+        let long = "甲".repeat(32_767);
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "名称").unwrap();
+        for r in 1..=1_100 {
+            sheet.write_string(r, 0, &long).unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(bytes.len() < 64 * 1024, "{} bytes", bytes.len());
+        assert_eq!(check_zip(&bytes), Ok(()), "every part is honest and small");
+        assert_eq!(read_table("s.xlsx", &bytes, 100_000), Err(TableError::Bomb));
+        // The same string in fewer cells is read.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for r in 0..3 {
+            sheet.write_string(r, 0, &long).unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        assert_eq!(read_table("s.xlsx", &bytes, 10).unwrap().len(), 3);
     }
 
     #[test]
