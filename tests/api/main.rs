@@ -5,6 +5,7 @@
 mod access;
 mod enterprises;
 mod helpers;
+mod import;
 mod login;
 mod misc;
 mod orgs;
