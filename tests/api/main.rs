@@ -7,6 +7,7 @@ mod activities;
 mod campaigns;
 mod enterprises;
 mod helpers;
+mod import;
 mod login;
 mod misc;
 mod orgs;

@@ -110,4 +110,58 @@ for (const vp of VIEWPORTS) {
     await p.screenshot({ path: join(SHOTS, `enterprise-error-${vp.name}.png`), fullPage: true });
     await p.context().close();
   });
+
+  // Each width imports its own fixture (three enterprises of 定海路街道, YP-JD-DHL):
+  // the demo database is shared between the runs.
+  test(`${vp.name}: a street cadre imports enterprises from an XLSX file`, async () => {
+    const p = await page(vp);
+    await login(p, vp, "dhl.cadre");
+    await Promise.all([p.waitForURL(`${BASE}/import`), p.click("nav >> text=导入导出")]);
+    assert.equal(await p.inputValue("#kind"), "enterprises");
+    assert.ok(await noSideways(p), "the upload page fits the screen");
+    await p.screenshot({ path: join(SHOTS, `import-${vp.name}.png`), fullPage: true });
+
+    const fixture = join(FIXTURES, `enterprises-${vp.name}.xlsx`);
+    await p.setInputFiles("#file", fixture);
+    await p.click("form[data-progress] button[type=submit]");
+    await p.waitForSelector("h1:has-text('导入预览')");
+    const main = () => p.textContent("main");
+    assert.match(await main(), /全部 3 行检查无误，可以导入。/);
+    assert.match(await main(), new RegExp(`enterprises-${vp.name}\\.xlsx`));
+    assert.equal(await p.locator("main .badge.yes").count(), 3);
+    assert.ok(await noSideways(p), "the preview fits the screen");
+    await p.screenshot({ path: join(SHOTS, `import-preview-${vp.name}.png`), fullPage: true });
+
+    await Promise.all([p.waitForURL(/\/import\/\d+\/commit$/), p.click("button >> text=确认导入")]);
+    await p.waitForSelector("h1:has-text('导入完成')");
+    assert.match(await p.textContent("main [role=status]"), /已成功导入 3 行。/);
+    assert.ok(await noSideways(p), "the done page fits the screen");
+    await p.screenshot({ path: join(SHOTS, `import-done-${vp.name}.png`), fullPage: true });
+
+    // The enterprises are there.
+    await Promise.all([p.waitForURL(`${BASE}/enterprises`), p.click("main a >> text=查看")]);
+    await p.fill("input[name=q]", "91310110MA7QT");
+    await Promise.all([p.waitForURL(/q=/), p.press("input[name=q]", "Enter")]);
+    const listed = await main();
+    for (const n of vp.name === "phone"
+      ? ["定海路测试物流有限公司", "倾听快递服务有限公司", "杨浦新业态网络科技有限公司"]
+      : ["定海路示例餐饮管理有限公司", "倾听货运有限公司", "杨浦网约车服务有限公司"]) {
+      assert.ok(listed.includes(n), `${n} is listed`);
+    }
+
+    // The same file again: every row is refused, with the row and the reason.
+    await p.goto(`${BASE}/import`);
+    await p.setInputFiles("#file", fixture);
+    await p.click("form[data-progress] button[type=submit]");
+    await p.waitForSelector("h1:has-text('导入预览')");
+    assert.match(await main(), /文件中有错误，未导入任何数据/);
+    const reasons = p.locator("main td[data-label='原因']");
+    assert.equal(await reasons.count(), 3);
+    assert.match(await reasons.first().textContent(), /已经登记过/);
+    assert.equal(await p.locator("button >> text=确认导入").count(), 0);
+    assert.ok(await noSideways(p), "the error table fits the screen");
+    await p.screenshot({ path: join(SHOTS, `import-errors-${vp.name}.png`), fullPage: true });
+    assert.deepEqual(p.foreign, []);
+    await p.context().close();
+  });
 }
