@@ -2,55 +2,24 @@
 // against a running `qingting serve --demo` (QT_BASE). Screenshots go to SHOT_DIR.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { BASE, SHOTS, VIEWPORTS, launch, newPage, login as logIn, fitsScreen } from "./lib.mjs";
 
-const BASE = process.env.QT_BASE ?? "http://127.0.0.1:8080";
-const SHOTS = process.env.SHOT_DIR ?? "../../target/screenshots";
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
-const PASSWORD = "qingting2019";
-mkdirSync(SHOTS, { recursive: true });
-
-const VIEWPORTS = [
-  { name: "phone", width: 390, height: 844, isMobile: true, hasTouch: true },
-  { name: "desktop", width: 1280, height: 860, isMobile: false, hasTouch: false },
-];
 
 let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function page(vp) {
-  const ctx = await browser.newContext({
-    viewport: { width: vp.width, height: vp.height }, isMobile: vp.isMobile, hasTouch: vp.hasTouch,
-    locale: "zh-CN",
-  });
-  const p = await ctx.newPage();
-  // Offline-ready: any request leaving the server under test fails the journey.
-  const foreign = [];
-  p.on("request", (r) => { if (!r.url().startsWith(BASE) && !r.url().startsWith("data:")) foreign.push(r.url()); });
-  p.foreign = foreign;
-  return p;
-}
+const page = (vp) => newPage(browser, vp);
+const noSideways = fitsScreen;
 
+// Logs in after checking (and photographing) the zh-CN login page.
 async function login(p, vp, username) {
   await p.goto(`${BASE}/login`);
   assert.equal(await p.getAttribute("html", "lang"), "zh-CN");
   await p.screenshot({ path: join(SHOTS, `login-${vp.name}.png`), fullPage: true });
-  await p.fill("#username", username);
-  await p.fill("#password", PASSWORD);
-  await Promise.all([p.waitForURL(`${BASE}/`), p.click("button[type=submit] >> text=登录")]);
-}
-
-function noSideways(p) {
-  return p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+  await logIn(p, username);
 }
 
 for (const vp of VIEWPORTS) {
