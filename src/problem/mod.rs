@@ -10,6 +10,7 @@ pub mod http;
 pub mod lifecycle;
 pub mod public;
 pub mod store;
+pub mod topics;
 
 use serde::{Deserialize, Serialize};
 

@@ -513,3 +513,95 @@ async fn bulk_actions_change_only_what_the_caller_owns() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_top_federation_keeps_the_topic_list() {
+    let app = TestApp::spawn().await;
+    let district = app.api("district.admin").await;
+    let (status, t) = district
+        .post(
+            "/api/v1/topics",
+            json!({"code": "housing", "name_zh": "住房", "name_en": "Housing", "display_order": 8}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let (status, err) = district
+        .post(
+            "/api/v1/topics",
+            json!({"code": "Housing!", "name_zh": "", "name_en": "x"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = err["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["code", "name_zh"]);
+    let (status, _) = district
+        .post(
+            "/api/v1/topics",
+            json!({"code": "housing", "name_zh": "住房", "name_en": "Housing"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "codes are unique");
+    // A street admin reads the list but does not edit it.
+    let street = app.api("a.admin").await;
+    let (_, list) = street.get("/api/v1/topics").await;
+    assert_eq!(list.as_array().unwrap().len(), 8);
+    let (status, _) = street
+        .post(
+            "/api/v1/topics",
+            json!({"code": "x1", "name_zh": "某", "name_en": "X"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let id = t["id"].as_i64().unwrap();
+    let (status, _) = street
+        .patch(&format!("/api/v1/topics/{id}"), json!({"active": false}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Used, then retired: old problems keep it, new ones cannot take it.
+    let a = app.api("a.cadre").await;
+    let (status, p) = a
+        .post(
+            "/api/v1/problems",
+            json!({"client_id": "prob-0013-abcd", "source": "worker", "topic": "housing", "description": "宿舍紧张"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{p}");
+    let (status, t) = district
+        .patch(
+            &format!("/api/v1/topics/{id}"),
+            json!({"active": false, "name_zh": "住房保障"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (t["active"].as_i64(), t["problems"].as_i64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(
+        t["name_en"], "Housing",
+        "a PATCH keeps what it does not name"
+    );
+    let (status, err) = a
+        .post(
+            "/api/v1/problems",
+            json!({"client_id": "prob-0014-abcd", "source": "worker", "topic": "housing", "description": "宿舍紧张"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), "topic");
+    let page = app.browser("a.cadre").await;
+    let html = page
+        .get(app.url("/topics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("住房保障") && !html.contains("form=\"topic-"));
+}
