@@ -107,6 +107,8 @@ pub struct ListParams {
     pub activity: Option<String>,
     /// Text in the description or the enterprise's name (two characters are enough).
     pub q: Option<String>,
+    /// new (default), old, due (nearest deadline first) or updated.
+    pub sort: Option<String>,
     #[param(value_type = Option<i64>)]
     pub page: Option<String>,
     /// Shown after a bulk action: how many changed.
@@ -160,6 +162,13 @@ impl ListParams {
         let overdue = yes("overdue", &self.overdue, &mut errs);
         let mine = yes("escalated_to_me", &self.escalated_to_me, &mut errs);
         let main = yes("main", &self.main, &mut errs);
+        let sort = match form::opt(&self.sort) {
+            None => store::Sort::default(),
+            Some(s) => store::Sort::parse(&s).unwrap_or_else(|| {
+                errs.push(FieldError::new("sort", "err-sort"));
+                store::Sort::default()
+            }),
+        };
         let page = errs
             .take(form::optional_int("page", &self.page, 1, 1_000_000))
             .flatten()
@@ -179,6 +188,7 @@ impl ListParams {
                 main,
                 activity,
                 q: form::opt(&self.q),
+                sort,
             },
             page,
         ))
@@ -197,6 +207,7 @@ impl ListParams {
             ("main", &self.main),
             ("activity", &self.activity),
             ("q", &self.q),
+            ("sort", &self.sort),
         ]
         .into_iter()
         .filter_map(|(k, v)| form::opt(v).map(|v| format!("{k}={}", urlencode(&v))))

@@ -148,6 +148,46 @@ pub struct ProblemFilter {
     pub activity: Option<ActivityId>,
     /// Text in the description or the raiser's name.
     pub q: Option<String>,
+    pub sort: Sort,
+}
+
+/// The orders the problem list offers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Oldest first.
+    Oldest,
+    /// Nearest deadline or planned date first (undated last).
+    Due,
+    /// Most recently changed first.
+    Updated,
+}
+
+impl Sort {
+    /// Parses the query value.
+    pub fn parse(s: &str) -> Option<Sort> {
+        match s.trim() {
+            "new" => Some(Sort::Newest),
+            "old" => Some(Sort::Oldest),
+            "due" => Some(Sort::Due),
+            "updated" => Some(Sort::Updated),
+            _ => None,
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Sort::Newest => " ORDER BY p.created_at DESC, p.id DESC",
+            Sort::Oldest => " ORDER BY p.created_at, p.id",
+            // Dated outcomes (text dates sort as dates) before undated ones.
+            Sort::Due => {
+                " ORDER BY CASE WHEN p.outcome_on IS NULL THEN 1 ELSE 0 END, p.outcome_on, p.id"
+            }
+            Sort::Updated => " ORDER BY p.updated_at DESC, p.id DESC",
+        }
+    }
 }
 
 fn conditions(q: &mut Sql, scope: &Scope, f: &ProblemFilter, today: Day) {
@@ -240,7 +280,8 @@ pub async fn list(
     }
     let mut q = Sql::new(SELECT);
     conditions(&mut q, scope, f, today);
-    q.push(" ORDER BY p.created_at DESC, p.id DESC LIMIT ")
+    q.push(f.sort.sql())
+        .push(" LIMIT ")
         .bind(limit)
         .push(" OFFSET ")
         .bind(offset);

@@ -605,3 +605,34 @@ async fn the_top_federation_keeps_the_topic_list() {
         .unwrap();
     assert!(html.contains("住房保障") && !html.contains("form=\"topic-"));
 }
+
+#[tokio::test]
+async fn the_list_sorts_by_the_nearest_deadline() {
+    let app = TestApp::spawn().await;
+    let a = app.api("a.cadre").await;
+    let later = problem(&a, "prob-0015-abcd", "晚").await;
+    let sooner = problem(&a, "prob-0016-abcd", "早").await;
+    let undated = problem(&a, "prob-0017-abcd", "无期").await;
+    for (id, day) in [(later, "2099-12-01"), (sooner, "2099-01-01")] {
+        let (status, _) = act(
+            &a,
+            id,
+            json!({"action": "decide", "outcome": "planned", "outcome_on": day}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (_, list) = a.get("/api/v1/problems?sort=due").await;
+    let ids: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [sooner, later, undated]);
+    let (_, list) = a.get("/api/v1/problems?sort=old").await;
+    assert_eq!(list["items"][0]["id"], later);
+    let (status, err) = a.get("/api/v1/problems?sort=random").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), "sort");
+}
