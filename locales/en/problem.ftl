@@ -149,3 +149,7 @@ sort-old = Oldest first
 sort-due = Nearest deadline first
 sort-updated = Recently handled first
 err-sort = "{ $field }" is not a valid order.
+home-work = My work
+home-overdue = Overdue
+home-open = Open problems
+home-problems = Problems and suggestions

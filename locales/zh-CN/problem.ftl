@@ -149,3 +149,7 @@ sort-old = 最早记录在前
 sort-due = 时限最近在前
 sort-updated = 最近办理在前
 err-sort = “{ $field }”不是有效的排序方式。
+home-work = 我的工作
+home-overdue = 逾期未办结
+home-open = 待办理的问题
+home-problems = 问题和意见建议

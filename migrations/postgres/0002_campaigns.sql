@@ -173,6 +173,7 @@ CREATE TABLE problems (
         outcome IS NULL OR outcome = 'reference' OR outcome_on IS NOT NULL)
 );
 CREATE INDEX problems_org ON problems (org_id, created_at);
+CREATE INDEX problems_created ON problems (created_at, id);
 CREATE INDEX problems_owner ON problems (owner_org_id, state);
 CREATE INDEX problems_campaign ON problems (campaign_id, org_id);
 CREATE INDEX problems_activity ON problems (activity_id);

@@ -75,6 +75,8 @@ async fn shown(state: &AppState, caller: &Caller, org: Org) -> AppResult<Org> {
 struct HomePage {
     c: Chrome,
     orgs: Vec<(OrgNode, SubtreeCounts)>,
+    /// The caller's problem work: open, waiting in the inbox, overdue.
+    work: crate::problem::store::ProblemCounts,
 }
 
 async fn home(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
@@ -86,6 +88,7 @@ async fn home(State(state): State<AppState>, caller: Caller) -> AppResult<Respon
     }
     render(HomePage {
         c: Chrome::for_caller(&caller, "/"),
+        work: crate::problem::store::counts(&state.db, &scope).await?,
         orgs,
     })
 }

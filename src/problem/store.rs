@@ -109,10 +109,16 @@ impl Row {
     }
 }
 
-/// The SQL condition that a problem (alias `p`) is visible to `scope`.
+/// The SQL condition that a problem (alias `p`) is visible to `scope`: some
+/// org that has owned it lies in the scope. Escalation only moves a problem to
+/// ancestors of the org that recorded it, so for a problem that was never
+/// escalated the recording org decides alone — the cheap, indexable test that
+/// answers for almost every row; the path is consulted only for escalated ones
+/// (which also keeps the path's read access after an org moves in the tree).
 pub fn visible(scope: &Scope) -> String {
     format!(
-        "EXISTS (SELECT 1 FROM problem_orgs po WHERE po.problem_id = p.id AND {})",
+        "({} OR (p.escalated = 1 AND EXISTS (SELECT 1 FROM problem_orgs po WHERE po.problem_id = p.id AND {})))",
+        scope.sql("p.org_id"),
         scope.sql("po.org_id")
     )
 }
@@ -204,7 +210,9 @@ fn conditions(q: &mut Sql, scope: &Scope, f: &ProblemFilter, today: Day) {
         q.push(" AND p.source = ").bind(s.as_str().to_string());
     }
     if let Some(t) = &f.topic {
-        q.push(" AND t.code = ").bind(t.clone());
+        q.push(" AND p.topic_id = (SELECT tc.id FROM topics tc WHERE tc.code = ")
+            .bind(t.clone())
+            .push(")");
     }
     if let Some(g) = f.group {
         q.push(" AND p.worker_group = ")
@@ -249,11 +257,20 @@ fn conditions(q: &mut Sql, scope: &Scope, f: &ProblemFilter, today: Day) {
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pat = like_pattern(&text.to_lowercase());
-        q.push(" AND (LOWER(p.description) LIKE ")
+        // LOWER costs a pass over every description; Chinese text has no case.
+        let (desc, name) = if text.chars().any(|c| c.is_ascii_alphabetic()) {
+            ("LOWER(p.description)", "LOWER(e.name)")
+        } else {
+            ("p.description", "e.name")
+        };
+        q.push(&format!(" AND ({desc} LIKE "))
             .bind(pat.clone())
-            .push(" ESCAPE '\\' OR LOWER(COALESCE(e.name, '')) LIKE ")
+            .push(&format!(
+                " ESCAPE '\\' OR (p.enterprise_id IS NOT NULL AND EXISTS (SELECT 1 FROM enterprises e \
+                 WHERE e.id = p.enterprise_id AND {name} LIKE "
+            ))
             .bind(pat)
-            .push(" ESCAPE '\\')");
+            .push(" ESCAPE '\\')))");
     }
 }
 
@@ -266,10 +283,7 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<Problem>, i64), DbError> {
     let today = Day::today();
-    let mut count = Sql::new(
-        "SELECT COUNT(*) FROM problems p JOIN topics t ON t.id = p.topic_id \
-         LEFT JOIN enterprises e ON e.id = p.enterprise_id",
-    );
+    let mut count = Sql::new("SELECT COUNT(*) FROM problems p");
     conditions(&mut count, scope, f, today);
     let (sql, args) = count.build();
     let total: i64 = sqlx::query_scalar_with(sql, args)
@@ -685,7 +699,8 @@ pub struct ProblemCounts {
     pub escalated_to_me: i64,
 }
 
-/// How many visible problems there are, open, overdue, and waiting in my inbox.
+/// How many visible problems there are, how many are open, how many of those
+/// the caller's orgs own are overdue, and how many wait in the caller's inbox.
 pub async fn counts(db: &Db, scope: &Scope) -> Result<ProblemCounts, DbError> {
     let today = Day::today().iso();
     let roots: Vec<String> = scope.roots().iter().map(|r| r.0.to_string()).collect();
@@ -698,11 +713,12 @@ pub async fn counts(db: &Db, scope: &Scope) -> Result<ProblemCounts, DbError> {
         "SELECT COUNT(*), \
          COALESCE(SUM(CASE WHEN p.state = 'open' THEN 1 ELSE 0 END), 0), \
          COALESCE(SUM(CASE WHEN p.state = 'decided' AND p.outcome IN ('in_progress', 'planned') \
-           AND p.outcome_on < $1 THEN 1 ELSE 0 END), 0), \
+           AND p.outcome_on < $1 AND {owned} THEN 1 ELSE 0 END), 0), \
          COALESCE(SUM(CASE WHEN p.escalated = 1 AND p.owner_org_id <> p.org_id AND p.state = 'open' \
            AND p.owner_org_id IN ({roots}) THEN 1 ELSE 0 END), 0) \
          FROM problems p WHERE {}",
-        visible(scope)
+        visible(scope),
+        owned = scope.sql("p.owner_org_id"),
     );
     let (total, open, overdue, escalated_to_me): (i64, i64, i64, i64) =
         sqlx::query_as(AssertSqlSafe(sql))
