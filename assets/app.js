@@ -116,4 +116,15 @@
       } catch (e) { localStorage.removeItem(k); }
     });
   }
+
+  // The unread-notification badge in the menu (the page works without it).
+  var badge = document.querySelector("[data-unread]");
+  if (badge && window.fetch) {
+    fetch("/api/v1/notifications/unread", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (d) {
+        if (d && d.unread > 0) { badge.textContent = d.unread > 99 ? "99+" : String(d.unread); badge.hidden = false; }
+      })
+      .catch(function () { /* offline: no badge */ });
+  }
 })();

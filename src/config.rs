@@ -17,6 +17,8 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub import: ImportSettings,
     pub log: LogSettings,
+    pub mail: MailSettings,
+    pub reminders: ReminderSettings,
 }
 
 /// Where the HTTP server listens and how it is reached.
@@ -66,6 +68,105 @@ pub struct LogSettings {
     pub level: String,
 }
 
+/// How the outbox reaches an SMTP server.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Plain SMTP (a relay on the same host or a trusted segment).
+    None,
+    /// Plain connection upgraded with STARTTLS (usually port 587 or 25); refused if the server does not offer it.
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+/// E-mail delivery of notifications.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// Off by default: notifications are then in-app only.
+    pub enabled: bool,
+    pub host: String,
+    pub port: u16,
+    pub tls: TlsMode,
+    /// Empty: no authentication.
+    pub username: String,
+    pub password: String,
+    /// The sender, e.g. `倾听 <qingting@example.org>`.
+    pub from: String,
+    /// Accept self-signed or otherwise invalid certificates (intranet servers).
+    pub accept_invalid_certs: bool,
+    /// Seconds between outbox runs inside the server; 0 runs none (tests, or
+    /// another node sends).
+    pub poll_seconds: u64,
+    /// Attempts before a message is given up as failed.
+    pub max_attempts: i64,
+    /// Seconds one SMTP conversation may take.
+    pub timeout_seconds: u64,
+}
+
+/// The reminder sweep.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReminderSettings {
+    /// Minutes between sweeps inside the server; 0 runs none.
+    pub sweep_interval_minutes: u64,
+    /// Remind of a deadline this many Chinese working days ahead.
+    pub days_before: u32,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            host: "localhost".into(),
+            port: 25,
+            tls: TlsMode::Starttls,
+            username: String::new(),
+            password: String::new(),
+            from: "倾听 <qingting@localhost>".into(),
+            accept_invalid_certs: false,
+            poll_seconds: 30,
+            max_attempts: 8,
+            timeout_seconds: 30,
+        }
+    }
+}
+
+impl Default for ReminderSettings {
+    fn default() -> Self {
+        Self {
+            sweep_interval_minutes: 60,
+            days_before: 3,
+        }
+    }
+}
+
+impl fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("enabled", &self.enabled)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field(
+                "password",
+                &if self.password.is_empty() {
+                    ""
+                } else {
+                    "[redacted]"
+                },
+            )
+            .field("from", &self.from)
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
+            .field("poll_seconds", &self.poll_seconds)
+            .field("max_attempts", &self.max_attempts)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish()
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -75,6 +176,8 @@ impl Default for Settings {
             security: SecuritySettings::default(),
             import: ImportSettings::default(),
             log: LogSettings::default(),
+            mail: MailSettings::default(),
+            reminders: ReminderSettings::default(),
         }
     }
 }
@@ -136,6 +239,8 @@ impl fmt::Debug for Settings {
             .field("security", &self.security)
             .field("import", &self.import)
             .field("log", &self.log)
+            .field("mail", &self.mail)
+            .field("reminders", &self.reminders)
             .finish()
     }
 }
@@ -292,6 +397,37 @@ max_rows = 100000
 format = "text"
 # A tracing filter, e.g. "info" or "info,qingting=debug".
 level = "info"
+
+[mail]
+# E-mail copies of notifications (deadlines, overdue problems, escalations,
+# returned plans) to users who have an e-mail address. Off: in-app only.
+enabled = false
+host = "localhost"
+port = 25
+# "none" (plain), "starttls" (upgrade, usually port 587) or "tls" (SMTPS, 465).
+tls = "starttls"
+# Leave both empty when the server needs no login. The password never appears
+# in logs; QINGTING_MAIL_PASSWORD keeps it out of the file.
+username = ""
+password = ""
+from = "倾听 <qingting@localhost>"
+# Accept self-signed certificates (intranet mail servers). Prefer adding the
+# intranet CA to the system trust store, which is consulted by default.
+accept_invalid_certs = false
+# Seconds between outbox runs; 0 sends nothing from this server.
+poll_seconds = 30
+# A message that failed this many times is given up (retries back off
+# from 1 minute, doubling, up to 6 hours).
+max_attempts = 8
+timeout_seconds = 30
+
+[reminders]
+# Minutes between reminder sweeps (deadlines due soon, overdue problems);
+# 0 runs none in this server.
+sweep_interval_minutes = 60
+# Remind this many Chinese working days before a deadline (weekends, public
+# holidays and make-up working days from the holiday file).
+days_before = 3
 "#;
 
 #[cfg(test)]
@@ -324,6 +460,11 @@ mod tests {
                     "QINGTING_DATABASE_URL".to_string(),
                     "postgres://u:pw@h/db".to_string(),
                 ),
+                (
+                    "QINGTING_MAIL_PASSWORD".to_string(),
+                    "smtp-secret".to_string(),
+                ),
+                ("QINGTING_MAIL_TLS".to_string(), "tls".to_string()),
                 ("UNRELATED".to_string(), "x".to_string()),
             ],
         )
@@ -334,6 +475,12 @@ mod tests {
         assert!(
             !format!("{s:?}").contains("pw"),
             "password leaked into Debug"
+        );
+        assert_eq!(s.mail.tls, TlsMode::Tls);
+        assert_eq!(s.mail.password, "smtp-secret");
+        assert!(
+            !format!("{s:?}").contains("smtp-secret"),
+            "mail password leaked into Debug"
         );
     }
 

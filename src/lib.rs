@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod campaign;
 pub mod cli;
 pub mod config;
@@ -16,8 +17,10 @@ pub mod enterprise;
 pub mod error;
 pub mod i18n;
 pub mod import;
+pub mod notify;
 pub mod org;
 pub mod problem;
 pub mod startup;
 pub mod user;
 pub mod web;
+pub mod workday;

@@ -35,6 +35,7 @@ impl Application {
 
     /// Serves until the process receives Ctrl-C or SIGTERM.
     pub async fn run(self) -> anyhow::Result<()> {
+        crate::notify::spawn(self.db.clone(), self.settings.clone());
         let app = web::router(web::AppState {
             db: self.db.clone(),
             limiter: Arc::new(web::ratelimit::Limiter::new(

@@ -45,11 +45,14 @@ pub enum Action {
     PlanSubmitted,
     PlanAccepted,
     PlanReturned,
+    WorkdaysUpdated,
+    CalendarTokenCreated,
+    CalendarTokenRevoked,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 32] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -79,6 +82,9 @@ impl Action {
         Action::PlanSubmitted,
         Action::PlanAccepted,
         Action::PlanReturned,
+        Action::WorkdaysUpdated,
+        Action::CalendarTokenCreated,
+        Action::CalendarTokenRevoked,
     ];
 
     /// The stored spelling.
@@ -113,6 +119,9 @@ impl Action {
             Action::PlanSubmitted => "plan_submitted",
             Action::PlanAccepted => "plan_accepted",
             Action::PlanReturned => "plan_returned",
+            Action::WorkdaysUpdated => "workdays_updated",
+            Action::CalendarTokenCreated => "calendar_token_created",
+            Action::CalendarTokenRevoked => "calendar_token_revoked",
         }
     }
 

@@ -590,6 +590,9 @@ pub async fn record_move(
     .bind(now())
     .execute(&mut **tx)
     .await?;
+    if let Some(reason) = &reason {
+        crate::notify::store::on_plan_returned(tx, plan, unit, version, reason).await?;
+    }
     Ok(())
 }
 

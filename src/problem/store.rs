@@ -602,6 +602,9 @@ pub async fn transition(
     let (state, own) = ownership(tx, id).await?.ok_or(AppError::NotFound)?;
     let next = lifecycle::transition(&state, &own, action.clone()).map_err(super::http::refusal)?;
     apply(tx, id, (&state, own.owner), &next, &action, actor).await?;
+    if matches!(action, Action::Escalate { .. }) {
+        crate::notify::store::on_escalated(tx, id, next.owner).await?;
+    }
     Ok(next)
 }
 

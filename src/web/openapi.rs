@@ -61,6 +61,9 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::problem::http::ApiDoc::openapi());
     doc.merge(crate::problem::public::ApiDoc::openapi());
     doc.merge(crate::problem::topics::ApiDoc::openapi());
+    doc.merge(crate::notify::http::ApiDoc::openapi());
+    doc.merge(crate::calendar::http::ApiDoc::openapi());
+    doc.merge(crate::workday::http::ApiDoc::openapi());
     doc
 }
 

@@ -28,6 +28,8 @@ pub struct TestApp {
     pub union_a: OrgId,
     pub union_b: OrgId,
     pub dept: OrgId,
+    /// The settings the app runs with.
+    pub settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -71,7 +73,11 @@ impl TestApp {
         s.database.url = fresh_database_url(dir.path()).await;
         s.database.max_connections = 4;
         s.security.lockout_threshold = 3;
+        // Tests run the reminder sweep and the outbox themselves, at chosen times.
+        s.reminders.sweep_interval_minutes = 0;
+        s.mail.poll_seconds = 0;
         adjust(&mut s);
+        let settings = s.clone();
         let app = Application::build(s).await.expect("app builds");
         let base = format!("http://{}", app.addr);
         let db = app.db.clone();
@@ -85,6 +91,7 @@ impl TestApp {
             union_a: OrgId(0),
             union_b: OrgId(0),
             dept: OrgId(0),
+            settings,
             _dir: dir,
         };
         t.district = t.org("DIST", "测试区总工会", "federation", None).await;

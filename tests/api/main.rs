@@ -4,13 +4,17 @@
 
 mod access;
 mod activities;
+mod calendar;
 mod campaigns;
 mod enterprises;
 mod helpers;
 mod import;
 mod login;
 mod misc;
+mod notify;
 mod orgs;
 mod problems;
 mod public;
+mod smtp;
 mod users;
+mod workdays;

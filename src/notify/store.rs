@@ -1,0 +1,323 @@
+//! Notification and outbox queries. Notifications are per user: every read
+//! and write here filters on the user id, so a user can neither see nor mark
+//! another user's notices (another id is simply not found).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Kind, Notice, excerpt};
+use crate::{
+    db::{Db, DbError, OrgId, PlanId, ProblemId, Tx, UserId, now},
+    i18n::Lang,
+};
+
+/// The users told about an org's business: active cadres and admins holding
+/// the role at that org itself (not its ancestors, who have their own inbox).
+pub async fn recipients(tx: &mut Tx, org: OrgId) -> Result<Vec<(UserId, Option<String>)>, DbError> {
+    sqlx::query_as(
+        "SELECT DISTINCT u.id, u.email FROM role_grants g JOIN users u ON u.id = g.user_id \
+         WHERE g.org_id = $1 AND g.role IN ('cadre', 'admin') AND u.active = 1 ORDER BY u.id",
+    )
+    .bind(org)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Writes `notice` for each recipient that does not have it yet, and an outbox
+/// row for each new one whose user has an e-mail address (the mail is in
+/// Chinese: users have no language setting). Returns how many were new.
+pub async fn notify(
+    tx: &mut Tx,
+    notice: &Notice,
+    to: &[(UserId, Option<String>)],
+) -> Result<u64, DbError> {
+    let args = serde_json::to_string(&notice.args).unwrap_or_else(|_| "{}".into());
+    let ts = now();
+    let mut created = 0;
+    for (user, email) in to {
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO notifications (user_id, org_id, kind, args, link, dedup_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id, dedup_key) DO NOTHING RETURNING id",
+        )
+        .bind(user)
+        .bind(notice.org)
+        .bind(notice.kind.as_str())
+        .bind(&args)
+        .bind(&notice.link)
+        .bind(&notice.dedup_key)
+        .bind(ts)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(id) = id else { continue };
+        created += 1;
+        let Some(address) = email.as_deref().map(str::trim).filter(|e| e.contains('@')) else {
+            continue;
+        };
+        sqlx::query(
+            "INSERT INTO outbox (notification_id, user_id, to_address, subject, body, link, dedup_key, \
+             status, attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8) \
+             ON CONFLICT (dedup_key) DO NOTHING",
+        )
+        .bind(id)
+        .bind(user)
+        .bind(address)
+        .bind(notice.subject(Lang::Zh))
+        .bind(notice.text(Lang::Zh))
+        .bind(&notice.link)
+        .bind(format!("n:{id}"))
+        .bind(ts)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(created)
+}
+
+/// A problem was escalated to `to`: its cadres and admins are told, inside the
+/// escalation's own transaction (a rolled-back escalation notifies no one).
+pub async fn on_escalated(tx: &mut Tx, problem: ProblemId, to: OrgId) -> Result<(), DbError> {
+    let row: Option<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT p.description, fo.name, ev.id FROM problems p \
+         JOIN problem_events ev ON ev.problem_id = p.id AND ev.kind = 'escalated' \
+         LEFT JOIN orgs fo ON fo.id = ev.from_org_id \
+         WHERE p.id = $1 ORDER BY ev.id DESC LIMIT 1",
+    )
+    .bind(problem)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((description, from, event)) = row else {
+        return Ok(());
+    };
+    let reason: Option<String> =
+        sqlx::query_scalar("SELECT reason FROM problem_events WHERE id = $1")
+            .bind(event)
+            .fetch_one(&mut **tx)
+            .await?;
+    let notice = Notice::new(
+        Kind::Escalated,
+        to,
+        format!("/problems/{problem}"),
+        format!("escalated:problem:{problem}:event:{event}"),
+    )
+    .arg("id", problem)
+    .arg("excerpt", excerpt(&description))
+    .arg("from", from.unwrap_or_default())
+    .arg("reason", reason.unwrap_or_default());
+    let to_users = recipients(tx, to).await?;
+    notify(tx, &notice, &to_users).await?;
+    Ok(())
+}
+
+/// A plan was returned to its unit: the unit's cadres and admins are told.
+pub async fn on_plan_returned(
+    tx: &mut Tx,
+    plan: PlanId,
+    unit: OrgId,
+    version: i64,
+    reason: &str,
+) -> Result<(), DbError> {
+    let (campaign, title): (i64, String) = sqlx::query_as(
+        "SELECT c.id, c.title FROM plans p JOIN campaigns c ON c.id = p.campaign_id WHERE p.id = $1",
+    )
+    .bind(plan)
+    .fetch_one(&mut **tx)
+    .await?;
+    let notice = Notice::new(
+        Kind::PlanReturned,
+        unit,
+        format!("/campaigns/{campaign}/plans/{unit}"),
+        format!("plan_returned:{plan}:v{version}"),
+    )
+    .arg("campaign", title)
+    .arg("reason", reason.trim());
+    let to_users = recipients(tx, unit).await?;
+    notify(tx, &notice, &to_users).await?;
+    Ok(())
+}
+
+/// A notification as its reader sees it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: Kind,
+    /// The message in the reader's language.
+    pub text: String,
+    /// The path of the record it is about.
+    pub link: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+type Row = (i64, String, String, String, i64, Option<i64>);
+
+/// The user's notifications, newest first (unread only when asked).
+pub async fn list(
+    db: &Db,
+    user: UserId,
+    unread_only: bool,
+    limit: i64,
+    lang: Lang,
+) -> Result<Vec<Notification>, DbError> {
+    let sql = if unread_only {
+        "SELECT id, kind, args, link, created_at, read_at FROM notifications \
+         WHERE user_id = $1 AND read_at IS NULL ORDER BY id DESC LIMIT $2"
+    } else {
+        "SELECT id, kind, args, link, created_at, read_at FROM notifications \
+         WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
+    };
+    let rows: Vec<Row> = sqlx::query_as(sql)
+        .bind(user)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, kind, args, link, created_at, read_at)| {
+            let kind = Kind::parse(&kind)?;
+            let args: BTreeMap<String, String> = serde_json::from_str(&args).unwrap_or_default();
+            Some(Notification {
+                id,
+                kind,
+                text: super::render(lang, &kind.text_key(), &args),
+                link,
+                created_at,
+                read_at,
+            })
+        })
+        .collect())
+}
+
+/// How many unread notifications the user has.
+pub async fn unread(db: &Db, user: UserId) -> Result<i64, DbError> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user)
+        .fetch_one(db.pool())
+        .await
+}
+
+/// Marks one of the user's notifications read; returns its link, or `None`
+/// when the user has no such notification.
+pub async fn mark_read(db: &Db, user: UserId, id: i64) -> Result<Option<String>, DbError> {
+    let link: Option<String> =
+        sqlx::query_scalar("SELECT link FROM notifications WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user)
+            .fetch_optional(db.pool())
+            .await?;
+    if link.is_some() {
+        sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
+        )
+        .bind(now())
+        .bind(id)
+        .bind(user)
+        .execute(db.pool())
+        .await?;
+    }
+    Ok(link)
+}
+
+/// Marks all of the user's notifications read; returns how many changed.
+pub async fn mark_all_read(db: &Db, user: UserId) -> Result<u64, DbError> {
+    let done =
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+            .bind(now())
+            .bind(user)
+            .execute(db.pool())
+            .await?;
+    Ok(done.rows_affected())
+}
+
+// ---- outbox ----
+
+/// A claimed outbox message.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Outgoing {
+    pub id: i64,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+/// Claims up to `limit` messages due at `at`: each becomes 'sending' with one
+/// more attempt and a lease until `at + lease`, in one transaction, so two
+/// workers never send the same row. A 'sending' row whose lease ran out (its
+/// worker died) is claimable again.
+pub async fn claim(db: &Db, at: i64, lease: i64, limit: i64) -> Result<Vec<Outgoing>, DbError> {
+    let mut tx = db.begin().await?;
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
+         ORDER BY next_attempt_at, id LIMIT $2",
+    )
+    .bind(at)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut claimed = Vec::new();
+    for id in ids {
+        // The status and time are checked again: on PostgreSQL another worker
+        // may have claimed the row since the SELECT (SQLite's BEGIN IMMEDIATE
+        // already serialises them).
+        let row: Option<Outgoing> = sqlx::query_as(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1 \
+             WHERE id = $2 AND status IN ('pending', 'sending') AND next_attempt_at <= $3 \
+             RETURNING id, to_address, subject, body, link, attempts, created_at",
+        )
+        .bind(at + lease)
+        .bind(id)
+        .bind(at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        claimed.extend(row);
+    }
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// Marks a claimed message sent.
+pub async fn mark_sent(db: &Db, id: i64, at: i64) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, last_error = NULL WHERE id = $2 AND status = 'sending'",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Puts a claimed message back for a retry at `retry_at`, or gives it up.
+pub async fn mark_failed(
+    db: &Db,
+    id: i64,
+    error: &str,
+    retry_at: Option<i64>,
+) -> Result<(), DbError> {
+    let error: String = error.chars().take(500).collect();
+    match retry_at {
+        Some(at) => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = $1, last_error = $2 \
+                 WHERE id = $3 AND status = 'sending'",
+            )
+            .bind(at)
+            .bind(error)
+            .bind(id)
+            .execute(db.pool())
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2 AND status = 'sending'",
+            )
+            .bind(error)
+            .bind(id)
+            .execute(db.pool())
+            .await?
+        }
+    };
+    Ok(())
+}
