@@ -45,11 +45,13 @@ pub enum Action {
     PlanSubmitted,
     PlanAccepted,
     PlanReturned,
+    AttachmentUploaded,
+    AttachmentDeleted,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 31] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -79,6 +81,8 @@ impl Action {
         Action::PlanSubmitted,
         Action::PlanAccepted,
         Action::PlanReturned,
+        Action::AttachmentUploaded,
+        Action::AttachmentDeleted,
     ];
 
     /// The stored spelling.
@@ -113,6 +117,8 @@ impl Action {
             Action::PlanSubmitted => "plan_submitted",
             Action::PlanAccepted => "plan_accepted",
             Action::PlanReturned => "plan_returned",
+            Action::AttachmentUploaded => "attachment_uploaded",
+            Action::AttachmentDeleted => "attachment_deleted",
         }
     }
 

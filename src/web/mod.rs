@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::activity::http::routes())
         .merge(crate::problem::http::routes())
         .merge(crate::problem::public::routes())
+        .merge(crate::attachment::http::routes(&state.settings.uploads))
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(max_body))

@@ -60,6 +60,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::activity::http::ApiDoc::openapi());
     doc.merge(crate::problem::http::ApiDoc::openapi());
     doc.merge(crate::problem::public::ApiDoc::openapi());
+    doc.merge(crate::attachment::http::ApiDoc::openapi());
     doc
 }
 

@@ -4,6 +4,7 @@
 
 mod access;
 mod activities;
+mod attachments;
 mod campaigns;
 mod enterprises;
 mod helpers;
