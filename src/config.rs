@@ -16,6 +16,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub security: SecuritySettings,
     pub import: ImportSettings,
+    pub uploads: UploadSettings,
     pub log: LogSettings,
     pub mail: MailSettings,
     pub reminders: ReminderSettings,
@@ -56,6 +57,23 @@ pub struct SecuritySettings {
 pub struct ImportSettings {
     pub max_upload_bytes: usize,
     pub max_rows: usize,
+}
+
+/// Limits on attachments (photos and documents of activities, problems,
+/// campaigns and plans).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadSettings {
+    /// Largest accepted file (bytes).
+    pub max_file_bytes: usize,
+    /// Most files one upload may carry.
+    pub max_files: usize,
+    /// Accepted types, comma-separated, from: jpeg, png, webp, pdf, docx, xlsx, doc, xls, txt.
+    pub allowed_types: String,
+    /// Longest side of a thumbnail (pixels).
+    pub thumbnail_px: u32,
+    /// Largest image accepted (width × height pixels): a guard against decompression bombs.
+    pub max_image_pixels: u64,
 }
 
 /// Log format and filter.
@@ -175,6 +193,7 @@ impl Default for Settings {
             database: DatabaseSettings::default(),
             security: SecuritySettings::default(),
             import: ImportSettings::default(),
+            uploads: UploadSettings::default(),
             log: LogSettings::default(),
             mail: MailSettings::default(),
             reminders: ReminderSettings::default(),
@@ -221,6 +240,18 @@ impl Default for ImportSettings {
     }
 }
 
+impl Default for UploadSettings {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 10 * 1024 * 1024,
+            max_files: 10,
+            allowed_types: "jpeg,png,webp,pdf,docx,xlsx,doc,xls,txt".into(),
+            thumbnail_px: 320,
+            max_image_pixels: 50_000_000,
+        }
+    }
+}
+
 impl Default for LogSettings {
     fn default() -> Self {
         Self {
@@ -238,6 +269,7 @@ impl fmt::Debug for Settings {
             .field("database", &self.database)
             .field("security", &self.security)
             .field("import", &self.import)
+            .field("uploads", &self.uploads)
             .field("log", &self.log)
             .field("mail", &self.mail)
             .field("reminders", &self.reminders)
@@ -391,6 +423,20 @@ public_intake_per_hour = 10
 # Largest accepted upload (bytes) and the most rows one import may hold.
 max_upload_bytes = 20971520
 max_rows = 100000
+
+[uploads]
+# Attachments of activities, problems, campaigns and plans. The type is read
+# from the file's content, never from its name. HEIC photos are refused: ask
+# phones to send JPEG ("Most Compatible" on iPhones).
+# Largest accepted file (bytes) and the most files one upload may carry.
+max_file_bytes = 10485760
+max_files = 10
+# Accepted types: any of jpeg, png, webp, pdf, docx, xlsx, doc, xls, txt.
+allowed_types = "jpeg,png,webp,pdf,docx,xlsx,doc,xls,txt"
+# Longest side of the thumbnails shown in galleries (pixels).
+thumbnail_px = 320
+# Largest image accepted, width x height: a guard against decompression bombs.
+max_image_pixels = 50000000
 
 [log]
 # "text" for people, "json" for log collectors.

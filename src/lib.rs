@@ -4,6 +4,7 @@
 //! `db`, `web`, `auth`, `i18n`, `config` and `cli` are the thin shared plumbing.
 
 pub mod activity;
+pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod calendar;

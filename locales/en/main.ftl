@@ -92,6 +92,8 @@ audit-plan_saved = Plan saved
 audit-plan_submitted = Plan submitted
 audit-plan_accepted = Plan accepted
 audit-plan_returned = Plan returned
+audit-attachment_uploaded = Attachment uploaded
+audit-attachment_deleted = Attachment deleted
 
 action-search = Search
 action-filter = Filter

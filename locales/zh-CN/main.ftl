@@ -92,6 +92,8 @@ audit-plan_saved = 保存实施方案
 audit-plan_submitted = 报送实施方案
 audit-plan_accepted = 通过实施方案
 audit-plan_returned = 退回实施方案
+audit-attachment_uploaded = 上传附件
+audit-attachment_deleted = 删除附件
 
 action-search = 搜索
 action-filter = 筛选

@@ -664,6 +664,7 @@ struct DetailPage {
     a: Activity,
     problems: Vec<Problem>,
     saved: Option<String>,
+    panel: crate::attachment::http::Panel,
 }
 
 #[derive(Deserialize, Default)]
@@ -678,7 +679,10 @@ async fn detail_page(
     Query(q): Query<DetailParams>,
 ) -> AppResult<Response> {
     let (a, problems) = load(&state, &caller, id).await?;
+    let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Activity, id.0);
+    let panel = crate::attachment::http::panel(&state, &caller, Some(owner)).await?;
     render(DetailPage {
+        panel,
         c: Chrome::for_caller(&caller, &format!("/activities/{id}")),
         // Only this activity's own client id clears the phone's draft.
         saved: q.saved.filter(|s| *s == a.client_id),

@@ -48,11 +48,13 @@ pub enum Action {
     WorkdaysUpdated,
     CalendarTokenCreated,
     CalendarTokenRevoked,
+    AttachmentUploaded,
+    AttachmentDeleted,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 34] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -85,6 +87,8 @@ impl Action {
         Action::WorkdaysUpdated,
         Action::CalendarTokenCreated,
         Action::CalendarTokenRevoked,
+        Action::AttachmentUploaded,
+        Action::AttachmentDeleted,
     ];
 
     /// The stored spelling.
@@ -122,6 +126,8 @@ impl Action {
             Action::WorkdaysUpdated => "workdays_updated",
             Action::CalendarTokenCreated => "calendar_token_created",
             Action::CalendarTokenRevoked => "calendar_token_revoked",
+            Action::AttachmentUploaded => "attachment_uploaded",
+            Action::AttachmentDeleted => "attachment_deleted",
         }
     }
 

@@ -649,6 +649,7 @@ struct DetailPage {
     c: Chrome,
     d: CampaignDetail,
     copied_from_title: Option<String>,
+    panel: crate::attachment::http::Panel,
 }
 
 impl DetailPage {
@@ -675,7 +676,10 @@ async fn detail_page(
         None => None,
     };
     let d = detail(&state, &caller, c).await?;
+    let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Campaign, id.0);
+    let panel = crate::attachment::http::panel(&state, &caller, Some(owner)).await?;
     render(DetailPage {
+        panel,
         c: Chrome::for_caller(&caller, &format!("/campaigns/{id}")),
         d,
         copied_from_title,
@@ -959,6 +963,7 @@ struct PlanPage {
     /// Milestone rows offered in the form: the current ones and a few blank ones.
     rows: Vec<MilestoneInput>,
     errors: Vec<(String, String)>,
+    panel: crate::attachment::http::Panel,
 }
 
 impl PlanPage {
@@ -983,7 +988,11 @@ impl PlanPage {
         });
         let mut rows = input.milestones.clone();
         rows.extend(std::iter::repeat_n(MilestoneInput::default(), 3));
+        let owner = (d.plan.id)
+            .map(|p| crate::attachment::Owner::of(crate::attachment::OwnerKind::Plan, p.0));
+        let panel = crate::attachment::http::panel(state, caller, owner).await?;
         Ok(PlanPage {
+            panel,
             c: Chrome::for_caller(caller, &format!("/campaigns/{id}/plans/{org}")),
             campaign,
             unit,

@@ -48,4 +48,6 @@ id_type!(
     ProblemId,
     /// An entry of the admin-editable problem topic list.
     TopicId,
+    /// A file attached to an activity, problem, campaign or plan.
+    AttachmentId,
 );

@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())
+        .merge(crate::attachment::http::routes(&state.settings.uploads))
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(max_body))

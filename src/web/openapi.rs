@@ -64,6 +64,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::notify::http::ApiDoc::openapi());
     doc.merge(crate::calendar::http::ApiDoc::openapi());
     doc.merge(crate::workday::http::ApiDoc::openapi());
+    doc.merge(crate::attachment::http::ApiDoc::openapi());
     doc
 }
 

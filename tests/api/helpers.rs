@@ -209,6 +209,11 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The data dir (SQLite file, uploads).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// The full URL of a path.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

@@ -4,6 +4,7 @@
 
 mod access;
 mod activities;
+mod attachments;
 mod calendar;
 mod campaigns;
 mod enterprises;

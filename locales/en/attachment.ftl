@@ -1,0 +1,31 @@
+# Attachments: photos and files of activities, problems, campaigns and plans
+
+att-title = Photos and attachments
+att-photos = Photos
+att-documents = Files
+att-none = No photos or attachments yet.
+att-open = Open full size
+att-download = Download
+att-delete = Delete
+att-delete-confirm = Delete this attachment?
+att-upload = Upload
+att-take-photo = Take a photo
+att-choose = Choose photos or files (several at once)
+att-limits = { $types }; at most { $size } each, { $files } files at a time.
+att-uploading = Uploaded; checking the files and making thumbnails…
+att-upload-failed = The upload failed. Check the network and try again.
+att-plan-first = Save the plan first, then upload the plan document.
+att-refused = Nothing was uploaded:
+att-back = Back
+att-by = uploaded by { $name }
+field-owner_kind = Owner type
+field-owner_id = Owner
+err-attachment-owner = "{ $field }" is not valid.
+err-attachment-type = "{ $name }" is not a supported type. Photos: JPEG, PNG or WebP; files: PDF, Word, Excel or TXT.
+err-attachment-mismatch = The content of "{ $name }" does not match its extension. Check the file and choose it again.
+err-attachment-heic = "{ $name }" is a HEIC photo, which is not supported. Set the phone camera to "Most Compatible" (JPEG) or convert the photo to JPEG.
+err-attachment-unreadable = "{ $name }" cannot be read as an image; the file may be damaged.
+err-attachment-image-too-large = The image "{ $name }" has too many pixels. Make it smaller and upload it again.
+err-attachment-too-large = "{ $name }" is larger than { $size } and was not uploaded.
+err-attachment-empty = "{ $name }" is empty.
+err-attachment-too-many = At most { $max } files can be uploaded at a time.

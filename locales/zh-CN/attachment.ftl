@@ -1,0 +1,31 @@
+# 附件：活动、问题、调研活动和实施方案的照片与文件
+
+att-title = 照片和附件
+att-photos = 照片
+att-documents = 文件
+att-none = 暂无照片或附件。
+att-open = 查看原图
+att-download = 下载
+att-delete = 删除
+att-delete-confirm = 确定删除这个附件吗？
+att-upload = 上传
+att-take-photo = 拍照
+att-choose = 选择照片或文件（可多选）
+att-limits = 支持 { $types }；每个文件不超过 { $size }，一次最多 { $files } 个。
+att-uploading = 已上传，正在检查文件、生成缩略图…
+att-upload-failed = 上传失败，请检查网络后重试。
+att-plan-first = 先保存实施方案，再上传方案文件。
+att-refused = 文件没有上传：
+att-back = 返回
+att-by = { $name } 上传
+field-owner_kind = 所属记录类型
+field-owner_id = 所属记录
+err-attachment-owner = “{ $field }”无效。
+err-attachment-type = “{ $name }”的文件类型不支持。照片请用 JPEG、PNG 或 WebP，文件请用 PDF、Word、Excel 或 TXT。
+err-attachment-mismatch = “{ $name }”的内容与扩展名不符，请检查文件后重新选择。
+err-attachment-heic = “{ $name }”是 HEIC 格式照片，暂不支持。请在手机相机设置中选择“兼容性最佳”（JPEG）后重拍，或转换为 JPEG 后上传。
+err-attachment-unreadable = “{ $name }”无法作为图片读取，文件可能已损坏。
+err-attachment-image-too-large = “{ $name }”的图片尺寸过大，请缩小后上传。
+err-attachment-too-large = “{ $name }”超过 { $size }，无法上传。
+err-attachment-empty = “{ $name }”是空文件。
+err-attachment-too-many = 一次最多上传 { $max } 个文件。
