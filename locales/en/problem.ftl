@@ -153,3 +153,4 @@ home-work = My work
 home-overdue = Overdue
 home-open = Open problems
 home-problems = Problems and suggestions
+filter-more = More filters

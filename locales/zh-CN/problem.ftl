@@ -153,3 +153,4 @@ home-work = 我的工作
 home-overdue = 逾期未办结
 home-open = 待办理的问题
 home-problems = 问题和意见建议
+filter-more = 更多筛选

@@ -27,7 +27,6 @@ use crate::{
     problem::{self, Problem, ProblemInput, Source, Topic, store::Origin},
     web::{
         AppState,
-        download::{attachment, stamp},
         errors::urlencode,
         form::{self, Errors},
         page::{Chrome, render},
@@ -39,11 +38,19 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/activities", get(list_page).post(create_page))
         .route("/activities/new", get(new_page))
-        .route("/activities/export.xlsx", get(export_xlsx))
-        .route("/activities/export.csv", get(export_csv))
+        .route(
+            "/activities/export.xlsx",
+            export_route(tabular::Format::Xlsx),
+        )
+        .route("/activities/export.csv", export_route(tabular::Format::Csv))
         .route("/activities/{id}", get(detail_page))
         .route("/api/v1/activities", get(api_list).post(api_create))
         .route("/api/v1/activities/{id}", get(api_get))
+}
+
+/// The export route of one format (the list's filters in the query).
+fn export_route(format: tabular::Format) -> axum::routing::MethodRouter<AppState> {
+    get(move |s: State<AppState>, c: Caller, Query(p): Query<ListParams>| export(s.0, c, p, format))
 }
 
 /// This module's part of the OpenAPI document.
@@ -756,33 +763,15 @@ async fn export(
             row
         })
         .collect();
-    let (body, ext, mime) = tabular::encode(format, &t("nav-activities"), &heads, &rows)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let entry = crate::audit::Entry::by(&caller, caller.home_org, crate::audit::Action::Export)
-        .target(format!("export:activities.{ext}"))
-        .detail(format!("{} rows", rows.len()));
-    crate::audit::store::record(state.db.pool(), &entry).await?;
-    Ok(attachment(
-        body,
-        &format!("activities-{}.{ext}", stamp()),
-        mime,
-    ))
-}
-
-async fn export_xlsx(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(p): Query<ListParams>,
-) -> AppResult<Response> {
-    export(state, caller, p, tabular::Format::Xlsx).await
-}
-
-async fn export_csv(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(p): Query<ListParams>,
-) -> AppResult<Response> {
-    export(state, caller, p, tabular::Format::Csv).await
+    crate::import::http::send_table(
+        &state,
+        &caller,
+        "activities",
+        format,
+        (&t("nav-activities"), &heads, &rows),
+        format!("{} rows", rows.len()),
+    )
+    .await
 }
 
 #[cfg(test)]

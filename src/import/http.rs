@@ -707,6 +707,31 @@ pub async fn api_commit(
     }
 }
 
+/// Sends a table as an XLSX or CSV download named `{stem}-{date}.{ext}`, after
+/// writing the export to the audit log (`detail` says what it held): the one
+/// ending every record list's export shares.
+pub async fn send_table(
+    state: &AppState,
+    caller: &Caller,
+    stem: &str,
+    format: tabular::Format,
+    table: (&str, &[Header], &[Vec<tabular::Cell>]),
+    detail: String,
+) -> AppResult<Response> {
+    let (sheet, heads, rows) = table;
+    let (body, ext, mime) =
+        tabular::encode(format, sheet, heads, rows).map_err(|e| AppError::Internal(e.into()))?;
+    let entry = Entry::by(caller, caller.home_org, Action::Export)
+        .target(format!("export:{stem}.{ext}"))
+        .detail(detail);
+    audit::store::record(state.db.pool(), &entry).await?;
+    Ok(crate::web::download::attachment(
+        body,
+        &format!("{stem}-{}.{ext}", crate::web::download::stamp()),
+        mime,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,6 @@ use crate::{
     import::tabular::{self, Cell, Header},
     web::{
         AppState,
-        download::{attachment, stamp},
         errors::urlencode,
         form::{self, Errors},
         page::{Chrome, render},
@@ -42,8 +41,8 @@ pub fn routes() -> Router<AppState> {
         .route("/problems", get(list_page))
         .route("/problems/inbox", get(inbox_page))
         .route("/problems/overdue", get(overdue_page))
-        .route("/problems/export.xlsx", get(export_xlsx))
-        .route("/problems/export.csv", get(export_csv))
+        .route("/problems/export.xlsx", export_route(tabular::Format::Xlsx))
+        .route("/problems/export.csv", export_route(tabular::Format::Csv))
         .route("/problems/bulk", post(bulk_page))
         .route("/problems/{id}", get(detail_page))
         .route("/problems/{id}/transition", post(transition_page))
@@ -56,6 +55,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/problems/{id}/transition", post(api_transition))
         .route("/api/v1/problems/{id}/feedback", post(api_feedback))
         .route("/api/v1/problems/{id}/main", post(api_main))
+}
+
+/// The export route of one format (the list's filters in the query).
+fn export_route(format: tabular::Format) -> axum::routing::MethodRouter<AppState> {
+    get(move |s: State<AppState>, c: Caller, Query(p): Query<ListParams>| export(s.0, c, p, format))
 }
 
 /// This module's part of the OpenAPI document.
@@ -963,33 +967,15 @@ async fn export(
             ]
         })
         .collect();
-    let (body, ext, mime) = tabular::encode(format, &t("nav-problems"), &heads, &rows)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let entry = Entry::by(&caller, caller.home_org, AuditAction::Export)
-        .target(format!("export:problems.{ext}"))
-        .detail(format!("{} rows; contacts masked", rows.len()));
-    audit::store::record(state.db.pool(), &entry).await?;
-    Ok(attachment(
-        body,
-        &format!("problems-{}.{ext}", stamp()),
-        mime,
-    ))
-}
-
-async fn export_xlsx(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(p): Query<ListParams>,
-) -> AppResult<Response> {
-    export(state, caller, p, tabular::Format::Xlsx).await
-}
-
-async fn export_csv(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(p): Query<ListParams>,
-) -> AppResult<Response> {
-    export(state, caller, p, tabular::Format::Csv).await
+    crate::import::http::send_table(
+        &state,
+        &caller,
+        "problems",
+        format,
+        (&t("nav-problems"), &heads, &rows),
+        format!("{} rows; contacts masked", rows.len()),
+    )
+    .await
 }
 
 // ---- bulk actions ----

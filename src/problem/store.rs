@@ -700,6 +700,10 @@ pub struct ProblemCounts {
     pub open: i64,
     pub overdue: i64,
     pub escalated_to_me: i64,
+    /// Actually solved or adopted (whether closed yet or not).
+    pub solved: i64,
+    /// Closed after feedback (solved or kept for reference): counted apart from solved.
+    pub closed: i64,
 }
 
 /// How many visible problems there are, how many are open, how many of those
@@ -718,12 +722,14 @@ pub async fn counts(db: &Db, scope: &Scope) -> Result<ProblemCounts, DbError> {
          COALESCE(SUM(CASE WHEN p.state = 'decided' AND p.outcome IN ('in_progress', 'planned') \
            AND p.outcome_on < $1 AND {owned} THEN 1 ELSE 0 END), 0), \
          COALESCE(SUM(CASE WHEN p.escalated = 1 AND p.owner_org_id <> p.org_id AND p.state = 'open' \
-           AND p.owner_org_id IN ({roots}) THEN 1 ELSE 0 END), 0) \
+           AND p.owner_org_id IN ({roots}) THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN p.outcome = 'solved' THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN p.state = 'closed' THEN 1 ELSE 0 END), 0) \
          FROM problems p WHERE {}",
         visible(scope),
         owned = scope.sql("p.owner_org_id"),
     );
-    let (total, open, overdue, escalated_to_me): (i64, i64, i64, i64) =
+    let (total, open, overdue, escalated_to_me, solved, closed): (i64, i64, i64, i64, i64, i64) =
         sqlx::query_as(AssertSqlSafe(sql))
             .bind(today)
             .fetch_one(db.pool())
@@ -733,6 +739,8 @@ pub async fn counts(db: &Db, scope: &Scope) -> Result<ProblemCounts, DbError> {
         open,
         overdue,
         escalated_to_me,
+        solved,
+        closed,
     })
 }
 

@@ -82,6 +82,12 @@ async fn outcomes_need_their_dates_and_every_step_is_on_the_timeline() {
     let (status, err) = act(&a, id, json!({"action": "reopen"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field(&err), "reason");
+    let (_, counts) = a.get("/api/v1/problems/counts").await;
+    assert_eq!(
+        (counts["solved"].as_i64(), counts["closed"].as_i64()),
+        (Some(1), Some(1)),
+        "closed and solved are counted apart"
+    );
     let (status, p2) = act(
         &a,
         id,
