@@ -29,6 +29,9 @@ pub struct ServerSettings {
     pub bind: String,
     /// The address users type; its scheme decides whether cookies are `Secure`.
     pub public_url: String,
+    /// Reverse proxies (comma-separated IP addresses) whose `X-Forwarded-For`
+    /// names the real client; empty trusts none.
+    pub trusted_proxies: String,
 }
 
 /// Which database to use; empty `url` means the embedded SQLite file.
@@ -206,6 +209,7 @@ impl Default for ServerSettings {
         Self {
             bind: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -400,6 +404,10 @@ bind = "127.0.0.1:8080"
 # The address users type into their browser. When it starts with https://,
 # session cookies are marked Secure.
 public_url = "http://127.0.0.1:8080"
+# Reverse proxies in front of Qingting (comma-separated IP addresses, e.g.
+# "127.0.0.1"). Their X-Forwarded-For header then names the client for rate
+# limits and the audit log; without this every client would look like the proxy.
+trusted_proxies = ""
 
 [database]
 # Empty: the embedded SQLite file <data_dir>/qingting.db.

@@ -78,10 +78,14 @@ impl FromRequestParts<AppState> for Caller {
         let lang = Lang::from_request_parts(parts, state)
             .await
             .unwrap_or_default();
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| {
+            crate::web::client::client_ip(
+                c.0.ip(),
+                &parts.headers,
+                &state.settings.server.trusted_proxies,
+            )
+            .to_string()
+        });
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)

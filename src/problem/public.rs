@@ -8,7 +8,7 @@ use askama::Template;
 use axum::{
     Form, Json, Router,
     extract::{ConnectInfo, Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
@@ -29,6 +29,7 @@ use crate::{
     i18n::Lang,
     web::{
         AppState,
+        client::client_ip,
         form::Errors,
         page::{Chrome, render},
     },
@@ -152,6 +153,7 @@ async fn submit_page(
     State(state): State<AppState>,
     lang: Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Path(code): Path<String>,
     Form(input): Form<PublicForm>,
 ) -> AppResult<Response> {
@@ -188,7 +190,10 @@ async fn submit_page(
         drop(tx);
         return redirect_to_receipt(&state, id).await;
     }
-    if !state.limiter.allow(&format!("intake:{}", addr.ip())) {
+    if !state.limiter.allow(&format!(
+        "intake:{}",
+        client_ip(addr.ip(), &headers, &state.settings.server.trusted_proxies)
+    )) {
         return Err(AppError::TooManyRequests);
     }
     let origin = Origin {
@@ -271,9 +276,15 @@ impl Receipt {
 
 /// Finds a receipt; repeated misses from one address are refused, so codes
 /// cannot be guessed by trying.
-async fn find(state: &AppState, addr: SocketAddr, raw: &str) -> AppResult<Receipt> {
+async fn find(
+    state: &AppState,
+    addr: SocketAddr,
+    headers: &HeaderMap,
+    raw: &str,
+) -> AppResult<Receipt> {
+    let client = client_ip(addr.ip(), headers, &state.settings.server.trusted_proxies);
     let miss = || {
-        if state.limiter.allow(&format!("receipt-miss:{}", addr.ip())) {
+        if state.limiter.allow(&format!("receipt-miss:{}", client)) {
             AppError::NotFound
         } else {
             AppError::TooManyRequests
@@ -314,6 +325,7 @@ async fn lookup_page(
     State(state): State<AppState>,
     lang: Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Query(q): Query<ReceiptQuery>,
 ) -> AppResult<Response> {
     let c = Chrome::bare(lang, "/receipt");
@@ -324,7 +336,7 @@ async fn lookup_page(
             new: false,
             not_found: false,
         }),
-        Some(raw) => match find(&state, addr, raw).await {
+        Some(raw) => match find(&state, addr, &headers, raw).await {
             Ok(r) => Ok(Redirect::to(&format!("/receipt/{}", r.code)).into_response()),
             Err(AppError::NotFound) => Ok((
                 StatusCode::NOT_FOUND,
@@ -345,10 +357,11 @@ async fn receipt_page(
     State(state): State<AppState>,
     lang: Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Path(code): Path<String>,
     Query(q): Query<ReceiptQuery>,
 ) -> AppResult<Response> {
-    let r = find(&state, addr, &code).await?;
+    let r = find(&state, addr, &headers, &code).await?;
     render(ReceiptPage {
         c: Chrome::bare(lang, &format!("/receipt/{}", r.code)),
         r: Some(r),
@@ -363,7 +376,8 @@ async fn receipt_page(
 async fn api_receipt(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Path(code): Path<String>,
 ) -> AppResult<Json<Receipt>> {
-    Ok(Json(find(&state, addr, &code).await?))
+    Ok(Json(find(&state, addr, &headers, &code).await?))
 }

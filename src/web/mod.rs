@@ -2,6 +2,7 @@
 //! routes, the middleware stack, and the one place errors become responses.
 
 pub mod assets;
+pub mod client;
 pub mod download;
 pub mod errors;
 pub mod form;

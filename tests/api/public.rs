@@ -186,3 +186,41 @@ async fn submissions_and_guesses_are_rate_limited() {
         ]
     );
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_worker_has_their_own_limit() {
+    let app = TestApp::spawn_with(|s| {
+        s.security.public_intake_per_hour = 1;
+        s.server.trusted_proxies = "127.0.0.1".into();
+    })
+    .await;
+    let send = |client_id: &'static str, worker: &'static str| {
+        let c = app.anonymous();
+        let url = app.url("/p/STA");
+        async move {
+            c.post(url)
+                .header("x-forwarded-for", worker)
+                .form(&[
+                    ("client_id", client_id),
+                    ("source", "worker"),
+                    ("description", "车棚没有充电桩"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        send("proxy-0001-abcd", "10.1.1.1").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        send("proxy-0002-abcd", "10.1.1.2").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        send("proxy-0003-abcd", "10.1.1.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
