@@ -1,16 +1,14 @@
-/* Qingting survey expressions in the page: evaluates the JSON tree the server
-   parsed and stored with the form (src/survey/expr.rs; docs/expressions.md).
-   No parser here, on purpose. ES5, no dependencies.
-   QtExpr.evaluate(tree, answers, today, current) -> true/false, number or text;
-   QtExpr.holds(...) -> boolean. answers: {name: 'raw answer'}; today 'YYYY-MM-DD'
-   (default: today in Beijing); current: the value of '.'. */
+/* Survey expressions in the page: evaluates the JSON tree the server parsed
+   (src/survey/expr.rs, docs/expressions.md); no parser here. ES5.
+   QtExpr.evaluate(tree, answers, today, current): answers {name: 'raw'},
+   today 'YYYY-MM-DD' (default: Beijing), current: the value of '.'. */
 (function (root) {
   'use strict';
   var own = Object.prototype.hasOwnProperty;
 
   function trim(s) { return s.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, ''); }
 
-  /* Days from 1970-01-01 of a YYYY-MM-DD text, or null (Hinnant's days_from_civil). */
+  /* Days since 1970-01-01 of YYYY-MM-DD, or null (Hinnant). */
   function days(s) {
     var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
     if (!m) return null;

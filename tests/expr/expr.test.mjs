@@ -3,7 +3,9 @@
 // Run: node --test tests/expr/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -40,5 +42,21 @@ test('holds() is the boolean of the value; today defaults to a date', () => {
 
 test('the script stays small', () => {
   const size = readFileSync(new URL('../../assets/survey-expr.js', import.meta.url)).length;
-  assert.ok(size < 6500, `${size} bytes`);
+  assert.ok(size < 6144, `${size} bytes`);
+});
+
+// Written by `cargo test --lib regex_differential -- --ignored` (run by hand).
+const diff = join(tmpdir(), 'qingting-regex-diff.json');
+test('regex translations match the same texts as Rust', { skip: !existsSync(diff) }, () => {
+  const bad = [];
+  for (const [re, text, rust] of JSON.parse(readFileSync(diff, 'utf8'))) {
+    let js;
+    try {
+      js = new RegExp(re, 'u').test(text);
+    } catch (e) {
+      js = `error: ${e.message}`;
+    }
+    if (js !== rust) bad.push({ re, text, rust, js });
+  }
+  assert.deepEqual(bad.slice(0, 10), []);
 });

@@ -443,3 +443,29 @@ proptest! {
         }
     }
 }
+
+/// Differential check of the pattern translation against JavaScript: writes
+/// random accepted patterns, texts and Rust's verdicts to
+/// `$TMPDIR/qingting-regex-diff.json`, which `node --test tests/expr/` then
+/// compares with `RegExp(…, 'u')`. Run by hand:
+/// `cargo test --lib regex_differential -- --ignored && node --test tests/expr/`.
+#[test]
+#[ignore = "writes a file for the Node test; run by hand"]
+fn regex_differential_dump() {
+    use proptest::{strategy::ValueTree, test_runner::TestRunner};
+    let mut runner = TestRunner::deterministic();
+    let pattern = "[-\\\\^$.|?*+()\\[\\]{}a-c0-9dDwWsSnux, 中]{0,16}";
+    let text = "[a-c0-9 \n中\u{3000}١_.(){}-]{0,10}";
+    let mut out = Vec::new();
+    for _ in 0..50_000 {
+        let p = pattern.new_tree(&mut runner).unwrap().current();
+        if let Ok(compiled) = Pattern::new(&p) {
+            for _ in 0..5 {
+                let t = text.new_tree(&mut runner).unwrap().current();
+                out.push(json!([compiled.translated(), t, compiled.is_match(&t)]));
+            }
+        }
+    }
+    let path = std::env::temp_dir().join("qingting-regex-diff.json");
+    std::fs::write(path, serde_json::to_string(&out).unwrap()).unwrap();
+}
