@@ -1,0 +1,3 @@
+//! Questionnaires; so far the expression language of skip logic and constraints.
+
+pub mod expr;
