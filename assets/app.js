@@ -127,4 +127,12 @@
       })
       .catch(function () { /* offline: no badge */ });
   }
+  // The record form: the symposium block opens when the kind is a symposium.
+  var kind = document.querySelector("form[data-draft] select[name=kind]");
+  if (kind) {
+    kind.addEventListener("change", function () {
+      var block = document.querySelector("details[data-kind=symposium]");
+      if (block) block.open = kind.value === "symposium";
+    });
+  }
 })();

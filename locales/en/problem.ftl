@@ -154,3 +154,5 @@ home-overdue = Overdue
 home-open = Open problems
 home-problems = Problems and suggestions
 filter-more = More filters
+org-intake = Public problem page
+org-intake-hint = no login needed: share it with workers or print it on a poster

@@ -154,3 +154,5 @@ home-overdue = 逾期未办结
 home-open = 待办理的问题
 home-problems = 问题和意见建议
 filter-more = 更多筛选
+org-intake = 职工反映问题页面
+org-intake-hint = 不用登录，可发给职工或印在海报上
