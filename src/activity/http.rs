@@ -308,6 +308,20 @@ pub async fn record(state: &AppState, caller: &Caller, f: &ActivityFields) -> Ap
             }
         }
     }
+    // A problem may name its own enterprise; it must be one the caller reaches.
+    for (i, p) in f.problems.iter().enumerate() {
+        if let Some(e) = p.enterprise_id
+            && crate::enterprise::store::get(db, &read, e).await?.is_none()
+        {
+            errs.push(
+                FieldError::new(
+                    format!("p{}.enterprise_id", i + 1),
+                    "err-enterprise-unknown",
+                )
+                .arg("value", e),
+            );
+        }
+    }
     let new_enterprise = match &f.new_enterprise {
         None => None,
         Some(input) => {

@@ -314,3 +314,18 @@ async fn an_enterprise_met_on_the_spot_is_created_with_the_visit() {
     let (_, d) = a.get(&format!("/api/v1/activities/{}", r["id"])).await;
     assert_eq!(d["enterprises"][0]["name"], "上海新开物流有限公司");
 }
+
+#[tokio::test]
+async fn a_problem_cannot_name_an_enterprise_out_of_reach() {
+    let app = TestApp::spawn().await;
+    let e_b = enterprise(&app, "b.cadre", "91110000100000589A", "STB").await;
+    let mut body = visit("visit-0008-abcd", None, json!([]));
+    body["problems"][0]["enterprise_id"] = json!(e_b);
+    let (status, err) = app
+        .api("a.cadre")
+        .await
+        .post("/api/v1/activities", body)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(err["error"]["fields"][0]["field"], "p1.enterprise_id");
+}
