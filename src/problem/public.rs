@@ -39,6 +39,9 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/p/{code}", get(form_page).post(submit_page))
+        .route("/p/{code}/qr.svg", get(qr_svg))
+        .route("/p/{code}/qr.png", get(qr_png))
+        .route("/p/{code}/poster", get(poster_page))
         .route("/receipt", get(lookup_page))
         .route("/receipt/{code}", get(receipt_page))
         .route("/api/v1/receipts/{code}", get(api_receipt))
@@ -380,4 +383,67 @@ async fn api_receipt(
     Path(code): Path<String>,
 ) -> AppResult<Json<Receipt>> {
     Ok(Json(find(&state, addr, &headers, &code).await?))
+}
+
+// ---- QR codes and the poster ----
+
+/// The address a worker's phone opens: the public page under `server.public_url`.
+fn public_link(state: &AppState, org: &IntakeOrg) -> String {
+    format!(
+        "{}/p/{}",
+        state.settings.server.public_url.trim_end_matches('/'),
+        org.code
+    )
+}
+
+async fn qr_svg(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
+    let org = intake_org(&state, &code).await?;
+    let svg = crate::web::qr::svg(&public_link(&state, &org))
+        .ok_or(AppError::BadRequest("link too long for a QR code"))?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+async fn qr_png(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
+    let org = intake_org(&state, &code).await?;
+    let png = crate::web::qr::png(&public_link(&state, &org), 12)
+        .ok_or(AppError::BadRequest("link too long for a QR code"))?;
+    Ok(crate::web::download::attachment(
+        png,
+        &format!("qr-{}.png", org.code),
+        "image/png",
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "problem/poster.html")]
+struct PosterPage {
+    c: Chrome,
+    org: IntakeOrg,
+    link: String,
+    svg: String,
+}
+
+/// A page to print and post at stations and canteens: the org, the QR code, the address.
+async fn poster_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let org = intake_org(&state, &code).await?;
+    let link = public_link(&state, &org);
+    let svg =
+        crate::web::qr::svg(&link).ok_or(AppError::BadRequest("link too long for a QR code"))?;
+    render(PosterPage {
+        c: Chrome::bare(lang, &format!("/p/{}/poster", org.code)),
+        org,
+        link,
+        svg,
+    })
 }

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod form;
 pub mod openapi;
 pub mod page;
+pub mod qr;
 pub mod ratelimit;
 
 use std::{sync::Arc, time::Duration};

@@ -224,3 +224,34 @@ async fn behind_a_trusted_proxy_each_worker_has_their_own_limit() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+#[tokio::test]
+async fn each_public_page_has_a_qr_code_and_a_printable_poster() {
+    let app = TestApp::spawn().await;
+    let c = app.anonymous();
+    let poster = c.get(app.url("/p/STA/poster")).send().await.unwrap();
+    assert_eq!(poster.status(), StatusCode::OK);
+    let html = poster.text().await.unwrap();
+    assert!(html.contains("甲街道总工会") && html.contains("<svg"));
+    assert!(
+        html.contains("/p/STA"),
+        "the address is printed under the code"
+    );
+    let svg = c.get(app.url("/p/STA/qr.svg")).send().await.unwrap();
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    let png = c.get(app.url("/p/STA/qr.png")).send().await.unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let img = image::load_from_memory(&png.bytes().await.unwrap()).unwrap();
+    assert_eq!(img.width(), img.height());
+    assert!(
+        img.width() >= 25 * 12,
+        "at least a version-2 code at 12 px a module"
+    );
+    for path in ["/p/DEPT/poster", "/p/DEPT/qr.png", "/p/NOPE/qr.svg"] {
+        assert_eq!(
+            c.get(app.url(path)).send().await.unwrap().status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+}
