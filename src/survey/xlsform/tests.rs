@@ -973,7 +973,7 @@ fn arb_kind() -> impl Strategy<Value = QuestionKind> {
         Just(QuestionKind::Note),
         (-5i32..5, 1i32..20, 1i32..4).prop_map(|(s, len, step)| QuestionKind::Range {
             start: f64::from(s) / 2.0,
-            end: f64::from(s + len),
+            end: f64::from(s) / 2.0 + f64::from(len),
             step: f64::from(step) * 0.5,
         }),
     ]
