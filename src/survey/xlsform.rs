@@ -684,6 +684,15 @@ fn read_survey(
                 stack.push((group, r));
             }
             Type::EndGroup => {
+                // Only `type` (and a repeated `name`) belong on an end row.
+                for (c, (base, _, _)) in s.cols.iter().enumerate() {
+                    if base != "type" && base != "name" && !s.cell(r, c).is_empty() {
+                        errs.push(XlsError {
+                            column: Some(s.column(c)),
+                            ..s.err(r, base, "xlsform-err-not-applicable", base)
+                        });
+                    }
+                }
                 if stack.len() == 1 {
                     errs.push(s.err(r, "type", "xlsform-err-unopened-group", t));
                 } else if let Some((g, _)) = stack.pop()

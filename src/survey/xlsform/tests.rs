@@ -770,7 +770,7 @@ fn unbalanced_groups_are_refused() {
         &["begin group", "g", "G"],
         &["begin group", "h", "H"],
         &["text", "a", "A"],
-        &["end group"],
+        &["end group", "h", "a label on an end row"],
     ]);
     assert_eq!(
         errors(&bytes),
@@ -788,6 +788,13 @@ fn unbalanced_groups_are_refused() {
                 Some("A type"),
                 "xlsform-err-unclosed-group",
                 "g"
+            ),
+            err(
+                "survey",
+                6,
+                Some("C label"),
+                "xlsform-err-not-applicable",
+                "label"
             ),
         ]
     );
@@ -1102,5 +1109,66 @@ proptest! {
         let bytes = export(&form).unwrap();
         let back = import(&bytes).map_err(|e| TestCaseError::fail(format!("{e:#?}")))?;
         prop_assert_eq!(back, form);
+    }
+}
+
+const CELLS: &[&str] = &[
+    "",
+    "text",
+    "integer",
+    "note",
+    "range",
+    "select_one yn",
+    "select_multiple yn or_other",
+    "begin group",
+    "end group",
+    "geopoint",
+    "a",
+    "b",
+    "yn",
+    "yes",
+    "${a} = 1",
+    "${b} > ${a}",
+    ". <= 24",
+    "((",
+    "field-list",
+    "minimal",
+    "start=1 end=3 step=1",
+    "label::English (en)",
+    "标签",
+];
+
+fn arb_sheet(header: &'static [&'static str]) -> impl Strategy<Value = Vec<Vec<String>>> {
+    proptest::collection::vec(
+        proptest::collection::vec(proptest::sample::select(CELLS), header.len()),
+        0..8,
+    )
+    .prop_map(move |rows| {
+        let mut out = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+        out.extend(
+            rows.into_iter()
+                .map(|r| r.into_iter().map(String::from).collect()),
+        );
+        out
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Random workbooks: import never panics, and whatever it accepts
+    /// survives export and import unchanged.
+    #[test]
+    fn random_workbooks_are_imported_or_refused_without_panic(
+        survey in arb_sheet(&["type", "name", "label", "relevant", "constraint", "required", "appearance", "parameters"]),
+        choices in arb_sheet(&["list_name", "name", "label", "label::English (en)"]),
+    ) {
+        let s: Vec<Vec<&str>> = survey.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+        let c: Vec<Vec<&str>> = choices.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+        let s: Vec<&[&str]> = s.iter().map(Vec::as_slice).collect();
+        let c: Vec<&[&str]> = c.iter().map(Vec::as_slice).collect();
+        let bytes = book(&[("survey", &s), ("choices", &c)]);
+        if let Ok(form) = import(&bytes) {
+            prop_assert_eq!(import(&export(&form).unwrap()).unwrap(), form);
+        }
     }
 }
