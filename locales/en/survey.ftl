@@ -49,6 +49,7 @@ xlsform-err-unclosed-group = The group “{ $detail }” has no “end group”.
 xlsform-err-unopened-group = “{ $detail }” without a matching “begin group”.
 xlsform-err-expression = { $detail }
 xlsform-err-unknown-reference = ${"{"}{ $detail }{"}"} does not name a question of this form.
+xlsform-err-ambiguous = ${"{"}{ $detail }{"}"} names both a question and a column of the choices sheet; rename one of them.
 xlsform-err-cycle = The display conditions of “{ $detail }” depend on themselves.
 xlsform-err-appearance = The appearance “{ $detail }” is not supported (minimal, horizontal, field-list).
 xlsform-err-parameters = Range parameters “{ $detail }” are not valid: write start=1 end=10 step=1, step above 0.

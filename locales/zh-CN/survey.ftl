@@ -49,6 +49,7 @@ xlsform-err-unclosed-group = 分组“{ $detail }”缺少“end group”。
 xlsform-err-unopened-group = “{ $detail }”没有对应的“begin group”。
 xlsform-err-expression = { $detail }
 xlsform-err-unknown-reference = ${"{"}{ $detail }{"}"} 不是本问卷中的题目。
+xlsform-err-ambiguous = ${"{"}{ $detail }{"}"} 既是题目名称又是 choices 工作表的列名，请改掉其中一个。
 xlsform-err-cycle = “{ $detail }”的显示条件依赖于它自身。
 xlsform-err-appearance = 不支持显示方式“{ $detail }”（可用 minimal、horizontal、field-list）。
 xlsform-err-parameters = 滑块参数“{ $detail }”无效：请写 start=1 end=10 step=1，step 须大于 0。

@@ -395,6 +395,14 @@ impl Form {
                         })
                         .unwrap_or_default();
                     check_refs(i, "choice_filter", &q.choice_filter, &extra, &mut errs);
+                    // `${x}` in a filter must not be both a question and a column.
+                    if let Some(f) = &q.choice_filter {
+                        for r in f.references() {
+                            if questions.contains(r) && extra.contains(r) {
+                                errs.push(err(i, "choice_filter", "xlsform-err-ambiguous", r));
+                            }
+                        }
+                    }
                     match (&q.kind, &q.choices) {
                         (k, None) if k.is_select() => {
                             errs.push(err(i, "type", "xlsform-err-list-name-missing", ""));

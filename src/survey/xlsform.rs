@@ -78,6 +78,7 @@ pub const ERROR_KEYS: &[&str] = &[
     "xlsform-err-unopened-group",
     "xlsform-err-expression",
     "xlsform-err-unknown-reference",
+    "xlsform-err-ambiguous",
     "xlsform-err-cycle",
     "xlsform-err-appearance",
     "xlsform-err-parameters",
@@ -551,6 +552,15 @@ fn parse_type(t: &str) -> Result<Type, (&'static str, String)> {
     Ok(Type::Question(kind, None, false))
 }
 
+/// `yes`/`true`/`1` and empty/`no`/`false`/`0` in the `required` column.
+fn is_required_keyword(s: &str) -> Option<bool> {
+    match s.to_lowercase().as_str() {
+        "" | "no" | "false" | "0" => Some(false),
+        "yes" | "true" | "1" => Some(true),
+        _ => None,
+    }
+}
+
 /// `start=1 end=10 step=1` (also separated by `;` or `,`); missing ones keep
 /// XLSForm's defaults 1, 10, 1.
 fn parse_parameters(p: &str, kind: &mut QuestionKind) -> Result<(), String> {
@@ -714,10 +724,10 @@ fn read_survey(
                     errs.push(s.err(r, "parameters", key, &bad));
                 }
                 let req = s.get(r, "required");
-                let required = match req.to_lowercase().as_str() {
-                    "" | "no" | "false" | "0" => Required::No,
-                    "yes" | "true" | "1" => Required::Yes,
-                    _ => expr_at(r, "required", errs).map_or(Required::No, Required::When),
+                let required = match is_required_keyword(req) {
+                    Some(true) => Required::Yes,
+                    Some(false) => Required::No,
+                    None => expr_at(r, "required", errs).map_or(Required::No, Required::When),
                 };
                 let q = Question {
                     name,
@@ -874,7 +884,15 @@ pub fn export(form: &Form) -> Result<Vec<u8>, XlsxError> {
         "required".into(),
         Box::new(|it: &Item| match question(it).map(|q| &q.required) {
             Some(Required::Yes) => "yes".into(),
-            Some(Required::When(e)) => e.to_string(),
+            Some(Required::When(e)) => {
+                // An expression spelled like a keyword (`1`) is kept one.
+                let text = e.to_string();
+                if is_required_keyword(&text).is_some() {
+                    format!("({text})")
+                } else {
+                    text
+                }
+            }
             _ => String::new(),
         }),
     ));

@@ -411,6 +411,45 @@ fn the_export_imports_to_the_same_form() {
     assert_eq!(import(&export(&again).unwrap()).unwrap(), form);
 }
 
+#[test]
+fn a_required_expression_spelled_like_a_keyword_survives_the_round_trip() {
+    let mut q = Question::new("a", QuestionKind::Text);
+    q.required = Required::When(parse("1").unwrap());
+    let form = Form {
+        items: vec![Item::Question(q)],
+        ..Form::default()
+    };
+    assert_eq!(import(&export(&form).unwrap()).unwrap(), form);
+}
+
+#[test]
+fn a_filter_name_that_is_both_a_question_and_a_column_is_refused() {
+    let bytes = book(&[
+        (
+            "survey",
+            &[
+                &["type", "name", "choice_filter"],
+                &["text", "prov"],
+                &["select_one cities", "city", "${prov} = 'gd'"],
+            ],
+        ),
+        (
+            "choices",
+            &[&["list_name", "name", "prov"], &["cities", "gz", "gd"]],
+        ),
+    ]);
+    assert_eq!(
+        errors(&bytes),
+        vec![err(
+            "survey",
+            3,
+            Some("C choice_filter"),
+            "xlsform-err-ambiguous",
+            "prov"
+        )]
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Refusals: each names the sheet, the row (as Excel shows it) and the column.
 
