@@ -50,7 +50,8 @@ xlsform-err-unopened-group = “{ $detail }” without a matching “begin group
 xlsform-err-expression = { $detail }
 xlsform-err-unknown-reference = ${"{"}{ $detail }{"}"} does not name a question of this form.
 xlsform-err-ambiguous = ${"{"}{ $detail }{"}"} names both a question and a column of the choices sheet; rename one of them.
+xlsform-err-other-clash = or_other adds the choice “other”, which its list already has.
 xlsform-err-cycle = The display conditions of “{ $detail }” depend on themselves.
-xlsform-err-appearance = The appearance “{ $detail }” is not supported (minimal, horizontal, field-list).
+xlsform-err-appearance = The appearance “{ $detail }” is not supported here (minimal and horizontal on choice questions, field-list on groups).
 xlsform-err-parameters = Range parameters “{ $detail }” are not valid: write start=1 end=10 step=1, step above 0.
 xlsform-err-not-applicable = “{ $detail }” does not apply to this type of row.

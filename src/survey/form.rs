@@ -378,7 +378,14 @@ impl Form {
         let none = BTreeSet::new();
         for (i, it) in items.iter().enumerate() {
             match it {
-                Item::Group(g) => check_refs(i, "relevant", &g.relevant, &none, &mut errs),
+                Item::Group(g) => {
+                    check_refs(i, "relevant", &g.relevant, &none, &mut errs);
+                    for a in &g.appearance {
+                        if *a != Appearance::FieldList {
+                            errs.push(err(i, "appearance", "xlsform-err-appearance", a.as_str()));
+                        }
+                    }
+                }
                 Item::Question(q) => {
                     check_refs(i, "relevant", &q.relevant, &none, &mut errs);
                     check_refs(i, "constraint", &q.constraint, &none, &mut errs);
@@ -395,6 +402,20 @@ impl Form {
                         })
                         .unwrap_or_default();
                     check_refs(i, "choice_filter", &q.choice_filter, &extra, &mut errs);
+                    for a in &q.appearance {
+                        let fits = match a {
+                            Appearance::Minimal | Appearance::Horizontal => q.kind.is_select(),
+                            Appearance::FieldList => false,
+                        };
+                        if !fits {
+                            errs.push(err(i, "appearance", "xlsform-err-appearance", a.as_str()));
+                        }
+                    }
+                    // `or_other` adds the choice `other`; the list must not have one.
+                    if q.other && list.is_some_and(|l| l.choices.iter().any(|c| c.name == "other"))
+                    {
+                        errs.push(err(i, "type", "xlsform-err-other-clash", "other"));
+                    }
                     // `${x}` in a filter must not be both a question and a column.
                     if let Some(f) = &q.choice_filter {
                         for r in f.references() {

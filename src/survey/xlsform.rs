@@ -79,6 +79,7 @@ pub const ERROR_KEYS: &[&str] = &[
     "xlsform-err-expression",
     "xlsform-err-unknown-reference",
     "xlsform-err-ambiguous",
+    "xlsform-err-other-clash",
     "xlsform-err-cycle",
     "xlsform-err-appearance",
     "xlsform-err-parameters",

@@ -450,6 +450,34 @@ fn a_filter_name_that_is_both_a_question_and_a_column_is_refused() {
     );
 }
 
+#[test]
+fn or_other_on_a_list_that_has_other_is_refused() {
+    let bytes = book(&[
+        (
+            "survey",
+            &[&["type", "name"], &["select_one jobs or_other", "job"]],
+        ),
+        (
+            "choices",
+            &[
+                &["list_name", "name"],
+                &["jobs", "courier"],
+                &["jobs", "other"],
+            ],
+        ),
+    ]);
+    assert_eq!(
+        errors(&bytes),
+        vec![err(
+            "survey",
+            2,
+            Some("A type"),
+            "xlsform-err-other-clash",
+            "other"
+        )]
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Refusals: each names the sheet, the row (as Excel shows it) and the column.
 
@@ -854,8 +882,9 @@ fn appearances_parameters_and_misplaced_columns_are_checked() {
         &["range", "b", "B", "", "start=1 end=5 step=0"],
         &["range", "c", "C", "", "start=1 stop=5"],
         &["integer", "d", "D", "", "start=1"],
-        &["begin group", "g", "G", "", "", ". > 1"],
+        &["begin group", "g", "G", "minimal", "", ". > 1"],
         &["end group"],
+        &["text", "e", "E", "field-list"],
     ]);
     assert_eq!(
         errors(&bytes),
@@ -891,9 +920,23 @@ fn appearances_parameters_and_misplaced_columns_are_checked() {
             err(
                 "survey",
                 6,
+                Some("D appearance"),
+                "xlsform-err-appearance",
+                "minimal"
+            ),
+            err(
+                "survey",
+                6,
                 Some("F constraint"),
                 "xlsform-err-not-applicable",
                 "constraint"
+            ),
+            err(
+                "survey",
+                8,
+                Some("D appearance"),
+                "xlsform-err-appearance",
+                "field-list"
             ),
         ]
     );
@@ -1031,7 +1074,10 @@ fn arb_question() -> impl Strategy<Value = Question> {
         (arb_labels(), arb_labels(), arb_labels(), arb_labels()),
         (arb_expr(), arb_expr(), arb_expr(), 0u8..3),
         (
-            proptest::collection::vec(proptest::sample::select(Appearance::ALL.to_vec()), 0..2),
+            proptest::collection::vec(
+                proptest::sample::select(vec![Appearance::Minimal, Appearance::Horizontal]),
+                0..2,
+            ),
             any::<bool>(),
             any::<bool>(),
         ),
@@ -1062,7 +1108,7 @@ fn arb_question() -> impl Strategy<Value = Question> {
                     relevant,
                     constraint,
                     constraint_message: cmsg,
-                    appearance,
+                    appearance: if select { appearance } else { Vec::new() },
                 }
             },
         )
