@@ -123,7 +123,14 @@ impl XlsError {
                 &[
                     ("sheet", self.sheet.clone()),
                     ("row", row.to_string()),
-                    ("column", format!("{} ({})", col.letter, col.header)),
+                    (
+                        "column",
+                        if col.header.is_empty() {
+                            col.letter.clone()
+                        } else {
+                            format!("{} ({})", col.letter, col.header)
+                        },
+                    ),
                     ("message", message),
                 ],
             ),
