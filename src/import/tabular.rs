@@ -402,18 +402,51 @@ fn read_xlsx(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, TableErr
         .or(worksheets.first())
         .map(|s| s.name.clone())
         .ok_or(TableError::NoWorksheet)?;
-    let mut cells = book.worksheet_cells_reader(&name).map_err(calamine_error)?;
+    read_sheet(&mut book, &name, max_rows, &mut 0)
+}
+
+/// A worksheet's name and rows.
+pub type NamedSheet = (String, Vec<Vec<String>>);
+
+/// Reads every worksheet of an XLSX, in workbook order, as (name, rows) with
+/// the same checks and caps as [`read_table`] (the text cap counts all sheets
+/// together; `max_rows` applies to each). Used by importers of multi-sheet
+/// workbooks such as XLSForms.
+pub fn read_xlsx_sheets(bytes: &[u8], max_rows: usize) -> Result<Vec<NamedSheet>, TableError> {
+    check_zip(bytes)?;
+    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(calamine_error)?;
+    let names: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect();
+    let mut text_bytes = 0;
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let table = read_sheet(&mut book, &name, max_rows, &mut text_bytes)?;
+        out.push((name, table));
+    }
+    Ok(out)
+}
+
+fn read_sheet(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    max_rows: usize,
+    text_bytes: &mut u64,
+) -> Result<Vec<Vec<String>>, TableError> {
+    let mut cells = book.worksheet_cells_reader(name).map_err(calamine_error)?;
     let mut table = Vec::new();
     // A shared string is stored once in the file but copied into every cell
     // that refers to it, so the text read is capped like the parts themselves:
     // otherwise a few kilobytes that name one long string in many cells expand
     // to gigabytes here, past every check of `check_zip`.
-    let mut text_bytes: u64 = 0;
     while let Some(cell) = cells.next_cell().map_err(calamine_error)? {
         let (row, col) = cell.get_position();
         let value = cell_text(cell.get_value());
-        text_bytes = text_bytes.saturating_add(value.len() as u64);
-        if text_bytes > MAX_UNCOMPRESSED {
+        *text_bytes = text_bytes.saturating_add(value.len() as u64);
+        if *text_bytes > MAX_UNCOMPRESSED {
             return Err(TableError::Bomb);
         }
         place(&mut table, row as usize, col as usize, value, max_rows)?;

@@ -1,3 +1,6 @@
-//! Questionnaires; so far the expression language of skip logic and constraints.
+//! Questionnaires: the expression language of skip logic and constraints
+//! (`expr`), the form model (`form`) and XLSForm import and export (`xlsform`).
 
 pub mod expr;
+pub mod form;
+pub mod xlsform;
