@@ -252,8 +252,13 @@ pub struct Recorded {
     pub problems: Vec<crate::db::ProblemId>,
 }
 
-/// Resolves the recording org: the code given, or the caller's own org.
-async fn recording_org(state: &AppState, caller: &Caller, code: Option<&str>) -> AppResult<OrgId> {
+/// Resolves the org that records an activity or problem: the code given (within
+/// the caller's write scope), or the caller's own org.
+pub async fn recording_org(
+    state: &AppState,
+    caller: &Caller,
+    code: Option<&str>,
+) -> AppResult<OrgId> {
     let write = caller.require(Need::Write)?;
     match code {
         Some(code) => crate::org::store::get_by_code(&state.db, &write, code)

@@ -440,7 +440,7 @@ async fn api_create(
     caller: Caller,
     Json(input): Json<NewProblem>,
 ) -> AppResult<Response> {
-    let write = caller.require(Need::Write)?;
+    caller.require(Need::Write)?;
     let mut errs = Errors::default();
     if !valid_client_id(input.client_id.trim()) {
         errs.push(FieldError::new("client_id", "err-client-id"));
@@ -448,19 +448,12 @@ async fn api_create(
     let fields = input.problem.parse_into("", &mut errs);
     errs.finish()?;
     let fields = fields.ok_or(AppError::BadRequest("unparsed problem"))?;
-    let org = match input
+    let code = input
         .org_code
         .as_deref()
         .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
-        Some(code) => crate::org::store::get_by_code(&state.db, &write, code)
-            .await?
-            .map(|o| o.id)
-            .ok_or_else(|| AppError::field("org_code", "err-org-out-of-scope"))?,
-        None if write.contains(&state.db, caller.home_org).await? => caller.home_org,
-        None => write.roots()[0],
-    };
+        .filter(|c| !c.is_empty());
+    let org = crate::activity::http::recording_org(&state, &caller, code).await?;
     let campaign = input.campaign_id.map(CampaignId);
     if let Some(c) = campaign
         && !crate::activity::store::campaign_open_to(&state.db, c, org).await?
@@ -777,9 +770,8 @@ async fn detail_view(
         Vec::new()
     };
     let may_return = d.can_act && {
-        let mut tx = state.db.begin().await?;
-        let own = store::ownership(&mut tx, id).await?;
-        drop(tx);
+        let mut conn = state.db.pool().acquire().await?;
+        let own = store::ownership(&mut conn, id).await?;
         own.is_some_and(|(_, o)| o.escalated_from.is_some())
     };
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Problem, id.0);

@@ -484,14 +484,18 @@ type OwnerRow = (
     Option<String>,
 );
 
-/// The owner, the owner's ancestors and the org that passed it up, read inside
-/// the write transaction so the transition sees what it changes.
-pub async fn ownership(tx: &mut Tx, id: ProblemId) -> Result<Option<(State, Ownership)>, DbError> {
+/// The owner, the owner's ancestors and the org that passed it up. Writers read
+/// it inside their transaction (`&mut *conn`) so the transition sees what it
+/// changes; pages read it on a pooled connection, without the write lock.
+pub async fn ownership(
+    conn: &mut sqlx::AnyConnection,
+    id: ProblemId,
+) -> Result<Option<(State, Ownership)>, DbError> {
     let row: Option<OwnerRow> = sqlx::query_as(
         "SELECT owner_org_id, state, outcome, outcome_on, outcome_note FROM problems WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some((owner, state, outcome, on, note)) = row else {
         return Ok(None);
@@ -502,7 +506,7 @@ pub async fn ownership(tx: &mut Tx, id: ProblemId) -> Result<Option<(State, Owne
         "SELECT ancestor_id FROM org_tree WHERE descendant_id = $1 AND depth > 0 ORDER BY depth",
     )
     .bind(owner)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?;
     // The latest move into the current owner tells whether it came up from below.
     let last_in: Option<(String, Option<OrgId>)> = sqlx::query_as(
@@ -511,7 +515,7 @@ pub async fn ownership(tx: &mut Tx, id: ProblemId) -> Result<Option<(State, Owne
     )
     .bind(id)
     .bind(owner)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     let escalated_from = match last_in {
         Some((kind, from)) if kind == "escalated" => from,
