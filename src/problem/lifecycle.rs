@@ -6,12 +6,12 @@
 //! passed up (escalate). The four outcomes and the date each requires are one
 //! enum, so an "in progress" problem without a deadline cannot be built.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{date::Day, db::OrgId};
 
 /// One of the four outcomes of the summary table, with what it requires.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// 已经解决或采纳: when, and what was done.
