@@ -94,6 +94,10 @@ audit-plan_accepted = Plan accepted
 audit-plan_returned = Plan returned
 audit-attachment_uploaded = Attachment uploaded
 audit-attachment_deleted = Attachment deleted
+audit-summary_saved = Summary table saved
+audit-summary_submitted = Summary table submitted
+audit-summary_accepted = Summary table accepted
+audit-summary_returned = Summary table returned
 
 action-search = Search
 action-filter = Filter

@@ -94,6 +94,10 @@ audit-plan_accepted = 通过实施方案
 audit-plan_returned = 退回实施方案
 audit-attachment_uploaded = 上传附件
 audit-attachment_deleted = 删除附件
+audit-summary_saved = 保存情况汇总表
+audit-summary_submitted = 报送情况汇总表
+audit-summary_accepted = 接收情况汇总表
+audit-summary_returned = 退回情况汇总表
 
 action-search = 搜索
 action-filter = 筛选

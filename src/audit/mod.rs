@@ -50,11 +50,15 @@ pub enum Action {
     CalendarTokenRevoked,
     AttachmentUploaded,
     AttachmentDeleted,
+    SummarySaved,
+    SummarySubmitted,
+    SummaryAccepted,
+    SummaryReturned,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 38] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -89,6 +93,10 @@ impl Action {
         Action::CalendarTokenRevoked,
         Action::AttachmentUploaded,
         Action::AttachmentDeleted,
+        Action::SummarySaved,
+        Action::SummarySubmitted,
+        Action::SummaryAccepted,
+        Action::SummaryReturned,
     ];
 
     /// The stored spelling.
@@ -123,6 +131,10 @@ impl Action {
             Action::PlanSubmitted => "plan_submitted",
             Action::PlanAccepted => "plan_accepted",
             Action::PlanReturned => "plan_returned",
+            Action::SummarySaved => "summary_saved",
+            Action::SummarySubmitted => "summary_submitted",
+            Action::SummaryAccepted => "summary_accepted",
+            Action::SummaryReturned => "summary_returned",
             Action::WorkdaysUpdated => "workdays_updated",
             Action::CalendarTokenCreated => "calendar_token_created",
             Action::CalendarTokenRevoked => "calendar_token_revoked",

@@ -171,6 +171,8 @@ pub struct CampaignDetail {
     pub plans_missing: i64,
     /// Whether the caller may edit the campaign and decide plans.
     pub can_manage: bool,
+    /// Whether the caller reads the issuing org (and so sees the summary overview).
+    pub is_issuer_reader: bool,
 }
 
 /// Builds the detail. Readers of the issuing org see every unit; participants
@@ -222,6 +224,7 @@ async fn detail(state: &AppState, caller: &Caller, c: Campaign) -> AppResult<Cam
         plans_returned: returned,
         plans_missing: missing,
         can_manage,
+        is_issuer_reader: issuer_reader,
     })
 }
 
@@ -583,17 +586,6 @@ fn return_action(input: &ReturnInput) -> PlanAction {
     PlanAction::Return(input.reason.clone().unwrap_or_default())
 }
 
-fn errors_of(e: &AppError, caller: &Caller) -> Option<Vec<(String, String)>> {
-    match e {
-        AppError::Validation(fs) => Some(
-            fs.iter()
-                .map(|f| (f.field.clone(), f.message(caller.lang)))
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
 // ---- pages ----
 
 /// Query of the list page and the list API.
@@ -871,7 +863,7 @@ async fn form_again(
     input: CampaignInput,
     e: AppError,
 ) -> AppResult<Response> {
-    let Some(errors) = errors_of(&e, caller) else {
+    let Some(errors) = crate::web::form::errors_of(&e, caller) else {
         return Err(e);
     };
     let page = FormPage::new(state, caller, id, input, errors).await?;
@@ -1066,7 +1058,7 @@ async fn plan_again(
     input: Option<PlanInput>,
     e: AppError,
 ) -> AppResult<Response> {
-    let Some(errors) = errors_of(&e, caller) else {
+    let Some(errors) = crate::web::form::errors_of(&e, caller) else {
         return Err(e);
     };
     let page = PlanPage::build(state, caller, id, org, input, errors).await?;

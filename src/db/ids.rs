@@ -50,4 +50,6 @@ id_type!(
     TopicId,
     /// A file attached to an activity, problem, campaign or plan.
     AttachmentId,
+    /// A participating unit's summary table (情况汇总表) for a campaign.
+    SummaryId,
 );

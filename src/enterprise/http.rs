@@ -498,17 +498,6 @@ async fn update(
     Ok(())
 }
 
-fn errors_of(e: &AppError, caller: &Caller) -> Option<Vec<(String, String)>> {
-    match e {
-        AppError::Validation(fs) => Some(
-            fs.iter()
-                .map(|f| (f.field.clone(), f.message(caller.lang)))
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
 /// Answers a failed form with the form again: 422, each message next to its field.
 async fn form_again(
     state: &AppState,
@@ -517,7 +506,7 @@ async fn form_again(
     input: EnterpriseInput,
     e: AppError,
 ) -> AppResult<Response> {
-    let Some(errors) = errors_of(&e, caller) else {
+    let Some(errors) = crate::web::form::errors_of(&e, caller) else {
         return Err(e);
     };
     let page = FormPage::new(state, caller, id, input, errors).await?;

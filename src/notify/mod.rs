@@ -46,17 +46,20 @@ pub enum Kind {
     CampaignDue,
     /// A plan milestone is near.
     MilestoneDue,
+    /// The issuing org returned the unit's summary table.
+    SummaryReturned,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Escalated,
         Kind::PlanReturned,
         Kind::ProblemDue,
         Kind::ProblemOverdue,
         Kind::CampaignDue,
         Kind::MilestoneDue,
+        Kind::SummaryReturned,
     ];
 
     /// The stored spelling.
@@ -68,6 +71,7 @@ impl Kind {
             Kind::ProblemOverdue => "problem_overdue",
             Kind::CampaignDue => "campaign_due",
             Kind::MilestoneDue => "milestone_due",
+            Kind::SummaryReturned => "summary_returned",
         }
     }
 
@@ -201,6 +205,7 @@ mod tests {
                 "due",
                 "milestone",
                 "outcome",
+                "version",
             ]
             .into_iter()
             .map(|a| (a.to_string(), format!("<{a}>")))

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Kind, Notice, excerpt};
 use crate::{
-    db::{Db, DbError, OrgId, PlanId, ProblemId, Tx, UserId, now},
+    db::{CampaignId, Db, DbError, OrgId, PlanId, ProblemId, Tx, UserId, now},
     i18n::Lang,
 };
 
@@ -129,6 +129,28 @@ pub async fn on_plan_returned(
         format!("plan_returned:{plan}:v{version}"),
     )
     .arg("campaign", title)
+    .arg("reason", reason.trim());
+    let to_users = recipients(tx, unit).await?;
+    notify(tx, &notice, &to_users).await?;
+    Ok(())
+}
+
+/// A summary table was returned to its unit: the unit's cadres and admins are told.
+pub async fn on_summary_returned(
+    tx: &mut Tx,
+    campaign: (CampaignId, &str),
+    unit: OrgId,
+    version: i64,
+    reason: &str,
+) -> Result<(), DbError> {
+    let notice = Notice::new(
+        Kind::SummaryReturned,
+        unit,
+        format!("/campaigns/{}/summary/{unit}", campaign.0),
+        format!("summary_returned:{}:{unit}:v{version}", campaign.0),
+    )
+    .arg("campaign", campaign.1)
+    .arg("version", version)
     .arg("reason", reason.trim());
     let to_users = recipients(tx, unit).await?;
     notify(tx, &notice, &to_users).await?;

@@ -58,6 +58,8 @@ pub async fn run(db: &Db, settings: &ReminderSettings, today: Day) -> Result<Swe
         "SELECT c.id, c.title, c.report_due_on, cu.org_id FROM campaigns c \
          JOIN campaign_units cu ON cu.campaign_id = c.id \
          WHERE c.status = 'active' AND c.report_due_on >= $1 AND c.report_due_on <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM summaries s WHERE s.campaign_id = c.id AND s.org_id = cu.org_id \
+         AND s.status IN ('submitted', 'accepted')) \
          ORDER BY c.id, cu.org_id",
     )
     .bind(&t)
@@ -69,7 +71,7 @@ pub async fn run(db: &Db, settings: &ReminderSettings, today: Day) -> Result<Swe
             Notice::new(
                 Kind::CampaignDue,
                 unit,
-                format!("/campaigns/{id}/plans/{unit}"),
+                format!("/campaigns/{id}/summary/{unit}"),
                 format!("due:campaign:{id}:unit:{unit}:{due}"),
             )
             .arg("campaign", title)

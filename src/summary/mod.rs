@@ -8,6 +8,9 @@
 //! federation sees completeness and the live roll-up of its subtree.
 
 pub mod export;
+pub mod http;
+pub mod store;
+pub mod workflow;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +21,19 @@ use crate::{
 };
 
 /// The six counted figures of the table, in the order of the attachment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FigureKey {
     /// 走访企事业单位数: distinct enterprises with an activity of the campaign.

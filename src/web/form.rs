@@ -120,3 +120,19 @@ pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>,
             .ok_or_else(|| D::Error::custom("expected text")),
     }
 }
+
+/// The field messages of a validation error in the caller's language, for a
+/// page to show beside its fields; `None` for any other error.
+pub fn errors_of(
+    e: &crate::error::AppError,
+    caller: &crate::auth::Caller,
+) -> Option<Vec<(String, String)>> {
+    match e {
+        crate::error::AppError::Validation(fs) => Some(
+            fs.iter()
+                .map(|f| (f.field.clone(), f.message(caller.lang)))
+                .collect(),
+        ),
+        _ => None,
+    }
+}

@@ -54,6 +54,11 @@ impl Chrome {
         self.lang.number(*n)
     }
 
+    /// A computed count (a method's result rather than a field) formatted for the reader.
+    pub fn int(&self, n: i64) -> String {
+        self.lang.number(n)
+    }
+
     /// A timestamp in China Standard Time.
     pub fn dt(&self, ts: &i64) -> String {
         self.lang.datetime(*ts)

@@ -453,7 +453,7 @@ async fn the_sweep_reminds_units_of_report_deadlines_and_plan_milestones() {
     assert_eq!(kinds(&b), ["campaign_due"]);
     assert_eq!(
         b[0]["link"],
-        format!("/campaigns/{id}/plans/{}", app.street_b.0)
+        format!("/campaigns/{id}/summary/{}", app.street_b.0)
     );
     assert!(notices(&app.api("district.admin").await).await.is_empty());
 }

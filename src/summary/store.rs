@@ -1,0 +1,1111 @@
+//! Summary-table queries. Figures are computed for *lines*: a line is a
+//! participating unit's whole subtree, or the issuing org's own level (本级:
+//! its subtree minus the subtrees of the units). One CTE maps every org to its
+//! line, and every figure and every drill-down list is read through it, so a
+//! figure and the records behind it cannot disagree. Line roots are filtered
+//! by the caller's scope inside the CTE: nothing outside it is read.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+use sqlx::AssertSqlSafe;
+
+use super::{
+    Figure, FigureKey, Head, MainItem, Override, SourceBlock, SummaryTable, UpperItem,
+    workflow::{ReturnReasons, Status},
+};
+use crate::{
+    auth::Scope,
+    campaign::Campaign,
+    date::Day,
+    db::{CampaignId, Db, DbError, OrgId, ProblemId, SummaryId, Tx, UserId, now},
+    problem::{Source, lifecycle::Outcome},
+};
+
+/// How many main problems per source a unit that has not chosen gets: the
+/// blank attachment prints two numbered lines per source.
+pub const DEFAULT_MAIN: i64 = 2;
+
+/// The orgs whose figures are computed together: units with disjoint subtrees
+/// and, optionally, the issuing org's own level.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lines {
+    /// Units whose subtrees do not overlap.
+    pub units: Vec<OrgId>,
+    /// The issuing org, whose line is what of its subtree no unit covers.
+    pub own: Option<OrgId>,
+}
+
+impl Lines {
+    /// One unit's subtree.
+    pub fn unit(org: OrgId) -> Lines {
+        Lines {
+            units: vec![org],
+            own: None,
+        }
+    }
+
+    /// The `WITH lines (org_id, line) AS (…)` clause; ids are integers read
+    /// from the database, so inlining them cannot inject anything.
+    fn cte(&self, scope: &Scope) -> String {
+        let ids: Vec<String> = self.units.iter().map(|u| u.0.to_string()).collect();
+        let list = if ids.is_empty() {
+            "NULL".to_string()
+        } else {
+            ids.join(",")
+        };
+        let mut parts = Vec::new();
+        if !ids.is_empty() {
+            parts.push(format!(
+                "SELECT t.descendant_id AS org_id, t.ancestor_id AS line FROM org_tree t \
+                 WHERE t.ancestor_id IN ({list}) AND {}",
+                scope.sql("t.ancestor_id")
+            ));
+        }
+        if let Some(own) = self.own {
+            parts.push(format!(
+                "SELECT t.descendant_id AS org_id, t.ancestor_id AS line FROM org_tree t \
+                 WHERE t.ancestor_id = {own} AND {} AND NOT EXISTS (SELECT 1 FROM org_tree x \
+                 WHERE x.descendant_id = t.descendant_id AND x.ancestor_id IN ({list}))",
+                scope.sql("t.ancestor_id")
+            ));
+        }
+        if parts.is_empty() {
+            parts.push("SELECT 0 AS org_id, 0 AS line WHERE 1 = 0".into());
+        }
+        format!(
+            "WITH lines (org_id, line) AS ({}) ",
+            parts.join(" UNION ALL ")
+        )
+    }
+}
+
+/// Index of an outcome code in [`SourceBlock::outcomes`]; undecided is last.
+pub fn outcome_index(code: Option<&str>) -> usize {
+    match code {
+        Some("solved") => 0,
+        Some("in_progress") => 1,
+        Some("planned") => 2,
+        Some("reference") => 3,
+        _ => 4,
+    }
+}
+
+/// The figures of one line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LineFigures {
+    /// The six figures, in [`FigureKey::ALL`] order.
+    pub counts: [i64; 6],
+    /// Problems the line owns, by source (worker, enterprise, union) and outcome
+    /// (solved, in progress, planned, for reference, undecided).
+    pub outcomes: [[i64; 5]; 3],
+}
+
+impl LineFigures {
+    /// The figure `key`.
+    pub fn get(&self, key: FigureKey) -> i64 {
+        self.counts[key as usize]
+    }
+
+    /// Adds another line's figures.
+    pub fn add(&mut self, o: &LineFigures) {
+        for (a, b) in self.counts.iter_mut().zip(o.counts) {
+            *a += b;
+        }
+        for (ra, rb) in self.outcomes.iter_mut().zip(o.outcomes) {
+            for (a, b) in ra.iter_mut().zip(rb) {
+                *a += b;
+            }
+        }
+    }
+}
+
+fn source_index(s: &str) -> Option<usize> {
+    Source::parse(s).and_then(|s| Source::ALL.iter().position(|x| *x == s))
+}
+
+/// The figures of every line, from four grouped queries over the records of
+/// the campaign. Lines without any record are present with zeros.
+pub async fn figures(
+    db: &Db,
+    scope: &Scope,
+    campaign: CampaignId,
+    lines: &Lines,
+) -> Result<HashMap<OrgId, LineFigures>, DbError> {
+    let cte = lines.cte(scope);
+    let mut out: HashMap<OrgId, LineFigures> = lines
+        .units
+        .iter()
+        .chain(lines.own.iter())
+        .map(|l| (*l, LineFigures::default()))
+        .collect();
+    let visited: Vec<(OrgId, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "{cte}SELECT l.line, COUNT(DISTINCT ae.enterprise_id) FROM lines l \
+         JOIN activities a ON a.org_id = l.org_id AND a.campaign_id = $1 \
+         JOIN activity_enterprises ae ON ae.activity_id = a.id GROUP BY l.line"
+    )))
+    .bind(campaign)
+    .fetch_all(db.pool())
+    .await?;
+    for (line, n) in visited {
+        out.entry(line).or_default().counts[FigureKey::Enterprises as usize] = n;
+    }
+    let acts: Vec<(OrgId, i64, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "{cte}SELECT l.line, CAST(COALESCE(SUM(a.workers_interviewed), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN a.kind = 'symposium' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN a.kind = 'symposium' THEN a.participants ELSE 0 END), 0) AS BIGINT) \
+         FROM lines l JOIN activities a ON a.org_id = l.org_id AND a.campaign_id = $1 GROUP BY l.line"
+    )))
+    .bind(campaign)
+    .fetch_all(db.pool())
+    .await?;
+    for (line, interviews, symposiums, participants) in acts {
+        let f = out.entry(line).or_default();
+        f.counts[FigureKey::Interviews as usize] = interviews;
+        f.counts[FigureKey::Symposiums as usize] = symposiums;
+        f.counts[FigureKey::Participants as usize] = participants;
+    }
+    // Problems count where they are owned now: an escalated problem is the
+    // owning level's, once.
+    let owned: Vec<(OrgId, String, Option<String>, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "{cte}SELECT l.line, p.source, CASE WHEN p.state = 'open' THEN NULL ELSE p.outcome END, COUNT(*) \
+         FROM lines l JOIN problems p ON p.owner_org_id = l.org_id AND p.campaign_id = $1 \
+         GROUP BY l.line, p.source, CASE WHEN p.state = 'open' THEN NULL ELSE p.outcome END"
+    )))
+    .bind(campaign)
+    .fetch_all(db.pool())
+    .await?;
+    for (line, source, outcome, n) in owned {
+        let f = out.entry(line).or_default();
+        let o = outcome_index(outcome.as_deref());
+        if let Some(s) = source_index(&source) {
+            f.outcomes[s][o] += n;
+        }
+        if o == 0 {
+            f.counts[FigureKey::Solved as usize] += n;
+        }
+    }
+    let escalated: Vec<(OrgId, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "{cte}SELECT l.line, COUNT(*) FROM lines l \
+         JOIN problems p ON p.org_id = l.org_id AND p.campaign_id = $1 \
+         WHERE {ESCALATED_OUT} GROUP BY l.line"
+    )))
+    .bind(campaign)
+    .fetch_all(db.pool())
+    .await?;
+    for (line, n) in escalated {
+        out.entry(line).or_default().counts[FigureKey::Escalated as usize] = n;
+    }
+    Ok(out)
+}
+
+/// A problem `p` recorded in line `l` is owned outside that line: it was
+/// passed above the unit (上报).
+const ESCALATED_OUT: &str = "p.escalated = 1 AND p.owner_org_id <> p.org_id AND NOT EXISTS \
+     (SELECT 1 FROM lines l2 WHERE l2.org_id = p.owner_org_id AND l2.line = l.line)";
+
+/// What a unit has chosen for its table while drafting.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Choices {
+    /// The main problems of each source, in order; a source not chosen gets
+    /// the default (problems marked main, else the most recent decided).
+    #[serde(default)]
+    pub main: BTreeMap<String, Vec<ProblemId>>,
+    /// Figures the unit reports differently, each with its reason.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, Override>,
+    /// Remarks printed under the table.
+    #[serde(default)]
+    pub remarks: String,
+}
+
+impl Choices {
+    /// The unit's ordered pick for `source`, if it made one.
+    pub fn main_of(&self, source: Source) -> Option<&Vec<ProblemId>> {
+        self.main.get(source.as_str())
+    }
+
+    /// The override of `key`, if any.
+    pub fn override_of(&self, key: FigureKey) -> Option<&Override> {
+        self.overrides.get(key.as_str())
+    }
+}
+
+type ProblemRow = (
+    ProblemId,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+const PROBLEM_COLUMNS: &str = "p.id, p.description, tp.name_zh, p.source, p.state, p.outcome, \
+     p.outcome_on, p.outcome_note";
+
+/// The outcome stored in a problem row, `None` while undecided.
+fn outcome_of(
+    state: &str,
+    code: Option<&str>,
+    on: Option<&str>,
+    note: Option<String>,
+) -> Option<Outcome> {
+    if state == "open" {
+        return None;
+    }
+    let day = on.and_then(Day::from_db);
+    match code? {
+        "solved" => Some(Outcome::Solved {
+            on: day?,
+            note: note.unwrap_or_default(),
+        }),
+        "in_progress" => Some(Outcome::InProgress {
+            deadline: day?,
+            note,
+        }),
+        "planned" => Some(Outcome::Planned { on: day?, note }),
+        "reference" => Some(Outcome::ForReference { note }),
+        _ => None,
+    }
+}
+
+fn main_item(r: ProblemRow) -> MainItem {
+    let (id, description, topic, _source, state, code, on, note) = r;
+    MainItem {
+        problem_id: id,
+        description,
+        topic,
+        outcome: outcome_of(&state, code.as_deref(), on.as_deref(), note),
+    }
+}
+
+/// The problems owned in `unit`'s subtree that may be main for `source`,
+/// newest first (the picker's list).
+pub async fn candidates(
+    db: &Db,
+    scope: &Scope,
+    campaign: CampaignId,
+    unit: OrgId,
+    source: Source,
+    limit: i64,
+) -> Result<Vec<MainItem>, DbError> {
+    let cte = Lines::unit(unit).cte(scope);
+    let rows: Vec<ProblemRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{cte}SELECT {PROBLEM_COLUMNS} FROM lines l \
+         JOIN problems p ON p.owner_org_id = l.org_id AND p.campaign_id = $1 \
+         JOIN topics tp ON tp.id = p.topic_id WHERE p.source = $2 \
+         ORDER BY p.created_at DESC, p.id DESC LIMIT $3"
+    )))
+    .bind(campaign)
+    .bind(source.as_str())
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(main_item).collect())
+}
+
+/// The main problems of one source: the unit's ordered pick (problems no
+/// longer owned in the subtree drop out), or the default.
+async fn main_items(
+    db: &Db,
+    cte: &str,
+    campaign: CampaignId,
+    source: Source,
+    chosen: Option<&Vec<ProblemId>>,
+) -> Result<Vec<MainItem>, DbError> {
+    let base = format!(
+        "{cte}SELECT {PROBLEM_COLUMNS} FROM lines l \
+         JOIN problems p ON p.owner_org_id = l.org_id AND p.campaign_id = $1 \
+         JOIN topics tp ON tp.id = p.topic_id WHERE p.source = $2"
+    );
+    match chosen {
+        Some(ids) => {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
+            let rows: Vec<ProblemRow> = sqlx::query_as(AssertSqlSafe(format!(
+                "{base} AND p.id IN ({})",
+                list.join(",")
+            )))
+            .bind(campaign)
+            .bind(source.as_str())
+            .fetch_all(db.pool())
+            .await?;
+            let mut by_id: HashMap<ProblemId, ProblemRow> =
+                rows.into_iter().map(|r| (r.0, r)).collect();
+            Ok(ids
+                .iter()
+                .filter_map(|id| by_id.remove(id))
+                .map(main_item)
+                .collect())
+        }
+        None => {
+            // Problems marked main in the lists come first (all of them), then
+            // the most recent decided ones up to the form's two lines.
+            let rows: Vec<ProblemRow> = sqlx::query_as(AssertSqlSafe(format!(
+                "{base} AND (p.is_main = 1 OR p.state <> 'open') \
+                 ORDER BY p.is_main DESC, p.created_at DESC, p.id DESC LIMIT 200"
+            )))
+            .bind(campaign)
+            .bind(source.as_str())
+            .fetch_all(db.pool())
+            .await?;
+            let marked: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                "{cte}SELECT COUNT(*) FROM lines l JOIN problems p ON p.owner_org_id = l.org_id \
+                 AND p.campaign_id = $1 WHERE p.source = $2 AND p.is_main = 1"
+            )))
+            .bind(campaign)
+            .bind(source.as_str())
+            .fetch_one(db.pool())
+            .await?;
+            let take = DEFAULT_MAIN.max(marked) as usize;
+            Ok(rows.into_iter().take(take).map(main_item).collect())
+        }
+    }
+}
+
+/// Which of `ids` the unit owns in this campaign with `source`: the problems
+/// it may list as main.
+pub async fn pick(
+    db: &Db,
+    scope: &Scope,
+    campaign: CampaignId,
+    unit: OrgId,
+    source: Source,
+    ids: &[ProblemId],
+) -> Result<Vec<ProblemId>, DbError> {
+    let cte = Lines::unit(unit).cte(scope);
+    Ok(main_items(db, &cte, campaign, source, Some(&ids.to_vec()))
+        .await?
+        .into_iter()
+        .map(|m| m.problem_id)
+        .collect())
+}
+
+/// The units among `units` that lie under another of them.
+pub async fn nested(db: &Db, units: &[OrgId]) -> Result<std::collections::HashSet<OrgId>, DbError> {
+    if units.len() < 2 {
+        return Ok(Default::default());
+    }
+    let list: Vec<String> = units.iter().map(|u| u.0.to_string()).collect();
+    let list = list.join(",");
+    let rows: Vec<OrgId> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT DISTINCT descendant_id FROM org_tree WHERE depth > 0 \
+         AND ancestor_id IN ({list}) AND descendant_id IN ({list})"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The figures of each of `units` over its whole subtree: the units not under
+/// another in one grouped pass, each nested one on its own.
+pub async fn unit_figures(
+    db: &Db,
+    scope: &Scope,
+    campaign: CampaignId,
+    units: &[OrgId],
+) -> Result<HashMap<OrgId, LineFigures>, DbError> {
+    let nested = nested(db, units).await?;
+    let top = Lines {
+        units: units
+            .iter()
+            .copied()
+            .filter(|u| !nested.contains(u))
+            .collect(),
+        own: None,
+    };
+    let mut out = figures(db, scope, campaign, &top).await?;
+    for u in nested {
+        out.extend(figures(db, scope, campaign, &Lines::unit(u)).await?);
+    }
+    Ok(out)
+}
+
+/// A unit's table computed from the records now, with its choices applied.
+pub async fn compute(
+    db: &Db,
+    scope: &Scope,
+    campaign: &Campaign,
+    unit: (OrgId, &str, &str),
+    choices: &Choices,
+) -> Result<SummaryTable, DbError> {
+    let (org_id, org_code, org_name) = unit;
+    let lines = Lines::unit(org_id);
+    let figs = figures(db, scope, campaign.id, &lines)
+        .await?
+        .remove(&org_id)
+        .unwrap_or_default();
+    let cte = lines.cte(scope);
+    let mut blocks = Vec::new();
+    for (i, source) in Source::ALL.into_iter().enumerate() {
+        let items = main_items(db, &cte, campaign.id, source, choices.main_of(source)).await?;
+        blocks.push(SourceBlock {
+            source,
+            items,
+            outcomes: figs.outcomes[i],
+        });
+    }
+    let upper = upper_items(db, &cte, campaign.id).await?;
+    Ok(SummaryTable {
+        head: head(campaign, org_id, org_code, org_name),
+        figures: FigureKey::ALL
+            .into_iter()
+            .map(|key| Figure {
+                key,
+                computed: figs.get(key),
+                overridden: choices.override_of(key).cloned(),
+            })
+            .collect(),
+        blocks,
+        upper,
+        remarks: choices.remarks.clone(),
+        computed_at: now(),
+    })
+}
+
+/// The head of a table of `campaign` for one unit.
+pub fn head(campaign: &Campaign, org_id: OrgId, org_code: &str, org_name: &str) -> Head {
+    Head {
+        campaign_id: campaign.id,
+        campaign_title: campaign.title.clone(),
+        doc_number: campaign.doc_number.clone(),
+        issuer: campaign.org_name.clone(),
+        report_due_on: campaign.report_due_on,
+        org_id,
+        org_code: org_code.to_string(),
+        org_name: org_name.to_string(),
+    }
+}
+
+/// A roll-up line as a table: the figures summed, the problems merged by
+/// source and outcome, no item lines.
+pub fn totals_table(head: Head, figs: &LineFigures) -> SummaryTable {
+    SummaryTable {
+        head,
+        figures: FigureKey::ALL
+            .into_iter()
+            .map(|key| Figure {
+                key,
+                computed: figs.get(key),
+                overridden: None,
+            })
+            .collect(),
+        blocks: Source::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(i, source)| SourceBlock {
+                source,
+                items: Vec::new(),
+                outcomes: figs.outcomes[i],
+            })
+            .collect(),
+        upper: Vec::new(),
+        remarks: String::new(),
+        computed_at: now(),
+    }
+}
+
+async fn upper_items(db: &Db, cte: &str, campaign: CampaignId) -> Result<Vec<UpperItem>, DbError> {
+    let rows: Vec<(ProblemId, String, String, String)> = sqlx::query_as(AssertSqlSafe(format!(
+        "{cte}SELECT p.id, p.description, p.source, o.name FROM lines l \
+         JOIN problems p ON p.org_id = l.org_id AND p.campaign_id = $1 \
+         JOIN orgs o ON o.id = p.owner_org_id WHERE {ESCALATED_OUT} \
+         ORDER BY p.created_at, p.id"
+    )))
+    .bind(campaign)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(problem_id, description, source, owner)| UpperItem {
+            problem_id,
+            description,
+            source: Source::parse(&source).unwrap_or(Source::Worker),
+            owner,
+        })
+        .collect())
+}
+
+/// What a drill-down lists: the records behind one figure of one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Drill {
+    /// One of the six figures.
+    Figure(FigureKey),
+    /// Problems of a source owned by the line with an outcome (index into
+    /// [`SourceBlock::outcomes`]).
+    Outcome(Source, usize),
+}
+
+impl Drill {
+    /// Parses `enterprises`, …, or `outcome:<source>:<solved|in_progress|planned|reference|open>`.
+    pub fn parse(s: &str) -> Option<Drill> {
+        if let Some(rest) = s.strip_prefix("outcome:") {
+            let (src, code) = rest.split_once(':')?;
+            let source = Source::parse(src)?;
+            let idx = match code {
+                "open" => 4,
+                c => {
+                    let i = outcome_index(Some(c));
+                    if i == 4 {
+                        return None;
+                    }
+                    i
+                }
+            };
+            return Some(Drill::Outcome(source, idx));
+        }
+        FigureKey::parse(s).map(Drill::Figure)
+    }
+
+    /// The spelling [`Drill::parse`] reads.
+    pub fn as_param(&self) -> String {
+        match self {
+            Drill::Figure(k) => k.as_str().to_string(),
+            Drill::Outcome(s, i) => {
+                let code = crate::problem::lifecycle::OUTCOME_CODES
+                    .get(*i)
+                    .copied()
+                    .unwrap_or("open");
+                format!("outcome:{}:{code}", s.as_str())
+            }
+        }
+    }
+
+    /// Whether the records are activities (else problems; enterprises for
+    /// the visited-enterprises figure).
+    pub fn kind(&self) -> DrillKind {
+        match self {
+            Drill::Figure(FigureKey::Enterprises) => DrillKind::Enterprises,
+            Drill::Figure(
+                FigureKey::Interviews | FigureKey::Symposiums | FigureKey::Participants,
+            ) => DrillKind::Activities,
+            _ => DrillKind::Problems,
+        }
+    }
+}
+
+/// Which records a drill-down lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrillKind {
+    Enterprises,
+    Activities,
+    Problems,
+}
+
+/// One record behind a figure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct DrillRow {
+    /// The record's id.
+    pub id: i64,
+    /// Where it is shown: `/activities/1`, `/problems/2`, `/enterprises/3`.
+    pub link: String,
+    /// The org that recorded it.
+    pub org: String,
+    /// Its date (activity held on, problem recorded on).
+    pub day: String,
+    /// A short description.
+    pub text: String,
+    /// How much it contributes to the figure (1, or workers / participants).
+    pub amount: i64,
+}
+
+/// The records behind `drill` for `line`, at most `limit` of them, and the
+/// figure they add up to (from the same rows).
+pub async fn drill(
+    db: &Db,
+    scope: &Scope,
+    campaign: CampaignId,
+    lines: &Lines,
+    line: OrgId,
+    drill: Drill,
+    limit: i64,
+) -> Result<(Vec<DrillRow>, i64), DbError> {
+    let cte = lines.cte(scope);
+    let (select, total) = match drill {
+        Drill::Figure(FigureKey::Enterprises) => (
+            "SELECT e.id, MIN(o.name), MIN(a.held_on), e.name, 1 FROM lines l \
+             JOIN activities a ON a.org_id = l.org_id AND a.campaign_id = $1 \
+             JOIN activity_enterprises ae ON ae.activity_id = a.id \
+             JOIN enterprises e ON e.id = ae.enterprise_id JOIN orgs o ON o.id = a.org_id \
+             WHERE l.line = $2 GROUP BY e.id, e.name ORDER BY MIN(a.held_on), e.id"
+                .to_string(),
+            "count",
+        ),
+        Drill::Figure(
+            k @ (FigureKey::Interviews | FigureKey::Symposiums | FigureKey::Participants),
+        ) => {
+            let (cond, amount) = match k {
+                FigureKey::Interviews => ("a.workers_interviewed > 0", "a.workers_interviewed"),
+                FigureKey::Symposiums => ("a.kind = 'symposium'", "1"),
+                _ => ("a.kind = 'symposium'", "a.participants"),
+            };
+            (
+                format!(
+                    "SELECT a.id, o.name, a.held_on, COALESCE(a.place, a.kind), {amount} FROM lines l \
+                     JOIN activities a ON a.org_id = l.org_id AND a.campaign_id = $1 \
+                     JOIN orgs o ON o.id = a.org_id WHERE l.line = $2 AND {cond} \
+                     ORDER BY a.held_on, a.id"
+                ),
+                "sum",
+            )
+        }
+        Drill::Figure(FigureKey::Solved) => (
+            problems_select(
+                "p.owner_org_id",
+                "p.state <> 'open' AND p.outcome = 'solved'",
+            ),
+            "count",
+        ),
+        Drill::Figure(FigureKey::Escalated) => {
+            (problems_select("p.org_id", ESCALATED_OUT), "count")
+        }
+        Drill::Outcome(source, idx) => {
+            let cond = match crate::problem::lifecycle::OUTCOME_CODES.get(idx) {
+                Some(code) => format!("p.state <> 'open' AND p.outcome = '{code}'"),
+                None => "p.state = 'open'".to_string(),
+            };
+            (
+                problems_select(
+                    "p.owner_org_id",
+                    &format!("p.source = '{}' AND {cond}", source.as_str()),
+                ),
+                "count",
+            )
+        }
+    };
+    let rows: Vec<(i64, String, String, String, i64)> =
+        sqlx::query_as(AssertSqlSafe(format!("{cte}{select}")))
+            .bind(campaign)
+            .bind(line)
+            .fetch_all(db.pool())
+            .await?;
+    let figure = if total == "sum" {
+        rows.iter().map(|r| r.4).sum()
+    } else {
+        rows.len() as i64
+    };
+    let prefix = match drill.kind() {
+        DrillKind::Enterprises => "/enterprises/",
+        DrillKind::Activities => "/activities/",
+        DrillKind::Problems => "/problems/",
+    };
+    let out = rows
+        .into_iter()
+        .take(limit.max(0) as usize)
+        .map(|(id, org, day, text, amount)| DrillRow {
+            id,
+            link: format!("{prefix}{id}"),
+            org,
+            // Problems carry their recording instant; show its Beijing day.
+            day: match day.parse::<i64>() {
+                Ok(ts) => Day::of_timestamp(ts).iso(),
+                Err(_) => day,
+            },
+            text,
+            amount,
+        })
+        .collect();
+    Ok((out, figure))
+}
+
+/// Problems joined to their line through `column`, with `cond`; the day is
+/// the recording day in Beijing (computed in Rust would need a second pass,
+/// so the epoch is kept and formatted by the caller).
+fn problems_select(column: &str, cond: &str) -> String {
+    format!(
+        "SELECT p.id, o.name, CAST(p.created_at AS TEXT), p.description, 1 FROM lines l \
+         JOIN problems p ON {column} = l.org_id AND p.campaign_id = $1 \
+         JOIN orgs o ON o.id = p.org_id WHERE l.line = $2 AND {cond} ORDER BY p.created_at, p.id"
+    )
+}
+
+// ---- the unit's record and its versions ----
+
+/// A unit's summary-table record: status, version and choices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Record {
+    /// None until the unit first saves or submits.
+    pub id: Option<SummaryId>,
+    pub campaign_id: CampaignId,
+    pub org_id: OrgId,
+    pub status: Status,
+    /// How many times it was submitted.
+    pub version: i64,
+    pub choices: Choices,
+    /// When it was first submitted (timeliness is judged on this).
+    pub first_submitted_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    id: SummaryId,
+    org_id: OrgId,
+    status: String,
+    version: i64,
+    choices: String,
+    first_submitted_at: Option<i64>,
+    updated_at: i64,
+}
+
+impl RecordRow {
+    fn into_record(self, campaign: CampaignId) -> Record {
+        Record {
+            id: Some(self.id),
+            campaign_id: campaign,
+            org_id: self.org_id,
+            status: Status::parse(&self.status).unwrap_or(Status::Draft),
+            version: self.version,
+            // Choices are written only by this module; unreadable ones (never
+            // expected) fall back to the defaults rather than lock the unit out.
+            choices: serde_json::from_str(&self.choices).unwrap_or_default(),
+            first_submitted_at: self.first_submitted_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+const RECORD_COLUMNS: &str =
+    "SELECT id, org_id, status, version, choices, first_submitted_at, updated_at FROM summaries";
+
+/// The unit's record (a fresh draft when it has none yet).
+pub async fn record(db: &Db, campaign: CampaignId, org: OrgId) -> Result<Record, DbError> {
+    let row: Option<RecordRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{RECORD_COLUMNS} WHERE campaign_id = $1 AND org_id = $2"
+    )))
+    .bind(campaign)
+    .bind(org)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(match row {
+        Some(r) => r.into_record(campaign),
+        None => Record {
+            id: None,
+            campaign_id: campaign,
+            org_id: org,
+            status: Status::Draft,
+            version: 0,
+            choices: Choices::default(),
+            first_submitted_at: None,
+            updated_at: 0,
+        },
+    })
+}
+
+/// The record of every unit of a campaign that has one.
+pub async fn records(db: &Db, campaign: CampaignId) -> Result<HashMap<OrgId, Record>, DbError> {
+    let rows: Vec<RecordRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{RECORD_COLUMNS} WHERE campaign_id = $1"
+    )))
+    .bind(campaign)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.org_id, r.into_record(campaign)))
+        .collect())
+}
+
+/// Creates the unit's record if it has none; its id.
+async fn ensure(
+    tx: &mut Tx,
+    campaign: CampaignId,
+    org: OrgId,
+    user: UserId,
+) -> Result<SummaryId, DbError> {
+    sqlx::query(
+        "INSERT INTO summaries (campaign_id, org_id, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (campaign_id, org_id) DO NOTHING",
+    )
+    .bind(campaign)
+    .bind(org)
+    .bind(user)
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query_scalar("SELECT id FROM summaries WHERE campaign_id = $1 AND org_id = $2")
+        .bind(campaign)
+        .bind(org)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Saves the unit's choices while the table is a draft or returned.
+/// False when the table moved on meanwhile.
+pub async fn save_choices(
+    tx: &mut Tx,
+    campaign: CampaignId,
+    org: OrgId,
+    user: UserId,
+    choices: &Choices,
+) -> Result<bool, DbError> {
+    let id = ensure(tx, campaign, org, user).await?;
+    let json = serde_json::to_string(choices).unwrap_or_else(|_| "{}".into());
+    let done = sqlx::query(
+        "UPDATE summaries SET choices = $1, updated_by = $2, updated_at = $3 \
+         WHERE id = $4 AND status IN ('draft', 'returned')",
+    )
+    .bind(json)
+    .bind(user)
+    .bind(now())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The JSON of a frozen table and its SHA-256 (hex).
+pub fn freeze(table: &SummaryTable) -> (String, String) {
+    let json = serde_json::to_string(table).unwrap_or_default();
+    let hash = hex::encode(sha2::Sha256::digest(json.as_bytes()));
+    (json, hash)
+}
+
+/// How a submission went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Submitted {
+    /// A new version was stored.
+    New { version: i64, late: bool },
+    /// The same submission arrived again (a retry): nothing was stored.
+    AlreadyDone { version: i64 },
+    /// The table is not in a state that can be submitted from `seen`.
+    Stale,
+}
+
+/// Freezes `table` as version `seen + 1`. `seen` is the version the unit was
+/// looking at: a retried submission finds the version already there and
+/// stores nothing; the unique key (summary, version) backs that up.
+#[allow(clippy::too_many_arguments)]
+pub async fn submit(
+    tx: &mut Tx,
+    campaign: CampaignId,
+    org: OrgId,
+    seen: i64,
+    table: &SummaryTable,
+    choices: &Choices,
+    by: (UserId, &str),
+    deadline_end: i64,
+) -> Result<Submitted, DbError> {
+    let id = ensure(tx, campaign, org, by.0).await?;
+    let at = now();
+    let choices_json = serde_json::to_string(choices).unwrap_or_else(|_| "{}".into());
+    let moved = sqlx::query(
+        "UPDATE summaries SET status = 'submitted', version = version + 1, choices = $1, \
+         first_submitted_at = COALESCE(first_submitted_at, $2), updated_by = $3, updated_at = $2 \
+         WHERE id = $4 AND version = $5 AND status IN ('draft', 'returned')",
+    )
+    .bind(choices_json)
+    .bind(at)
+    .bind(by.0)
+    .bind(id)
+    .bind(seen)
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() == 0 {
+        let (status, version): (String, i64) =
+            sqlx::query_as("SELECT status, version FROM summaries WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
+        return Ok(
+            if version == seen + 1 && (status == "submitted" || status == "accepted") {
+                Submitted::AlreadyDone { version }
+            } else {
+                Submitted::Stale
+            },
+        );
+    }
+    let version = seen + 1;
+    let late = super::workflow::is_late(at, deadline_end);
+    let (json, hash) = freeze(table);
+    sqlx::query(
+        "INSERT INTO summary_versions (summary_id, campaign_id, org_id, version, snapshot, content_hash, \
+         submitted_by, submitter, submitted_at, late) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(id)
+    .bind(campaign)
+    .bind(org)
+    .bind(version)
+    .bind(json)
+    .bind(hash)
+    .bind(by.0)
+    .bind(by.1)
+    .bind(at)
+    .bind(i64::from(late))
+    .execute(&mut **tx)
+    .await?;
+    Ok(Submitted::New { version, late })
+}
+
+/// How a decision went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decided {
+    /// Recorded now.
+    Done,
+    /// The same decision on the same version was already recorded (a retry).
+    AlreadyDone,
+    /// The version is not the one waiting for a decision.
+    Stale,
+}
+
+/// Accepts (`reasons` None) or returns version `version` of the unit's table.
+pub async fn decide(
+    tx: &mut Tx,
+    id: SummaryId,
+    version: i64,
+    reasons: Option<&ReturnReasons>,
+    by: (UserId, &str),
+) -> Result<Decided, DbError> {
+    let (to, decision) = match reasons {
+        Some(_) => ("returned", "returned"),
+        None => ("accepted", "accepted"),
+    };
+    let at = now();
+    let moved = sqlx::query(
+        "UPDATE summaries SET status = $1, updated_by = $2, updated_at = $3 \
+         WHERE id = $4 AND version = $5 AND status = 'submitted'",
+    )
+    .bind(to)
+    .bind(by.0)
+    .bind(at)
+    .bind(id)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() == 0 {
+        let prior: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT decision FROM summary_versions WHERE summary_id = $1 AND version = $2",
+        )
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&mut **tx)
+        .await?;
+        return Ok(match prior.flatten() {
+            Some(d) if d == decision => Decided::AlreadyDone,
+            _ => Decided::Stale,
+        });
+    }
+    let reasons_json = reasons.map(|r| serde_json::to_string(&r.cleaned()).unwrap_or_default());
+    sqlx::query(
+        "UPDATE summary_versions SET decision = $1, decided_by = $2, decider = $3, decided_at = $4, \
+         reasons = $5 WHERE summary_id = $6 AND version = $7",
+    )
+    .bind(decision)
+    .bind(by.0)
+    .bind(by.1)
+    .bind(at)
+    .bind(reasons_json)
+    .bind(id)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Decided::Done)
+}
+
+/// A submitted version, frozen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Version {
+    pub version: i64,
+    /// The table as submitted.
+    pub table: SummaryTable,
+    /// SHA-256 of the stored snapshot.
+    pub content_hash: String,
+    /// Who submitted it.
+    pub submitter: String,
+    pub submitted_at: i64,
+    /// Submitted after the report deadline (Beijing time).
+    pub late: bool,
+    /// `accepted`, `returned`, or none while waiting.
+    pub decision: Option<String>,
+    pub decider: Option<String>,
+    pub decided_at: Option<i64>,
+    /// Why it was returned.
+    pub reasons: Option<ReturnReasons>,
+}
+
+type VersionRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+/// Every version of the unit's table, oldest first; a snapshot is read as
+/// stored, whatever happened to the records since.
+pub async fn versions(db: &Db, id: SummaryId) -> Result<Vec<Version>, DbError> {
+    let rows: Vec<VersionRow> = sqlx::query_as(
+        "SELECT version, snapshot, content_hash, submitter, submitted_at, late, decision, decider, \
+         decided_at, reasons FROM summary_versions WHERE summary_id = $1 ORDER BY version",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::new();
+    for (version, snapshot, hash, submitter, at, late, decision, decider, decided_at, reasons) in
+        rows
+    {
+        let table: SummaryTable = serde_json::from_str(&snapshot).map_err(|e| {
+            DbError::Decode(format!("summary snapshot v{version} is unreadable: {e}").into())
+        })?;
+        out.push(Version {
+            version,
+            table,
+            content_hash: hash,
+            submitter,
+            submitted_at: at,
+            late: late != 0,
+            decision,
+            decider,
+            decided_at,
+            reasons: reasons.and_then(|r| serde_json::from_str(&r).ok()),
+        });
+    }
+    Ok(out)
+}
+
+/// The stored snapshot text and hash of one version (for integrity checks).
+pub async fn snapshot_text(
+    db: &Db,
+    id: SummaryId,
+    version: i64,
+) -> Result<Option<(String, String)>, DbError> {
+    sqlx::query_as(
+        "SELECT snapshot, content_hash FROM summary_versions WHERE summary_id = $1 AND version = $2",
+    )
+    .bind(id)
+    .bind(version)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// The submission facts of every unit of a campaign: the latest version's
+/// time and lateness.
+pub async fn latest_versions(
+    db: &Db,
+    campaign: CampaignId,
+) -> Result<HashMap<OrgId, (i64, bool)>, DbError> {
+    let rows: Vec<(OrgId, i64, i64)> = sqlx::query_as(
+        "SELECT v.org_id, v.submitted_at, v.late FROM summary_versions v \
+         JOIN summaries s ON s.id = v.summary_id AND s.version = v.version \
+         WHERE v.campaign_id = $1",
+    )
+    .bind(campaign)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(org, at, late)| (org, (at, late != 0)))
+        .collect())
+}

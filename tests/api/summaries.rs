@@ -1,0 +1,999 @@
+//! Summary tables: computed from the subtree's records, drill-downs that add
+//! up to the figures, the submission workflow with frozen snapshots, the
+//! federation's completeness and roll-up, access, and the roll-up property
+//! over random trees and records.
+
+use std::collections::{HashMap, HashSet};
+
+use proptest::prelude::*;
+use qingting::{
+    auth::{Role, Scope},
+    db::{CampaignId, OrgId},
+    summary::store::{self as summary_store, LineFigures, Lines},
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+async fn campaign(app: &TestApp, due: &str) -> i64 {
+    let admin = app.api("district.admin").await;
+    let (status, c) = admin
+        .post(
+            "/api/v1/campaigns",
+            json!({"title": "大走访、大调解、大服务", "doc_number": "测工〔2019〕28号",
+                   "starts_on": "2019-10-21", "ends_on": "2019-11-15", "report_due_on": due,
+                   "kinds": ["street"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let id = c["campaign"]["id"].as_i64().unwrap();
+    let (status, _) = admin
+        .post(
+            &format!("/api/v1/campaigns/{id}/status"),
+            json!({"status": "active"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    id
+}
+
+async fn enterprise(app: &TestApp, org: OrgId, code: &str) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO enterprises (org_id, name, credit_code, sort_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $2, 0, 0) RETURNING id",
+    )
+    .bind(org)
+    .bind(format!("企业{code}"))
+    .bind(code)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+}
+
+/// An activity of `kind` by `org`, with its counts and enterprises.
+async fn activity(
+    app: &TestApp,
+    campaign: i64,
+    org: OrgId,
+    kind: &str,
+    counts: (i64, i64),
+    enterprises: &[i64],
+) -> i64 {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO activities (client_id, campaign_id, org_id, kind, held_on, workers_interviewed, \
+         participants, created_at, updated_at) VALUES ($1, $2, $3, $4, '2019-10-28', $5, $6, 0, 0) RETURNING id",
+    )
+    .bind(format!("act-{}", rand_id()))
+    .bind(campaign)
+    .bind(org)
+    .bind(kind)
+    .bind(counts.0)
+    .bind(counts.1)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    for e in enterprises {
+        sqlx::query(
+            "INSERT INTO activity_enterprises (activity_id, enterprise_id, org_id) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(e)
+        .bind(org)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    }
+    id
+}
+
+fn rand_id() -> String {
+    use rand::Rng;
+    format!("{:016x}", rand::thread_rng().r#gen::<u64>())
+}
+
+/// A problem recorded by `org`, owned by `owner`, with an outcome (code, date) or open.
+async fn problem(
+    app: &TestApp,
+    campaign: i64,
+    org: OrgId,
+    owner: OrgId,
+    source: &str,
+    outcome: Option<(&str, Option<&str>)>,
+    description: &str,
+) -> i64 {
+    let (state, code, on) = match outcome {
+        None => ("open", None, None),
+        Some((c, d)) => ("decided", Some(c), d),
+    };
+    let note = (code == Some("solved")).then_some("已处理");
+    sqlx::query_scalar(
+        "INSERT INTO problems (client_id, org_id, owner_org_id, campaign_id, source, topic_id, description, \
+         state, outcome, outcome_on, outcome_note, escalated, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, (SELECT id FROM topics WHERE code = 'wages'), $6, $7, $8, $9, $10, $11, $12, $12) \
+         RETURNING id",
+    )
+    .bind(format!("prob-{}", rand_id()))
+    .bind(org)
+    .bind(owner)
+    .bind(campaign)
+    .bind(source)
+    .bind(description)
+    .bind(state)
+    .bind(code)
+    .bind(on)
+    .bind(note)
+    .bind(i64::from(org != owner))
+    .bind(1_572_000_000 + rand::random::<u16>() as i64)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+}
+
+fn figure(t: &Value, key: &str) -> i64 {
+    t["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == key)
+        .map(|f| f["computed"].as_i64().unwrap())
+        .unwrap()
+}
+
+fn field(err: &Value) -> Vec<String> {
+    err["error"]["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["field"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Street A with a grassroots union under it: visits, a symposium, problems in
+/// every outcome, one escalated to the district and solved there.
+struct Seeded {
+    id: i64,
+    worker_solved: i64,
+    worker_open: i64,
+    escalated: i64,
+}
+
+async fn seed(app: &TestApp, due: &str) -> Seeded {
+    let id = campaign(app, due).await;
+    let e1 = enterprise(app, app.street_a, "91310000000000001A").await;
+    let e2 = enterprise(app, app.street_a, "91310000000000002B").await;
+    let e3 = enterprise(app, app.street_b, "91310000000000003C").await;
+    activity(
+        app,
+        id,
+        app.street_a,
+        "enterprise_visit",
+        (12, 0),
+        &[e1, e2],
+    )
+    .await;
+    activity(app, id, app.union_a, "enterprise_visit", (5, 0), &[e1]).await;
+    activity(app, id, app.union_a, "symposium", (0, 18), &[e2]).await;
+    activity(app, id, app.street_b, "symposium", (3, 9), &[e3]).await;
+    // Not in the campaign: never counted.
+    sqlx::query(
+        "INSERT INTO activities (client_id, org_id, kind, held_on, workers_interviewed, created_at, updated_at) \
+         VALUES ('outside', $1, 'interview', '2019-10-28', 99, 0, 0)",
+    )
+    .bind(app.street_a)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let worker_solved = problem(
+        app,
+        id,
+        app.street_a,
+        app.street_a,
+        "worker",
+        Some(("solved", Some("2019-11-01"))),
+        "骑手等餐没有休息点",
+    )
+    .await;
+    problem(
+        app,
+        id,
+        app.union_a,
+        app.union_a,
+        "worker",
+        Some(("in_progress", Some("2019-12-31"))),
+        "食堂用餐高峰排队太久",
+    )
+    .await;
+    let worker_open = problem(
+        app,
+        id,
+        app.union_a,
+        app.union_a,
+        "worker",
+        None,
+        "更衣室太小",
+    )
+    .await;
+    problem(
+        app,
+        id,
+        app.street_a,
+        app.street_a,
+        "enterprise",
+        Some(("planned", Some("2020-03-01"))),
+        "希望工会协调社保补贴申请",
+    )
+    .await;
+    problem(
+        app,
+        id,
+        app.union_a,
+        app.union_a,
+        "union",
+        Some(("reference", None)),
+        "建议增加职工书屋",
+    )
+    .await;
+    // Escalated above the street and solved by the district: the street counts
+    // it as escalated, the district's own level as solved.
+    let escalated = problem(
+        app,
+        id,
+        app.union_a,
+        app.district,
+        "worker",
+        Some(("solved", Some("2019-11-10"))),
+        "园区缺少骑手驿站，需要区里协调场地",
+    )
+    .await;
+    problem(
+        app,
+        id,
+        app.street_b,
+        app.street_b,
+        "worker",
+        Some(("solved", Some("2019-11-02"))),
+        "乙街道的问题",
+    )
+    .await;
+    Seeded {
+        id,
+        worker_solved,
+        worker_open,
+        escalated,
+    }
+}
+
+#[tokio::test]
+async fn a_units_table_is_computed_from_its_subtree_and_every_figure_drills_down() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    let a = app.api("a.cadre").await;
+    let path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+    let (status, got) = a.get(&path).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    let t = &got["table"];
+    assert_eq!(t["head"]["org_name"], "甲街道总工会");
+    assert_eq!(t["head"]["doc_number"], "测工〔2019〕28号");
+    assert_eq!(figure(t, "enterprises"), 2, "e1 twice counts once");
+    assert_eq!(figure(t, "interviews"), 17);
+    assert_eq!(figure(t, "symposiums"), 1);
+    assert_eq!(figure(t, "participants"), 18);
+    assert_eq!(
+        figure(t, "solved"),
+        1,
+        "the district's solution is not the street's"
+    );
+    assert_eq!(figure(t, "escalated"), 1);
+    assert_eq!(t["upper"][0]["problem_id"], s.escalated);
+    assert_eq!(t["upper"][0]["owner"], "测试区总工会");
+    // Default main problems: the two most recent decided per source; never
+    // the undecided one, never the one owned above.
+    let worker: Vec<i64> = t["blocks"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["problem_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(worker.len(), 2);
+    assert!(worker.contains(&s.worker_solved));
+    assert!(!worker.contains(&s.worker_open) && !worker.contains(&s.escalated));
+    assert_eq!(t["blocks"][0]["outcomes"], json!([1, 1, 0, 0, 1]));
+    assert_eq!(t["blocks"][1]["items"][0]["outcome"]["outcome"], "planned");
+    assert_eq!(t["blocks"][1]["items"][0]["outcome"]["on"], "2020-03-01");
+    assert_eq!(
+        t["blocks"][2]["items"][0]["outcome"]["outcome"],
+        "for_reference"
+    );
+    // Every figure is the sum of the records it drills down to.
+    for key in [
+        "enterprises",
+        "interviews",
+        "symposiums",
+        "participants",
+        "solved",
+        "escalated",
+        "outcome:worker:solved",
+        "outcome:worker:open",
+    ] {
+        let (status, r) = a.get(&format!("{path}/records?drill={key}")).await;
+        assert_eq!(status, StatusCode::OK, "{key}: {r}");
+        let sum: i64 = r["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["amount"].as_i64().unwrap())
+            .sum();
+        assert_eq!(r["figure"], sum, "{key}");
+        if !key.starts_with("outcome") {
+            assert_eq!(r["figure"], figure(t, key), "{key}");
+        }
+    }
+    let (status, err) = a.get(&format!("{path}/records?drill=nonsense")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), ["drill"]);
+
+    // The federation's roll-up: street A, street B and the district's own
+    // level; the escalated problem counts once, solved at the district.
+    let d = app.api("district.admin").await;
+    let (status, o) = d
+        .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    let lines = o["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 3);
+    let own = lines.iter().find(|l| l["own"] == true).unwrap();
+    assert_eq!(own["figures"]["counts"][4], 1, "solved at the district");
+    assert_eq!(o["totals"]["counts"], json!([3, 20, 2, 27, 3, 1]));
+    assert_eq!(o["completeness"]["expected"], 2);
+    assert_eq!(o["completeness"]["missing"], 2);
+    // A new record shows at once.
+    problem(
+        &app,
+        s.id,
+        app.street_b,
+        app.street_b,
+        "union",
+        Some(("solved", Some("2019-11-03"))),
+        "新记录",
+    )
+    .await;
+    let (_, o) = d
+        .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+        .await;
+    assert_eq!(o["totals"]["counts"][4], 4);
+    // The CSV of the counts for the whole subtree.
+    let csv = app
+        .browser("district.admin")
+        .await
+        .get(app.url(&format!("/campaigns/{}/summaries/counts.csv", s.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.contains("甲街道总工会") && text.contains("合计"),
+        "{text}"
+    );
+    assert!(text.contains("走访企事业单位数"));
+}
+
+#[tokio::test]
+async fn submit_return_on_a_line_revise_resubmit_accept() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    let a = app.api("a.cadre").await;
+    let d = app.api("district.admin").await;
+    let path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+
+    // An undecided main problem cannot be submitted; the error names the block.
+    let (status, got) = a
+        .send(
+            Method::PUT,
+            &path,
+            json!({"main": {"worker": [s.worker_open, s.worker_solved]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(
+        got["table"]["blocks"][0]["items"][0]["problem_id"],
+        s.worker_open
+    );
+    let (status, err) = a
+        .post(&format!("{path}/submit"), json!({"version": 0}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(field(&err), ["main_worker"]);
+    assert!(
+        err["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("更衣室太小")
+    );
+    // A problem the unit does not own cannot be main; an override needs a reason.
+    let (status, err) = a
+        .send(
+            Method::PUT,
+            &path,
+            json!({"main": {"worker": [s.escalated]}, "overrides": {"enterprises": {"value": 5}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), ["main_worker", "reason_enterprises"]);
+    assert_eq!(
+        err["error"]["fields"][1]["message"],
+        "修正了数字，请填写“走访企事业单位数的修正原因”。"
+    );
+    let (status, got) = a
+        .send(
+            Method::PUT,
+            &path,
+            json!({"main": {"worker": [s.worker_solved]},
+                   "overrides": {"enterprises": {"value": 5, "reason": "另有3家通过线上走访"}},
+                   "remarks": "本表由街道办公室汇总"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    let enterprises = &got["table"]["figures"][0];
+    assert_eq!(enterprises["computed"], 2);
+    assert_eq!(enterprises["overridden"]["value"], 5);
+
+    // Submit; a retry of the same submission stores nothing twice.
+    let (status, got) = a
+        .post(&format!("{path}/submit"), json!({"version": 0}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["record"]["status"], "submitted");
+    assert_eq!(got["record"]["version"], 1);
+    assert_eq!(got["versions"][0]["late"], false);
+    let (status, again) = a
+        .post(&format!("{path}/submit"), json!({"version": 0}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["versions"].as_array().unwrap().len(), 1);
+    // Submitted: no more edits by the unit.
+    let (status, _) = a.send(Method::PUT, &path, json!({"remarks": "x"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The unit cannot decide its own table; the district must give a reason.
+    assert_eq!(
+        a.post(&format!("{path}/accept"), json!({"version": 1}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, err) = d
+        .post(
+            &format!("{path}/return"),
+            json!({"version": 1, "reason": " "}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), ["reason"]);
+    let (status, got) = d
+        .post(
+            &format!("{path}/return"),
+            json!({"version": 1, "lines": [{"line": "enterprises", "reason": "修正后的数字请附走访记录"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["record"]["status"], "returned");
+    assert_eq!(
+        got["versions"][0]["reasons"]["lines"][0]["reason"],
+        "修正后的数字请附走访记录"
+    );
+    // The unit is told.
+    let (_, notes) = a.get("/api/v1/notifications").await;
+    assert_eq!(notes[0]["kind"], "summary_returned", "{notes}");
+    assert!(
+        notes[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("修正后的数字请附走访记录")
+    );
+    // The page shows the reason beside the line.
+    let page = app
+        .browser("a.cadre")
+        .await
+        .get(app.url(&format!("/campaigns/{}/summary/{}", s.id, app.street_a.0)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("修正后的数字请附走访记录") && page.contains("已退回"));
+
+    // Revise (drop the override) and resubmit as version 2.
+    let (status, _) = a
+        .send(
+            Method::PUT,
+            &path,
+            json!({"overrides": {}, "remarks": "已按意见修改"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, err) = a
+        .post(&format!("{path}/submit"), json!({"version": 0}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a stale version: {err}"
+    );
+    let (status, got) = a
+        .post(&format!("{path}/submit"), json!({"version": 1}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["record"]["version"], 2);
+    let (status, got) = d
+        .post(&format!("{path}/accept"), json!({"version": 2}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["record"]["status"], "accepted");
+    // Accepting again is a harmless retry; returning now is not allowed.
+    assert_eq!(
+        d.post(&format!("{path}/accept"), json!({"version": 2}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        d.post(
+            &format!("{path}/return"),
+            json!({"version": 2, "reason": "x"})
+        )
+        .await
+        .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Every version is kept and viewable.
+    let (_, versions) = a.get(&format!("{path}/versions")).await;
+    let versions = versions.as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["decision"], "returned");
+    assert_eq!(versions[0]["table"]["figures"][0]["overridden"]["value"], 5);
+    assert_eq!(versions[1]["decision"], "accepted");
+    assert_eq!(versions[1]["table"]["remarks"], "已按意见修改");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM summary_versions")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    for action in ["summary_submitted", "summary_returned", "summary_accepted"] {
+        assert!(app.audit_count(action).await >= 1, "{action}");
+    }
+    // The federation's completeness.
+    let (_, o) = d
+        .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+        .await;
+    let k = &o["completeness"];
+    assert_eq!(
+        (
+            k["submitted"].as_i64(),
+            k["on_time"].as_i64(),
+            k["missing"].as_i64(),
+            k["accepted"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1), Some(1))
+    );
+    assert_eq!(k["submitted_rate"], 50);
+}
+
+#[tokio::test]
+async fn a_snapshot_never_changes_and_late_submissions_are_marked() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2019-11-15").await;
+    let a = app.api("a.cadre").await;
+    let path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+    let (status, got) = a
+        .post(&format!("{path}/submit"), json!({"version": 0}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["versions"][0]["late"], true, "due 2019, submitted now");
+    let (_, before) = a.get(&format!("{path}/versions")).await;
+    // The records change: more visits, a problem decided, one deleted outright.
+    activity(&app, s.id, app.street_a, "enterprise_visit", (40, 0), &[]).await;
+    sqlx::query("UPDATE problems SET state = 'decided', outcome = 'solved', outcome_on = '2019-11-20', outcome_note = 'x' WHERE id = $1")
+        .bind(s.worker_open)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (_, after) = a.get(&format!("{path}/versions")).await;
+    assert_eq!(before, after);
+    let (_, live) = a.get(&path).await;
+    assert_eq!(figure(&live["table"], "interviews"), 57);
+    assert_eq!(figure(&after[0]["table"], "interviews"), 17);
+    // The stored hash is the hash of the stored snapshot.
+    let (snapshot, hash): (String, String) =
+        sqlx::query_as("SELECT snapshot, content_hash FROM summary_versions")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    use sha2::Digest;
+    assert_eq!(hex::encode(sha2::Sha256::digest(snapshot.as_bytes())), hash);
+    assert_eq!(after[0]["content_hash"], hash);
+    let (_, o) = app
+        .api("district.admin")
+        .await
+        .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+        .await;
+    assert_eq!(o["completeness"]["late"], 1);
+    assert_eq!(o["completeness"]["on_time"], 0);
+}
+
+#[tokio::test]
+async fn outsiders_are_refused_on_every_summary_route() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    let other = app.org("OTHER", "外区总工会", "federation", None).await;
+    app.user("other.admin", other, Role::Admin).await;
+    let a_path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+    // Street B and another district cannot see street A's table at all.
+    for who in ["b.cadre", "other.admin"] {
+        let api = app.api(who).await;
+        for p in [
+            a_path.clone(),
+            format!("{a_path}/versions"),
+            format!("{a_path}/records?drill=solved"),
+        ] {
+            assert_eq!(api.get(&p).await.0, StatusCode::NOT_FOUND, "{who} {p}");
+        }
+        assert_eq!(
+            api.send(Method::PUT, &a_path, json!({})).await.0,
+            StatusCode::NOT_FOUND,
+            "{who}"
+        );
+        assert_eq!(
+            api.post(&format!("{a_path}/submit"), json!({"version": 0}))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        let browser = app.browser(who).await;
+        for p in [
+            format!("/campaigns/{}/summary/{}", s.id, app.street_a.0),
+            format!(
+                "/campaigns/{}/summary/{}/records?drill=solved",
+                s.id, app.street_a.0
+            ),
+        ] {
+            let res = browser.get(app.url(&p)).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{who} {p}");
+        }
+    }
+    let other_api = app.api("other.admin").await;
+    assert_eq!(
+        other_api
+            .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    // A unit's people see their own table but not the federation's view.
+    let a = app.api("a.cadre").await;
+    assert_eq!(
+        a.get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let browser = app.browser("a.cadre").await;
+    for p in [
+        format!("/campaigns/{}/summaries", s.id),
+        format!("/campaigns/{}/summaries/counts.csv", s.id),
+        format!("/campaigns/{}/summaries/records?drill=solved", s.id),
+    ] {
+        let res = browser.get(app.url(&p)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{p}");
+    }
+    // A viewer reads but cannot edit or submit.
+    let v = app.api("a.viewer").await;
+    assert_eq!(v.get(&a_path).await.0, StatusCode::OK);
+    assert_eq!(
+        v.send(Method::PUT, &a_path, json!({"remarks": "x"}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        v.post(&format!("{a_path}/submit"), json!({"version": 0}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // Street A's people cannot touch street B's table.
+    let b_path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_b.0);
+    assert_eq!(a.get(&b_path).await.0, StatusCode::NOT_FOUND);
+    // Only admins over the issuing org decide.
+    let (status, _) = app
+        .api("b.cadre")
+        .await
+        .post(&format!("{b_path}/submit"), json!({"version": 0}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        app.api("a.admin")
+            .await
+            .post(&format!("{b_path}/accept"), json!({"version": 1}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn reminders_skip_units_that_have_submitted() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2019-11-15").await;
+    let (status, _) = app
+        .api("a.cadre")
+        .await
+        .post(
+            &format!(
+                "/api/v1/campaigns/{}/summaries/{}/submit",
+                s.id, app.street_a.0
+            ),
+            json!({"version": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let rules = &app.settings.reminders;
+    let day = qingting::date::Day::parse_str("2019-11-13").unwrap();
+    qingting::notify::sweep::run(&app.db, rules, day)
+        .await
+        .unwrap();
+    let (_, a) = app.api("a.cadre").await.get("/api/v1/notifications").await;
+    assert!(
+        a.as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["kind"] != "campaign_due"),
+        "{a}"
+    );
+    let (_, b) = app.api("b.cadre").await.get("/api/v1/notifications").await;
+    assert_eq!(b[0]["kind"], "campaign_due");
+    assert_eq!(
+        b[0]["link"],
+        format!("/campaigns/{}/summary/{}", s.id, app.street_b.0)
+    );
+}
+
+// ---- the roll-up property over random trees and records ----
+
+/// A random org tree under the district (parent index into the earlier
+/// nodes; 0 is the district), units, activities and problems.
+#[derive(Clone, Debug)]
+struct World {
+    parents: Vec<usize>,
+    units: Vec<usize>,
+    /// (org, interviews, symposium participants or None, enterprises)
+    activities: Vec<(usize, i64, Option<i64>, Vec<usize>)>,
+    /// (recorded by, escalated this many levels up, source, outcome index 0..=4)
+    problems: Vec<(usize, usize, usize, usize)>,
+}
+
+fn world() -> impl Strategy<Value = World> {
+    (2usize..12)
+        .prop_flat_map(|n| {
+            let parents = (1..n).map(|i| 0..i).collect::<Vec<_>>();
+            (
+                parents,
+                proptest::collection::vec(1..n, 1..5),
+                proptest::collection::vec(
+                    (
+                        0..n,
+                        0i64..20,
+                        proptest::option::of(0i64..30),
+                        proptest::collection::vec(0usize..6, 0..3),
+                    ),
+                    0..25,
+                ),
+                proptest::collection::vec((0..n, 0usize..3, 0usize..3, 0usize..5), 0..30),
+            )
+        })
+        .prop_map(|(parents, units, activities, problems)| World {
+            parents: std::iter::once(0).chain(parents).collect(),
+            units,
+            activities,
+            problems,
+        })
+}
+
+impl World {
+    /// Node 0 and its ancestors chain: the path from `i` up to the district.
+    fn path(&self, mut i: usize) -> Vec<usize> {
+        let mut out = vec![i];
+        while i != 0 {
+            i = self.parents[i];
+            out.push(i);
+        }
+        out
+    }
+
+    fn under(&self, node: usize, root: usize) -> bool {
+        self.path(node).contains(&root)
+    }
+
+    /// The figures of the subtree of `root`, counted the slow way.
+    fn naive(&self, root: usize) -> LineFigures {
+        let mut f = LineFigures::default();
+        let mut seen = HashSet::new();
+        for (org, interviews, symposium, ents) in &self.activities {
+            if !self.under(*org, root) {
+                continue;
+            }
+            for e in ents {
+                seen.insert(*e);
+            }
+            f.counts[1] += interviews;
+            if let Some(p) = symposium {
+                f.counts[2] += 1;
+                f.counts[3] += p;
+            }
+        }
+        f.counts[0] = seen.len() as i64;
+        for (org, up, source, outcome) in &self.problems {
+            let owner = self.owner(*org, *up);
+            if self.under(owner, root) {
+                f.outcomes[*source][*outcome] += 1;
+                if *outcome == 0 {
+                    f.counts[4] += 1;
+                }
+            }
+            if self.under(*org, root) && !self.under(owner, root) {
+                f.counts[5] += 1;
+            }
+        }
+        f
+    }
+
+    fn owner(&self, org: usize, up: usize) -> usize {
+        let path = self.path(org);
+        path[up.min(path.len() - 1)]
+    }
+}
+
+async fn build(app: &TestApp, w: &World, round: usize) -> (CampaignId, Vec<OrgId>) {
+    let mut ids = vec![app.district];
+    for (i, p) in w.parents.iter().enumerate().skip(1) {
+        let id = app
+            .org(
+                &format!("R{round}N{i}"),
+                &format!("随机{round}-{i}"),
+                "grassroots",
+                Some(ids[*p]),
+            )
+            .await;
+        ids.push(id);
+    }
+    let campaign: i64 = sqlx::query_scalar(
+        "INSERT INTO campaigns (org_id, title, starts_on, ends_on, report_due_on, status, created_at, updated_at) \
+         VALUES ($1, '随机', '2019-10-01', '2019-11-01', '2019-11-15', 'active', 0, 0) RETURNING id",
+    )
+    .bind(app.district)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let mut ents = Vec::new();
+    for e in 0..6 {
+        ents.push(enterprise(app, app.district, &format!("R{round}E{e}")).await);
+    }
+    for (org, interviews, symposium, es) in &w.activities {
+        let list: Vec<i64> = es
+            .iter()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .map(|e| ents[*e])
+            .collect();
+        let (kind, participants) = match symposium {
+            Some(p) => ("symposium", *p),
+            None => ("enterprise_visit", 0),
+        };
+        activity(
+            app,
+            campaign,
+            ids[*org],
+            kind,
+            (*interviews, participants),
+            &list,
+        )
+        .await;
+    }
+    const OUTCOMES: [Option<(&str, Option<&str>)>; 5] = [
+        Some(("solved", Some("2019-11-01"))),
+        Some(("in_progress", Some("2019-12-01"))),
+        Some(("planned", Some("2020-01-01"))),
+        Some(("reference", None)),
+        None,
+    ];
+    for (org, up, source, outcome) in &w.problems {
+        let owner = w.owner(*org, *up);
+        problem(
+            app,
+            campaign,
+            ids[*org],
+            ids[owner],
+            ["worker", "enterprise", "union"][*source],
+            OUTCOMES[*outcome],
+            "随机问题",
+        )
+        .await;
+    }
+    (CampaignId(campaign), ids)
+}
+
+#[test]
+fn the_roll_up_is_the_sum_of_its_lines_for_random_trees_and_records() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(TestApp::spawn());
+    let scope = Scope::of(vec![app.district]);
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 24,
+        ..ProptestConfig::default()
+    });
+    let round = std::cell::Cell::new(0usize);
+    runner
+        .run(&world(), |w| {
+            round.set(round.get() + 1);
+            rt.block_on(async {
+                let (campaign, ids) = build(&app, &w, round.get()).await;
+                let units: Vec<usize> = w
+                    .units
+                    .iter()
+                    .copied()
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect();
+                let unit_ids: Vec<OrgId> = units.iter().map(|u| ids[*u]).collect();
+                // Each unit's own figures, over its whole subtree.
+                let per_unit = summary_store::unit_figures(&app.db, &scope, campaign, &unit_ids)
+                    .await
+                    .unwrap();
+                for u in &units {
+                    prop_assert_eq!(&per_unit[&ids[*u]], &w.naive(*u), "unit {}", u);
+                }
+                // The roll-up lines: units under no other unit, and the own level.
+                let nested = summary_store::nested(&app.db, &unit_ids).await.unwrap();
+                let top: Vec<OrgId> = unit_ids
+                    .iter()
+                    .copied()
+                    .filter(|u| !nested.contains(u))
+                    .collect();
+                let lines = Lines {
+                    units: top.clone(),
+                    own: Some(app.district),
+                };
+                let figs = summary_store::figures(&app.db, &scope, campaign, &lines)
+                    .await
+                    .unwrap();
+                let mut total = LineFigures::default();
+                for l in top.iter().chain([app.district].iter()) {
+                    total.add(&figs[l]);
+                }
+                for t in &top {
+                    prop_assert_eq!(&figs[t], &per_unit[t]);
+                }
+                // Additive figures of the lines add up to the whole subtree;
+                // each problem is counted once, where it is owned.
+                let whole = w.naive(0);
+                for k in [1usize, 2, 3, 4] {
+                    prop_assert_eq!(total.counts[k], whole.counts[k], "figure {}", k);
+                }
+                prop_assert_eq!(total.outcomes, whole.outcomes);
+                let problems: i64 = total.outcomes.iter().flatten().sum();
+                prop_assert_eq!(problems, w.problems.len() as i64);
+                let by_line: HashMap<OrgId, i64> =
+                    figs.iter().map(|(k, v)| (*k, v.counts[5])).collect();
+                prop_assert_eq!(
+                    by_line.get(&app.district).copied().unwrap_or(0),
+                    0,
+                    "nothing above the district"
+                );
+                Ok(())
+            })
+        })
+        .unwrap();
+}
