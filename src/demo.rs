@@ -300,6 +300,8 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     let (activities, problems) =
         crate::activity::demo::generate(&mut tx, &mut Lcg::new(20191021), root).await?;
     tx.commit().await?;
+    // Tables are computed from committed records, like any unit's.
+    let summaries = crate::summary::demo::generate(db, root).await?;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -312,6 +314,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         enterprises
     );
     let _ = writeln!(out, "{campaigns}");
+    let _ = writeln!(out, "{summaries}");
     let _ = writeln!(
         out,
         "Field records: {activities} activities and {problems} problems and suggestions."

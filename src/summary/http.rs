@@ -448,7 +448,7 @@ async fn submit(state: &AppState, caller: &Caller, ctx: &Ctx, seen: i64) -> AppR
         seen,
         &table,
         &ctx.record.choices,
-        (caller.user_id, &caller.display_name),
+        (Some(caller.user_id), &caller.display_name, crate::db::now()),
         ctx.campaign.report_due_on.end_timestamp(),
     )
     .await?;
@@ -508,7 +508,7 @@ async fn decide(
         id,
         version,
         reasons.as_ref(),
-        (caller.user_id, &caller.display_name),
+        (Some(caller.user_id), &caller.display_name, crate::db::now()),
     )
     .await?
     {

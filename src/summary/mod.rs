@@ -7,6 +7,7 @@
 //! submission freezes the whole table as a snapshot ([`workflow`]). The
 //! federation sees completeness and the live roll-up of its subtree.
 
+pub mod demo;
 pub mod export;
 pub mod http;
 pub mod store;

@@ -434,12 +434,28 @@ pub async fn compute(
     unit: (OrgId, &str, &str),
     choices: &Choices,
 ) -> Result<SummaryTable, DbError> {
+    compute_with(db, scope, campaign, unit, choices, None).await
+}
+
+/// [`compute`] with the unit's figures already at hand (a roll-up computes
+/// all units' figures in one grouped pass).
+pub async fn compute_with(
+    db: &Db,
+    scope: &Scope,
+    campaign: &Campaign,
+    unit: (OrgId, &str, &str),
+    choices: &Choices,
+    figs: Option<LineFigures>,
+) -> Result<SummaryTable, DbError> {
     let (org_id, org_code, org_name) = unit;
     let lines = Lines::unit(org_id);
-    let figs = figures(db, scope, campaign.id, &lines)
-        .await?
-        .remove(&org_id)
-        .unwrap_or_default();
+    let figs = match figs {
+        Some(f) => f,
+        None => figures(db, scope, campaign.id, &lines)
+            .await?
+            .remove(&org_id)
+            .unwrap_or_default(),
+    };
     let cte = lines.cte(scope);
     let mut blocks = Vec::new();
     for (i, source) in Source::ALL.into_iter().enumerate() {
@@ -817,7 +833,7 @@ async fn ensure(
     tx: &mut Tx,
     campaign: CampaignId,
     org: OrgId,
-    user: UserId,
+    user: Option<UserId>,
 ) -> Result<SummaryId, DbError> {
     sqlx::query(
         "INSERT INTO summaries (campaign_id, org_id, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
@@ -845,7 +861,7 @@ pub async fn save_choices(
     user: UserId,
     choices: &Choices,
 ) -> Result<bool, DbError> {
-    let id = ensure(tx, campaign, org, user).await?;
+    let id = ensure(tx, campaign, org, Some(user)).await?;
     let json = serde_json::to_string(choices).unwrap_or_else(|_| "{}".into());
     let done = sqlx::query(
         "UPDATE summaries SET choices = $1, updated_by = $2, updated_at = $3 \
@@ -878,9 +894,10 @@ pub enum Submitted {
     Stale,
 }
 
-/// Freezes `table` as version `seen + 1`. `seen` is the version the unit was
-/// looking at: a retried submission finds the version already there and
-/// stores nothing; the unique key (summary, version) backs that up.
+/// Freezes `table` as version `seen + 1`, submitted by `by` (user, name, at).
+/// `seen` is the version the unit was looking at: a retried submission finds
+/// the version already there and stores nothing; the unique key (summary,
+/// version) backs that up.
 #[allow(clippy::too_many_arguments)]
 pub async fn submit(
     tx: &mut Tx,
@@ -889,11 +906,11 @@ pub async fn submit(
     seen: i64,
     table: &SummaryTable,
     choices: &Choices,
-    by: (UserId, &str),
+    by: (Option<UserId>, &str, i64),
     deadline_end: i64,
 ) -> Result<Submitted, DbError> {
-    let id = ensure(tx, campaign, org, by.0).await?;
-    let at = now();
+    let (user, name, at) = by;
+    let id = ensure(tx, campaign, org, user).await?;
     let choices_json = serde_json::to_string(choices).unwrap_or_else(|_| "{}".into());
     let moved = sqlx::query(
         "UPDATE summaries SET status = 'submitted', version = version + 1, choices = $1, \
@@ -902,7 +919,7 @@ pub async fn submit(
     )
     .bind(choices_json)
     .bind(at)
-    .bind(by.0)
+    .bind(user)
     .bind(id)
     .bind(seen)
     .execute(&mut **tx)
@@ -934,8 +951,8 @@ pub async fn submit(
     .bind(version)
     .bind(json)
     .bind(hash)
-    .bind(by.0)
-    .bind(by.1)
+    .bind(user)
+    .bind(name)
     .bind(at)
     .bind(i64::from(late))
     .execute(&mut **tx)
@@ -960,19 +977,19 @@ pub async fn decide(
     id: SummaryId,
     version: i64,
     reasons: Option<&ReturnReasons>,
-    by: (UserId, &str),
+    by: (Option<UserId>, &str, i64),
 ) -> Result<Decided, DbError> {
     let (to, decision) = match reasons {
         Some(_) => ("returned", "returned"),
         None => ("accepted", "accepted"),
     };
-    let at = now();
+    let (user, name, at) = by;
     let moved = sqlx::query(
         "UPDATE summaries SET status = $1, updated_by = $2, updated_at = $3 \
          WHERE id = $4 AND version = $5 AND status = 'submitted'",
     )
     .bind(to)
-    .bind(by.0)
+    .bind(user)
     .bind(at)
     .bind(id)
     .bind(version)
@@ -997,8 +1014,8 @@ pub async fn decide(
          reasons = $5 WHERE summary_id = $6 AND version = $7",
     )
     .bind(decision)
-    .bind(by.0)
-    .bind(by.1)
+    .bind(user)
+    .bind(name)
     .bind(at)
     .bind(reasons_json)
     .bind(id)
