@@ -1,7 +1,8 @@
 //! The official-layout exports of summary tables, read back as a third party
-//! would: the workbook with calamine (every cell that carries data).
+//! would: the workbook with calamine (every cell that carries data), the PDF
+//! with poppler's pdftotext (skipped with a note when it is not installed).
 
-use std::{collections::BTreeMap, io::Cursor, path::PathBuf};
+use std::{collections::BTreeMap, io::Cursor, path::PathBuf, process::Command};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use qingting::{
@@ -10,7 +11,7 @@ use qingting::{
     problem::{Source, lifecycle::Outcome},
     summary::{
         Figure, FigureKey, Head, MainItem, Override, SourceBlock, SummaryTable, UpperItem,
-        export::{NOTE, TICK, xlsx},
+        export::{NOTE, TICK, pdf, xlsx},
     },
 };
 
@@ -485,8 +486,196 @@ fn formula_like_text_stays_text() {
     assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
 }
 
+fn fonts() -> Option<pdf::PdfFonts> {
+    match pdf::PdfFonts::load(&qingting::config::Settings::default()) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            eprintln!("NOTE: PDF test skipped: {e}");
+            None
+        }
+    }
+}
+
+fn tool(name: &str) -> bool {
+    Command::new(name).arg("-v").output().is_ok()
+}
+
 fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+#[test]
+fn the_pdf_prints_the_unit_figures_and_items_with_an_embedded_chinese_font() {
+    let Some(fonts) = fonts() else { return };
+    let tables = vec![table(1, "控江路街道总工会"), table(2, "延吉新村街道总工会")];
+    let bytes = pdf::render(&tables, &fonts).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("summary.pdf");
+    std::fs::write(&file, &bytes).unwrap();
+    std::fs::write(screenshots().join("summary-table.pdf"), &bytes).unwrap();
+
+    if !tool("pdftotext") {
+        eprintln!(
+            "NOTE: pdftotext not installed (apt-get install poppler-utils): PDF text not checked"
+        );
+        return;
+    }
+    // -raw keeps the order the text was drawn in: cell by cell, line by line.
+    let out = Command::new("pdftotext")
+        .args(["-raw", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let has = |needle: &str| {
+        let needle: String = needle.chars().filter(|c| !c.is_whitespace()).collect();
+        flat.contains(&needle)
+    };
+    for unit in ["控江路街道总工会", "延吉新村街道总工会"] {
+        assert!(has(&format!("单位：{unit}")), "{unit} missing:\n{text}");
+    }
+    assert!(has("“大走访、大调解、大服务”情况汇总表"));
+    for (label, value) in [
+        ("走访企事业单位数", 12),
+        ("访谈职工数", 90),
+        ("座谈会次数", 3),
+        ("参加座谈人数", 45),
+        ("解决问题数", 7),
+        ("上报问题数", 2),
+    ] {
+        assert!(
+            has(&format!("{label}{value}")),
+            "{label} {value} missing:\n{text}"
+        );
+    }
+    for d in [
+        "1．职工食堂价格偏高，希望工会协调降低餐费",
+        &format!("2．{LONG}"),
+        "企业招工难，希望搭建用工对接平台",
+        "完成时限：2019年11月30日",
+        "计划时间：2020年3月31日",
+        "1．园区周边公交线路少，职工通勤不便",
+        NOTE,
+        "访谈职工数：系统统计86，填报90",
+    ] {
+        assert!(has(d), "{d} missing:\n{text}");
+    }
+    assert!(flat.contains(TICK));
+
+    // Fonts are embedded (as a subset), so the form prints the same anywhere.
+    if tool("pdffonts") {
+        let out = Command::new("pdffonts").arg(&file).output().unwrap();
+        let list = String::from_utf8_lossy(&out.stdout);
+        assert!(list.contains("CJK"), "{list}");
+        for line in list.lines().skip(2) {
+            assert!(line.contains(" yes "), "font not embedded: {line}");
+        }
+    }
+    // Each table starts on its own page; a long table may continue.
+    let pages = text.matches('\u{c}').count();
+    assert!(pages >= 2, "{pages} pages");
+
+    if tool("pdftoppm") {
+        let png = screenshots().join("summary-table");
+        let ok = Command::new("pdftoppm")
+            .args(["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"])
+            .arg(&file)
+            .arg(&png)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+}
+
+fn pdf_text(bytes: &[u8]) -> Option<String> {
+    if !tool("pdftotext") {
+        eprintln!(
+            "NOTE: pdftotext not installed (apt-get install poppler-utils): PDF text not checked"
+        );
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.pdf");
+    std::fs::write(&file, bytes).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-raw", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn the_rollup_pdf_starts_with_the_totals() {
+    let Some(fonts) = fonts() else { return };
+    let bytes = pdf::render_rollup(&[table(1, "控江路街道总工会")], &totals(), &fonts).unwrap();
+    std::fs::write(screenshots().join("summary-rollup.pdf"), &bytes).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(pdf::render(&[], &fonts).is_err());
+    let Some(text) = pdf_text(&bytes) else { return };
+    let first = text.split('\u{c}').next().unwrap();
+    assert!(first.contains("单位：杨浦区总工会（合计）"), "{first}");
+    assert!(first.contains("共 16 件，按处理情况统计（件）"), "{first}");
+    assert!(first.contains("未处理"), "{first}");
+}
+
+#[test]
+fn a_long_table_continues_on_further_pages_with_its_unit_repeated() {
+    let Some(fonts) = fonts() else { return };
+    let mut t = table(1, "控江路街道总工会");
+    let items = t.blocks[0].items.clone();
+    t.blocks[0].items = (0..16).map(|i| items[i % items.len()].clone()).collect();
+    // A description taller than a page flows on to the next one.
+    let long: String = (0..110)
+        .map(|i| format!("第{i}句职工反映的问题。"))
+        .collect();
+    t.blocks[1].items[1].description = long.clone();
+    let bytes = pdf::render(&[t], &fonts).unwrap();
+    std::fs::write(screenshots().join("summary-long.pdf"), &bytes).unwrap();
+    let Some(text) = pdf_text(&bytes) else { return };
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(pages.len() >= 4, "{} pages", pages.len());
+    for (i, page) in pages.iter().enumerate().skip(1) {
+        assert!(
+            page.contains("单位：控江路街道总工会（续）"),
+            "page {}",
+            i + 1
+        );
+        assert!(page.contains(&format!("第 {} 页，共 {} 页", i + 1, pages.len())));
+    }
+    let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for n in 1..=16 {
+        assert!(flat.contains(&format!("{n}．")), "item {n}");
+    }
+    // Every sentence of the long description is printed once, in order: read
+    // column B alone (x 116–320 pt, below the continuation line), where the
+    // parts on consecutive pages follow each other.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.pdf");
+    std::fs::write(&file, &bytes).unwrap();
+    let out = Command::new("pdftotext")
+        .args([
+            "-raw", "-enc", "UTF-8", "-x", "116", "-y", "76", "-W", "204", "-H", "712",
+        ])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .unwrap();
+    let column: String = String::from_utf8(out.stdout)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert_eq!(column.matches(long.as_str()).count(), 1, "{column}");
 }

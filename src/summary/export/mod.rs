@@ -1,7 +1,11 @@
 //! Exports of summary tables in the official layout: XLSX (one unit, or a
-//! roll-up workbook).
+//! roll-up workbook) and PDF for printing.
+//!
+//! Both draw the same grid (`layout`), so a printed PDF and an opened
+//! workbook show the same form, row for row.
 
 mod layout;
+pub mod pdf;
 pub mod xlsx;
 
 use std::path::PathBuf;
