@@ -20,6 +20,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub reminders: ReminderSettings,
+    pub pdf: PdfSettings,
 }
 
 /// Where the HTTP server listens and how it is reached.
@@ -136,6 +137,18 @@ pub struct ReminderSettings {
     pub days_before: u32,
 }
 
+/// Fonts of PDF exports (summary tables). Empty paths are looked for in the
+/// usual places of Debian's `fonts-noto-cjk` and other distributions.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PdfSettings {
+    /// A TrueType/OpenType font or collection (`.ttf`, `.otf`, `.ttc`) with
+    /// Simplified Chinese glyphs; in a collection the Simplified Chinese face is used.
+    pub font: String,
+    /// The bold face for titles; empty: the `Bold` file beside `font`, else `font` itself.
+    pub bold_font: String,
+}
+
 impl Default for MailSettings {
     fn default() -> Self {
         Self {
@@ -200,6 +213,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             mail: MailSettings::default(),
             reminders: ReminderSettings::default(),
+            pdf: PdfSettings::default(),
         }
     }
 }
@@ -277,6 +291,7 @@ impl fmt::Debug for Settings {
             .field("log", &self.log)
             .field("mail", &self.mail)
             .field("reminders", &self.reminders)
+            .field("pdf", &self.pdf)
             .finish()
     }
 }
@@ -482,6 +497,17 @@ sweep_interval_minutes = 60
 # Remind this many Chinese working days before a deadline (weekends, public
 # holidays and make-up working days from the holiday file).
 days_before = 3
+
+[pdf]
+# Chinese font of PDF exports (summary tables), embedded as a subset. Empty:
+# the first found of /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc
+# (Debian package fonts-noto-cjk, a Song face like 宋体), NotoSansCJK-Regular.ttc
+# and the same files where other distributions put them. A .ttc collection
+# is fine: its Simplified Chinese face is used.
+font = ""
+# Bold face for the title. Empty: the Bold file beside the font above
+# (NotoSerifCJK-Bold.ttc), or the font itself when there is none.
+bold_font = ""
 "#;
 
 #[cfg(test)]
