@@ -50,11 +50,16 @@ pub enum Action {
     CalendarTokenRevoked,
     AttachmentUploaded,
     AttachmentDeleted,
+    SurveyCreated,
+    SurveyUpdated,
+    SurveyFormSaved,
+    SurveyPublished,
+    SurveyStatusChanged,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 39] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -89,6 +94,11 @@ impl Action {
         Action::CalendarTokenRevoked,
         Action::AttachmentUploaded,
         Action::AttachmentDeleted,
+        Action::SurveyCreated,
+        Action::SurveyUpdated,
+        Action::SurveyFormSaved,
+        Action::SurveyPublished,
+        Action::SurveyStatusChanged,
     ];
 
     /// The stored spelling.
@@ -128,6 +138,11 @@ impl Action {
             Action::CalendarTokenRevoked => "calendar_token_revoked",
             Action::AttachmentUploaded => "attachment_uploaded",
             Action::AttachmentDeleted => "attachment_deleted",
+            Action::SurveyCreated => "survey_created",
+            Action::SurveyUpdated => "survey_updated",
+            Action::SurveyFormSaved => "survey_form_saved",
+            Action::SurveyPublished => "survey_published",
+            Action::SurveyStatusChanged => "survey_status_changed",
         }
     }
 

@@ -50,4 +50,10 @@ id_type!(
     TopicId,
     /// A file attached to an activity, problem, campaign or plan.
     AttachmentId,
+    /// A questionnaire (调查问卷) owned by an org.
+    SurveyId,
+    /// One version of a survey's form; immutable once published.
+    SurveyVersionId,
+    /// One submitted questionnaire.
+    ResponseId,
 );

@@ -17,5 +17,6 @@ mod orgs;
 mod problems;
 mod public;
 mod smtp;
+mod surveys;
 mod users;
 mod workdays;
