@@ -1173,6 +1173,60 @@ mod tests {
     }
 
     #[test]
+    fn page_groups_make_pages_and_an_introduction_joins_the_first() {
+        use crate::survey::form::Group;
+        let q = |n: &str, k| Item::Question(Question::new(n, k));
+        let page = |n: &str, items| {
+            Item::Group(Group {
+                name: n.into(),
+                appearance: vec![Appearance::FieldList],
+                items,
+                ..Group::default()
+            })
+        };
+        let shape = |items: Vec<Item>| {
+            let form = Form {
+                items,
+                ..Form::default()
+            };
+            let (rows, pages) = rows(&form, Lang::Zh, &BTreeMap::new(), &BTreeMap::new());
+            let marks: String = rows
+                .iter()
+                .map(|r| match r {
+                    Row::PageStart(_) => '[',
+                    Row::PageEnd => ']',
+                    Row::GroupStart { .. } => '(',
+                    Row::GroupEnd => ')',
+                    Row::Question(_) => 'q',
+                })
+                .collect();
+            (marks, pages)
+        };
+        let note = || q("intro", QuestionKind::Note);
+        assert_eq!(
+            shape(vec![
+                note(),
+                page("a", vec![q("x", QuestionKind::Text)]),
+                page("b", vec![])
+            ]),
+            ("[q(q)][()]".to_string(), 2)
+        );
+        assert_eq!(
+            shape(vec![
+                q("x", QuestionKind::Text),
+                page("a", vec![]),
+                q("y", QuestionKind::Date)
+            ]),
+            ("[q][()][q]".to_string(), 3)
+        );
+        assert_eq!(
+            shape(vec![q("x", QuestionKind::Text), q("y", QuestionKind::Text)]),
+            ("[qq]".to_string(), 1),
+            "no page groups: one page"
+        );
+    }
+
+    #[test]
     fn ranges_up_to_eleven_steps_show_as_buttons() {
         assert_eq!(range_steps(1.0, 5.0, 1.0), 5);
         assert_eq!(range_steps(0.0, 10.0, 1.0), 11);
