@@ -191,6 +191,8 @@
     var el = nodes[name];
     if (!el) return;
     var box = el.querySelector('[data-error]');
+    /* Rule messages are written to follow a question's name; shown under it, they start a sentence. */
+    if (text) text = text.charAt(0).toUpperCase() + text.slice(1);
     if (box) { box.textContent = text || ''; box.hidden = !text; }
     el.className = el.className.replace(/ ?has-error/g, '') + (text ? ' has-error' : '');
   }

@@ -52,7 +52,8 @@ xlsform-err-unknown-reference = ${"{"}{ $detail }{"}"} does not name a question 
 xlsform-err-ambiguous = ${"{"}{ $detail }{"}"} names both a question and a column of the choices sheet; rename one of them.
 xlsform-err-other-clash = or_other adds the choice “other”, which its list already has.
 xlsform-err-cycle = The display conditions of “{ $detail }” depend on themselves.
-xlsform-err-appearance = The appearance “{ $detail }” is not supported here (minimal and horizontal on choice questions, field-list on groups).
+xlsform-err-appearance = The appearance “{ $detail }” is not supported here (minimal and horizontal on choice questions, rating on ranges, field-list and table-list on groups).
+xlsform-err-table-list = The matrix “{ $detail }” (table-list) must hold only choice questions that share one choice list.
 xlsform-err-parameters = Range parameters “{ $detail }” are not valid: write start=1 end=10 step=1, step above 0.
 xlsform-err-not-applicable = “{ $detail }” does not apply to this type of row.
 

@@ -52,7 +52,8 @@ xlsform-err-unknown-reference = ${"{"}{ $detail }{"}"} 不是本问卷中的题�
 xlsform-err-ambiguous = ${"{"}{ $detail }{"}"} 既是题目名称又是 choices 工作表的列名，请改掉其中一个。
 xlsform-err-other-clash = or_other 会添加选项“other”，但该选项列表中已有这个选项。
 xlsform-err-cycle = “{ $detail }”的显示条件依赖于它自身。
-xlsform-err-appearance = 这里不支持显示方式“{ $detail }”（minimal、horizontal 用于选择题，field-list 用于分组）。
+xlsform-err-appearance = 这里不支持显示方式“{ $detail }”（minimal、horizontal 用于选择题，rating 用于范围题，field-list、table-list 用于分组）。
+xlsform-err-table-list = 矩阵题“{ $detail }”（table-list）中只能有使用同一个选项列表的选择题。
 xlsform-err-parameters = 滑块参数“{ $detail }”无效：请写 start=1 end=10 step=1，step 须大于 0。
 xlsform-err-not-applicable = “{ $detail }”不适用于这一类行。
 

@@ -113,7 +113,12 @@ fn respondent_lang(headers: &HeaderMap, asked: Option<&str>) -> Lang {
 enum Row {
     PageStart(usize),
     PageEnd,
-    GroupStart { name: String, label: String },
+    /// `matrix`: a `table-list` group, whose questions show as rows of buttons.
+    GroupStart {
+        name: String,
+        label: String,
+        matrix: bool,
+    },
     GroupEnd,
     Question(Box<QuestionView>),
 }
@@ -122,7 +127,8 @@ enum Row {
 struct QuestionView {
     name: String,
     /// select_one, select_multiple, dropdown, text, integer, decimal, date,
-    /// note, scale (a range shown as buttons) or number (a long range).
+    /// note, scale (a range shown as buttons), rating (the same, as stars) or
+    /// number (a long range).
     kind: &'static str,
     label: String,
     hint: String,
@@ -213,15 +219,17 @@ fn view(
             v.min = expr::number_to_text(start.min(*end));
             v.max = expr::number_to_text(start.max(*end));
             v.step = expr::number_to_text(*step);
+            let stars = q.appearance.contains(&Appearance::Rating);
             if range_steps(*start, *end, *step) <= 11 {
                 v.choices = (0..range_steps(*start, *end, *step))
                     .map(|i| {
                         let dir = if end >= start { 1.0 } else { -1.0 };
                         let n = expr::number_to_text(start + dir * step * i as f64);
-                        (n.clone(), n)
+                        let label = if stars { format!("{n}★") } else { n.clone() };
+                        (n, label)
                     })
                     .collect();
-                "scale"
+                if stars { "rating" } else { "scale" }
             } else {
                 "number"
             }
@@ -246,18 +254,23 @@ fn rows(
         values: &BTreeMap<String, String>,
         errors: &BTreeMap<String, String>,
         out: &mut Vec<Row>,
+        matrix: bool,
     ) {
         for it in items {
             match it {
                 Item::Question(q) => {
-                    out.push(Row::Question(Box::new(view(form, q, lang, values, errors))))
+                    let mut v = view(form, q, lang, values, errors);
+                    v.horizontal |= matrix;
+                    out.push(Row::Question(Box::new(v)));
                 }
                 Item::Group(g) => {
+                    let matrix = g.appearance.contains(&Appearance::TableList);
                     out.push(Row::GroupStart {
                         name: g.name.clone(),
                         label: g.label.get(lang.code()).unwrap_or("").to_string(),
+                        matrix,
                     });
-                    walk(&g.items, form, lang, values, errors, out);
+                    walk(&g.items, form, lang, values, errors, out, matrix);
                     out.push(Row::GroupEnd);
                 }
             }
@@ -290,6 +303,7 @@ fn rows(
             values,
             errors,
             &mut out,
+            false,
         );
         only_notes &= is_note(it);
         if paged && is_page(it) {

@@ -34,9 +34,13 @@ fn form_json() -> Value {
                 {"name": "topics", "kind": "select_multiple", "choices": "topics",
                  "label": {"中文 (zh)": "关心的问题", "English (en)": "Concerns"}},
                 {"name": "score", "kind": {"type": "range", "start": 1, "end": 5, "step": 1},
-                 "required": "count-selected(${topics}) > 0",
+                 "required": "count-selected(${topics}) > 0", "appearance": ["rating"],
                  "label": {"中文 (zh)": "满意度", "English (en)": "Satisfaction"}},
                 {"name": "advice", "kind": "text", "label": {"中文 (zh)": "建议", "English (en)": "Advice"}}
+            ]},
+            {"item": "group", "name": "agree", "appearance": ["table-list"], "label": "您是否同意", "items": [
+                {"name": "agree_pay", "kind": "select_one", "choices": "agree", "label": "收入稳定"},
+                {"name": "agree_rest", "kind": "select_one", "choices": "agree", "label": "休息有保障"}
             ]}
         ],
         "choice_lists": [
@@ -47,7 +51,9 @@ fn form_json() -> Value {
             {"name": "regions", "choices": [
                 {"name": "yangpu", "label": "杨浦"}, {"name": "hongkou", "label": "虹口"}]},
             {"name": "topics", "choices": [
-                {"name": "wages", "label": "工资"}, {"name": "safety", "label": "安全"}]}
+                {"name": "wages", "label": "工资"}, {"name": "safety", "label": "安全"}]},
+            {"name": "agree", "choices": [
+                {"name": "1", "label": "同意"}, {"name": "2", "label": "一般"}, {"name": "3", "label": "不同意"}]}
         ]
     })
 }
@@ -67,7 +73,8 @@ type StoredRow = (
 /// A complete, valid set of answers.
 fn answers() -> Value {
     json!({"worker_group": "food_delivery", "age": "30", "region": "yangpu", "hours": "10.5",
-           "since": "2020-03-01", "topics": ["wages", "safety"], "score": 4, "advice": "多建驿站"})
+           "since": "2020-03-01", "topics": ["wages", "safety"], "score": 4, "advice": "多建驿站",
+           "agree_pay": "1", "agree_rest": "3"})
 }
 
 /// A survey of street A (created by its cadre) with the form saved; returns (api, id, code).
@@ -159,7 +166,7 @@ async fn a_survey_is_built_published_and_answered_once_per_instance() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["survey"]["status"], "published");
-    assert_eq!(body["versions"][0]["question_count"], 9);
+    assert_eq!(body["versions"][0]["question_count"], 11);
     assert!(
         body["link"]
             .as_str()
@@ -177,6 +184,10 @@ async fn a_survey_is_built_published_and_answered_once_per_instance() {
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("骑手调查") && html.contains("您的年龄") && html.contains("qt-config"));
+    assert!(
+        html.contains("group matrix") && html.contains("4★"),
+        "a matrix and a rating scale"
+    );
     let en = app
         .anonymous()
         .get(app.url(&format!("/s/{code}?lang=en")))
@@ -489,6 +500,12 @@ async fn every_broken_rule_is_a_422_naming_the_question_in_the_respondents_langu
             "choice",
         ),
         ("range", json!({"score": 9}), "score", "range"),
+        (
+            "matrix row",
+            json!({"agree_pay": "4"}),
+            "agree_pay",
+            "choice",
+        ),
         ("required when", json!({"score": null}), "score", "required"),
         (
             "other",
