@@ -82,10 +82,7 @@ async fn generate(db: &Db, n_problems: usize, n_units: usize) -> (OrgId, Vec<Org
     .await
     .expect("campaign");
     for chunk in units.chunks(500) {
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|u| format!("({campaign}, {u})"))
-            .collect();
+        let values: Vec<String> = chunk.iter().map(|u| format!("({campaign}, {u})")).collect();
         exec(
             &mut tx,
             format!(
@@ -117,9 +114,8 @@ async fn generate(db: &Db, n_problems: usize, n_units: usize) -> (OrgId, Vec<Org
         .expect("enterprises");
     let mut rng = Lcg::new(11);
     let n_activities = n_problems / 4;
-    let bar = ProgressBar::new((n_activities + n_problems) as u64).with_style(
-        ProgressStyle::with_template("records {bar:40} {pos}/{len}").expect("style"),
-    );
+    let bar = ProgressBar::new((n_activities + n_problems) as u64)
+        .with_style(ProgressStyle::with_template("records {bar:40} {pos}/{len}").expect("style"));
     for chunk in 0..n_activities.div_ceil(500) {
         let mut acts = Vec::new();
         let mut links = Vec::new();
@@ -311,7 +307,9 @@ async fn main() {
             units: ids.into_iter().filter(|u| !nested.contains(u)).collect(),
             own: Some(district),
         };
-        let figs = summaries::figures(&db, &scope, id, &lines).await.expect("figures");
+        let figs = summaries::figures(&db, &scope, id, &lines)
+            .await
+            .expect("figures");
         let records = summaries::records(&db, id).await.expect("records");
         assert_eq!(figs.len(), unit_rows.len() + 1);
         let _ = records;

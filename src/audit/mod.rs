@@ -54,11 +54,16 @@ pub enum Action {
     SummarySubmitted,
     SummaryAccepted,
     SummaryReturned,
+    SurveyCreated,
+    SurveyUpdated,
+    SurveyFormSaved,
+    SurveyPublished,
+    SurveyStatusChanged,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 43] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -97,6 +102,11 @@ impl Action {
         Action::SummarySubmitted,
         Action::SummaryAccepted,
         Action::SummaryReturned,
+        Action::SurveyCreated,
+        Action::SurveyUpdated,
+        Action::SurveyFormSaved,
+        Action::SurveyPublished,
+        Action::SurveyStatusChanged,
     ];
 
     /// The stored spelling.
@@ -140,6 +150,11 @@ impl Action {
             Action::CalendarTokenRevoked => "calendar_token_revoked",
             Action::AttachmentUploaded => "attachment_uploaded",
             Action::AttachmentDeleted => "attachment_deleted",
+            Action::SurveyCreated => "survey_created",
+            Action::SurveyUpdated => "survey_updated",
+            Action::SurveyFormSaved => "survey_form_saved",
+            Action::SurveyPublished => "survey_published",
+            Action::SurveyStatusChanged => "survey_status_changed",
         }
     }
 

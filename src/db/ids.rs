@@ -52,4 +52,10 @@ id_type!(
     AttachmentId,
     /// A participating unit's summary table (情况汇总表) for a campaign.
     SummaryId,
+    /// A questionnaire (调查问卷) owned by an org.
+    SurveyId,
+    /// One version of a survey's form; immutable once published.
+    SurveyVersionId,
+    /// One submitted questionnaire.
+    ResponseId,
 );

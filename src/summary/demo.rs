@@ -52,8 +52,14 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
         }
         // The default main problems, keeping only decided ones (the rest
         // would block the submission, as they would for a real unit).
-        let draft = store::compute(db, &scope, &c, (u.org_id, &u.code, &u.name), &Choices::default())
-            .await?;
+        let draft = store::compute(
+            db,
+            &scope,
+            &c,
+            (u.org_id, &u.code, &u.name),
+            &Choices::default(),
+        )
+        .await?;
         let mut choices = Choices {
             remarks: format!("{}根据走访记录汇总。", u.name),
             ..Choices::default()
@@ -75,9 +81,17 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
         };
         let cadre = format!("{}干部", u.name);
         let mut tx = db.begin().await?;
-        let Submitted::New { version, .. } =
-            store::submit(&mut tx, id, u.org_id, 0, &table, &choices, (None, &cadre, at), deadline)
-                .await?
+        let Submitted::New { version, .. } = store::submit(
+            &mut tx,
+            id,
+            u.org_id,
+            0,
+            &table,
+            &choices,
+            (None, &cadre, at),
+            deadline,
+        )
+        .await?
         else {
             anyhow::bail!("demo summary of {} was not stored", u.name);
         };
@@ -106,11 +120,19 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
                     reason: "请核对走访企业数并补充说明。".into(),
                     lines: vec![LineReason {
                         line: "enterprises".into(),
-                        reason: "走访企事业单位数与实施方案目标差距较大，请核实是否有未录入的走访记录。".into(),
+                        reason:
+                            "走访企事业单位数与实施方案目标差距较大，请核实是否有未录入的走访记录。"
+                                .into(),
                     }],
                 };
-                store::decide(&mut tx, sid, version, Some(&reasons), (None, admin, at + 3_600))
-                    .await?;
+                store::decide(
+                    &mut tx,
+                    sid,
+                    version,
+                    Some(&reasons),
+                    (None, admin, at + 3_600),
+                )
+                .await?;
                 returned += 1;
                 on_time += 1;
             }

@@ -64,6 +64,10 @@ pub fn routes() -> Router<AppState> {
             get(version_page),
         )
         .route("/campaigns/{id}/summary/{org}/records", get(records_page))
+        .route("/campaigns/{id}/summary/{org}/table.xlsx", get(unit_xlsx))
+        .route("/campaigns/{id}/summary/{org}/table.pdf", get(unit_pdf))
+        .route("/campaigns/{id}/summaries/rollup.xlsx", get(rollup_xlsx))
+        .route("/campaigns/{id}/summaries/rollup.pdf", get(rollup_pdf))
         .route("/api/v1/campaigns/{id}/summaries", get(api_overview))
         .route(
             "/api/v1/campaigns/{id}/summaries/{org}",
@@ -1419,6 +1423,201 @@ async fn counts_csv(
         tabular::Format::Csv,
         ("counts", &heads, &rows),
         format!("campaign {id}: {} units", o.units.len()),
+    )
+    .await
+}
+
+// ---- exports in the official layout ----
+
+/// Which version an export is of: absent for the table as it computes now.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ExportParams {
+    pub version: Option<i64>,
+}
+
+/// The unit's table for an export: a frozen version, or computed now.
+async fn export_table(
+    state: &AppState,
+    caller: &Caller,
+    id: CampaignId,
+    org: OrgId,
+    version: Option<i64>,
+) -> AppResult<(SummaryTable, String)> {
+    let ctx = unit_ctx(state, caller, id, org).await?;
+    match version {
+        None => Ok((
+            compute(state, &ctx, &ctx.record.choices).await?,
+            "live".into(),
+        )),
+        Some(n) => {
+            let sid = ctx.record.id.ok_or(AppError::NotFound)?;
+            let v = store::versions(&state.db, sid)
+                .await?
+                .into_iter()
+                .find(|v| v.version == n)
+                .ok_or(AppError::NotFound)?;
+            Ok((v.table, format!("v{n}")))
+        }
+    }
+}
+
+/// Every unit's table computed now (one grouped pass for the figures) and the
+/// totals sheet: the units' reported figures summed with the issuing org's own
+/// level; where units changed figures, the computed total is noted beside it.
+async fn rollup_tables(
+    state: &AppState,
+    caller: &Caller,
+    id: CampaignId,
+) -> AppResult<(Vec<SummaryTable>, SummaryTable, Campaign)> {
+    let campaign = issuer_campaign(state, caller, id).await?;
+    let read = caller.scope(Need::Read);
+    let units = crate::campaign::store::units(&state.db, id, None).await?;
+    let records = store::records(&state.db, id).await?;
+    let ids: Vec<OrgId> = units.iter().map(|u| u.org_id).collect();
+    let figs = store::unit_figures(&state.db, &read, id, &ids).await?;
+    let mut tables = Vec::new();
+    for u in &units {
+        let choices = records
+            .get(&u.org_id)
+            .map(|r| r.choices.clone())
+            .unwrap_or_default();
+        tables.push(
+            store::compute_with(
+                &state.db,
+                &read,
+                &campaign,
+                (u.org_id, &u.code, &u.name),
+                &choices,
+                figs.get(&u.org_id).cloned(),
+            )
+            .await?,
+        );
+    }
+    let lines = rollup_lines(state, &campaign, &units).await?;
+    let line_figs = store::figures(&state.db, &read, id, &lines).await?;
+    let mut total = LineFigures::default();
+    for f in line_figs.values() {
+        total.add(f);
+    }
+    let own_name = Chrome::for_caller(caller, "").t("summary-total");
+    let mut totals = store::totals_table(
+        store::head(&campaign, campaign.org_id, &campaign.org_code, &own_name),
+        &total,
+    );
+    let top: HashSet<OrgId> = lines.units.iter().copied().collect();
+    for f in totals.figures.iter_mut() {
+        let delta: i64 = tables
+            .iter()
+            .filter(|t| top.contains(&t.head.org_id))
+            .map(|t| {
+                let fig = t.figure(f.key);
+                fig.value() - fig.computed
+            })
+            .sum();
+        if delta != 0 {
+            f.overridden = Some(Override {
+                value: f.computed + delta,
+                reason: caller.lang.t("summary-totals-overridden"),
+            });
+        }
+    }
+    Ok((tables, totals, campaign))
+}
+
+fn export_err(e: super::export::ExportError) -> AppError {
+    AppError::Internal(anyhow::anyhow!(e))
+}
+
+async fn audited_download(
+    state: &AppState,
+    caller: &Caller,
+    org: OrgId,
+    body: Vec<u8>,
+    name: &str,
+    mime: &'static str,
+) -> AppResult<Response> {
+    let e = Entry::by(caller, org, Action::Export)
+        .target(format!("export:{name}"))
+        .detail(format!("{} bytes", body.len()));
+    audit::store::record(state.db.pool(), &e).await?;
+    Ok(crate::web::download::attachment(body, name, mime))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn unit_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, org)): Path<(CampaignId, OrgId)>,
+    Query(q): Query<ExportParams>,
+) -> AppResult<Response> {
+    let (t, which) = export_table(&state, &caller, id, org, q.version).await?;
+    let code = t.head.org_code.clone();
+    let body = tokio::task::spawn_blocking(move || super::export::xlsx::unit_workbook(&t))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(export_err)?;
+    let name = format!("summary-{id}-{code}-{which}.xlsx");
+    audited_download(&state, &caller, org, body, &name, XLSX).await
+}
+
+async fn unit_pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, org)): Path<(CampaignId, OrgId)>,
+    Query(q): Query<ExportParams>,
+) -> AppResult<Response> {
+    let (t, which) = export_table(&state, &caller, id, org, q.version).await?;
+    let code = t.head.org_code.clone();
+    let settings = state.settings.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        let fonts = super::export::pdf::PdfFonts::load(&settings)?;
+        super::export::pdf::render(std::slice::from_ref(&t), &fonts)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(export_err)?;
+    let name = format!("summary-{id}-{code}-{which}.pdf");
+    audited_download(&state, &caller, org, body, &name, "application/pdf").await
+}
+
+async fn rollup_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<CampaignId>,
+) -> AppResult<Response> {
+    let (tables, totals, campaign) = rollup_tables(&state, &caller, id).await?;
+    let body =
+        tokio::task::spawn_blocking(move || super::export::xlsx::rollup_workbook(&tables, &totals))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(export_err)?;
+    let name = format!("summary-{id}-rollup-{}.xlsx", crate::web::download::stamp());
+    audited_download(&state, &caller, campaign.org_id, body, &name, XLSX).await
+}
+
+async fn rollup_pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<CampaignId>,
+) -> AppResult<Response> {
+    let (tables, totals, campaign) = rollup_tables(&state, &caller, id).await?;
+    let settings = state.settings.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        let fonts = super::export::pdf::PdfFonts::load(&settings)?;
+        super::export::pdf::render_rollup(&tables, &totals, &fonts)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?
+    .map_err(export_err)?;
+    let name = format!("summary-{id}-rollup-{}.pdf", crate::web::download::stamp());
+    audited_download(
+        &state,
+        &caller,
+        campaign.org_id,
+        body,
+        &name,
+        "application/pdf",
     )
     .await
 }

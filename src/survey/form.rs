@@ -125,13 +125,20 @@ pub enum Appearance {
     Horizontal,
     /// A group shown as one page.
     FieldList,
+    /// A group shown as a matrix: its questions are the rows, the choices of
+    /// their one shared list the scale (every item a choice question of that list).
+    TableList,
+    /// A range shown as a rating scale of stars.
+    Rating,
 }
 
 impl Appearance {
-    pub const ALL: [Appearance; 3] = [
+    pub const ALL: [Appearance; 5] = [
         Appearance::Minimal,
         Appearance::Horizontal,
         Appearance::FieldList,
+        Appearance::TableList,
+        Appearance::Rating,
     ];
 
     /// The XLSForm spelling.
@@ -140,6 +147,8 @@ impl Appearance {
             Appearance::Minimal => "minimal",
             Appearance::Horizontal => "horizontal",
             Appearance::FieldList => "field-list",
+            Appearance::TableList => "table-list",
+            Appearance::Rating => "rating",
         }
     }
 
@@ -177,7 +186,8 @@ pub enum QuestionKind {
         end: f64,
         step: f64,
     },
-    // Later (issue 5, section 1): Rating, Matrix (rows × scale).
+    // A rating scale is a range with the `rating` appearance; a matrix
+    // (rows × scale) is a `table-list` group of choice questions sharing a list.
 }
 
 impl QuestionKind {
@@ -381,8 +391,22 @@ impl Form {
                 Item::Group(g) => {
                     check_refs(i, "relevant", &g.relevant, &none, &mut errs);
                     for a in &g.appearance {
-                        if *a != Appearance::FieldList {
+                        if !matches!(a, Appearance::FieldList | Appearance::TableList) {
                             errs.push(err(i, "appearance", "xlsform-err-appearance", a.as_str()));
+                        }
+                    }
+                    // A matrix: rows are choice questions of one list, nothing else.
+                    if g.appearance.contains(&Appearance::TableList) {
+                        let mut lists = g.items.iter().map(|it| match it {
+                            Item::Question(q) if q.kind.is_select() => q.choices.as_deref(),
+                            _ => None,
+                        });
+                        let first = lists.next().flatten();
+                        if g.items.is_empty()
+                            || first.is_none()
+                            || lists.any(|l| l.is_none() || l != first)
+                        {
+                            errs.push(err(i, "appearance", "xlsform-err-table-list", &g.name));
                         }
                     }
                 }
@@ -405,7 +429,8 @@ impl Form {
                     for a in &q.appearance {
                         let fits = match a {
                             Appearance::Minimal | Appearance::Horizontal => q.kind.is_select(),
-                            Appearance::FieldList => false,
+                            Appearance::Rating => matches!(q.kind, QuestionKind::Range { .. }),
+                            Appearance::FieldList | Appearance::TableList => false,
                         };
                         if !fits {
                             errs.push(err(i, "appearance", "xlsform-err-appearance", a.as_str()));
@@ -607,6 +632,65 @@ mod tests {
         let json = serde_json::to_string(&form).unwrap();
         let back: Form = serde_json::from_str(&json).unwrap();
         assert_eq!(back, form);
+    }
+
+    #[test]
+    fn a_matrix_is_a_group_of_choice_questions_sharing_a_list() {
+        let select = |name: &str, list: &str| {
+            let mut s = Question::new(name, QuestionKind::SelectOne);
+            s.choices = Some(list.into());
+            Item::Question(s)
+        };
+        let list = |name: &str| ChoiceList {
+            name: name.into(),
+            choices: vec![Choice {
+                name: "1".into(),
+                ..Choice::default()
+            }],
+        };
+        let matrix = |items| Form {
+            items: vec![Item::Group(Group {
+                name: "m".into(),
+                appearance: vec![Appearance::TableList],
+                items,
+                ..Group::default()
+            })],
+            choice_lists: vec![list("agree"), list("other")],
+            ..Form::default()
+        };
+        assert_eq!(
+            matrix(vec![select("a", "agree"), select("b", "agree")]).validate(),
+            vec![]
+        );
+        for bad in [
+            vec![select("a", "agree"), select("b", "other")],
+            vec![select("a", "agree"), Item::Question(q("t"))],
+            vec![],
+        ] {
+            let keys: Vec<_> = matrix(bad).validate().into_iter().map(|e| e.key).collect();
+            assert_eq!(keys, ["xlsform-err-table-list"]);
+        }
+        let mut stars = Question::new(
+            "s",
+            QuestionKind::Range {
+                start: 1.0,
+                end: 5.0,
+                step: 1.0,
+            },
+        );
+        stars.appearance = vec![Appearance::Rating];
+        let mut text = q("t");
+        text.appearance = vec![Appearance::Rating];
+        let form = Form {
+            items: vec![Item::Question(stars), Item::Question(text)],
+            ..Form::default()
+        };
+        let keys: Vec<_> = form
+            .validate()
+            .into_iter()
+            .map(|e| (e.place, e.key))
+            .collect();
+        assert_eq!(keys, [(Place::Item(1), "xlsform-err-appearance")]);
     }
 
     #[test]

@@ -82,6 +82,7 @@ pub const ERROR_KEYS: &[&str] = &[
     "xlsform-err-other-clash",
     "xlsform-err-cycle",
     "xlsform-err-appearance",
+    "xlsform-err-table-list",
     "xlsform-err-parameters",
     "xlsform-err-not-applicable",
 ];

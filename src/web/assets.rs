@@ -25,6 +25,16 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../assets/app.js"),
     },
     Asset {
+        path: "survey-expr.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/survey-expr.js"),
+    },
+    Asset {
+        path: "survey-fill.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/survey-fill.js"),
+    },
+    Asset {
         path: "favicon.svg",
         mime: "image/svg+xml",
         body: include_bytes!("../../assets/favicon.svg"),

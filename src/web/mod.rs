@@ -63,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::problem::http::routes())
         .merge(crate::problem::public::routes())
         .merge(crate::problem::topics::routes())
+        .merge(crate::survey::http::routes())
+        .merge(crate::survey::public::routes())
         .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())

@@ -66,6 +66,8 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::calendar::http::ApiDoc::openapi());
     doc.merge(crate::workday::http::ApiDoc::openapi());
     doc.merge(crate::attachment::http::ApiDoc::openapi());
+    doc.merge(crate::survey::http::ApiDoc::openapi());
+    doc.merge(crate::survey::public::ApiDoc::openapi());
     doc
 }
 

@@ -18,5 +18,6 @@ mod problems;
 mod public;
 mod smtp;
 mod summaries;
+mod surveys;
 mod users;
 mod workdays;

@@ -997,3 +997,162 @@ fn the_roll_up_is_the_sum_of_its_lines_for_random_trees_and_records() {
         })
         .unwrap();
 }
+
+/// Every non-empty cell of every sheet, as text, by sheet name.
+fn sheets(bytes: &[u8]) -> Vec<(String, Vec<String>)> {
+    use calamine::{Reader, Xlsx, open_workbook_from_rs};
+    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let names = wb.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|n| {
+            let range = wb.worksheet_range(&n).unwrap();
+            let cells = range
+                .rows()
+                .flat_map(|r| r.iter().map(|c| c.to_string()))
+                .filter(|c| !c.is_empty())
+                .collect();
+            (n, cells)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn exports_read_back_with_the_computed_figures_and_follow_access() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    let a = app.browser("a.cadre").await;
+    let unit = format!("/campaigns/{}/summary/{}", s.id, app.street_a.0);
+    let res = a
+        .get(app.url(&format!("{unit}/table.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let wb = sheets(&res.bytes().await.unwrap());
+    assert_eq!(wb.len(), 1);
+    let cells = &wb[0].1;
+    let (_, live) = app
+        .api("a.cadre")
+        .await
+        .get(&format!(
+            "/api/v1/campaigns/{}/summaries/{}",
+            s.id, app.street_a.0
+        ))
+        .await;
+    assert!(
+        cells.iter().any(|c| c.contains("甲街道总工会")),
+        "{cells:?}"
+    );
+    for f in live["table"]["figures"].as_array().unwrap() {
+        let v = f["computed"].as_i64().unwrap().to_string();
+        assert!(cells.contains(&v), "figure {} = {v} in {cells:?}", f["key"]);
+    }
+    for item in live["table"]["blocks"][0]["items"].as_array().unwrap() {
+        let d = item["description"].as_str().unwrap();
+        assert!(cells.iter().any(|c| c.contains(d)), "{d}");
+    }
+    assert!(
+        cells.iter().any(|c| c.contains("园区缺少骑手驿站")),
+        "the escalated line"
+    );
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.starts_with("说明：1.表中对每个问题"))
+    );
+    // A frozen version exports as frozen.
+    let (status, _) = app
+        .api("a.cadre")
+        .await
+        .post(
+            &format!(
+                "/api/v1/campaigns/{}/summaries/{}/submit",
+                s.id, app.street_a.0
+            ),
+            json!({"version": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    activity(&app, s.id, app.street_a, "enterprise_visit", (1000, 0), &[]).await;
+    let res = a
+        .get(app.url(&format!("{unit}/table.xlsx?version=1")))
+        .send()
+        .await
+        .unwrap();
+    let frozen = sheets(&res.bytes().await.unwrap());
+    assert!(frozen[0].1.contains(&"17".to_string()) && !frozen[0].1.contains(&"1017".to_string()));
+    let res = a
+        .get(app.url(&format!("{unit}/table.xlsx?version=9")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // The PDF: A4 pages with the unit's text.
+    let res = a
+        .get(app.url(&format!("{unit}/table.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    if let Some(text) = pdf_text(&pdf) {
+        assert!(
+            text.contains("甲街道总工会") && text.contains("1017"),
+            "{text}"
+        );
+    }
+    // Outside the subtree: nothing; the unit cannot take the roll-up.
+    let b = app.browser("b.cadre").await;
+    for p in [format!("{unit}/table.xlsx"), format!("{unit}/table.pdf")] {
+        assert_eq!(
+            b.get(app.url(&p)).send().await.unwrap().status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    for p in ["rollup.xlsx", "rollup.pdf"] {
+        let res = a
+            .get(app.url(&format!("/campaigns/{}/summaries/{p}", s.id)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{p}");
+    }
+    // The roll-up workbook: the totals sheet, then one sheet per unit.
+    let d = app.browser("district.admin").await;
+    let res = d
+        .get(app.url(&format!("/campaigns/{}/summaries/rollup.xlsx", s.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let wb = sheets(&res.bytes().await.unwrap());
+    let names: Vec<&str> = wb.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["合计", "甲街道总工会", "乙街道总工会"]);
+    let (_, o) = app
+        .api("district.admin")
+        .await
+        .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+        .await;
+    for (i, v) in o["totals"]["counts"].as_array().unwrap().iter().enumerate() {
+        let v = v.as_i64().unwrap().to_string();
+        assert!(wb[0].1.contains(&v), "total {i} = {v} in {:?}", wb[0].1);
+    }
+    assert!(app.audit_count("export").await >= 4);
+}
+
+/// The text of a PDF by poppler's pdftotext, when it is installed.
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}

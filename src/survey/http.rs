@@ -1,0 +1,990 @@
+//! Survey management pages (`/surveys`, `/surveys/{id}`, settings, XLSForm
+//! import, preview as a phone) and the API under `/api/v1/surveys`.
+//!
+//! Who may do what:
+//! - read a survey, its versions and their forms: readers over the owning org;
+//!   everyone else gets 404;
+//! - create, change settings, save a form, publish, close and reopen: cadres
+//!   and admins over the owning org (403 for other readers).
+
+use askama::Template;
+use axum::{
+    Form as PageForm, Json, Router,
+    body::Bytes,
+    extract::{Multipart, Path, Query, State, multipart::MultipartError},
+    http::StatusCode,
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+use super::{
+    Quota, Survey, SurveyInput, SurveyStatus, Version,
+    form::{Form, FormError, Place},
+    quota_text, store, time_input, xlsform,
+};
+use crate::{
+    audit::{self, Action, Entry},
+    auth::{Caller, Need},
+    db::{SurveyId, SurveyVersionId},
+    enterprise::WorkerGroup,
+    error::{AppError, AppResult, FieldError},
+    i18n::Lang,
+    web::{
+        AppState,
+        page::{Chrome, render},
+    },
+};
+
+/// The routes of this module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/surveys", get(list_page).post(create_page))
+        .route("/surveys/{id}", get(detail_page))
+        .route("/surveys/{id}/edit", get(edit_page).post(update_page))
+        .route("/surveys/{id}/xlsform", post(import_page))
+        .route("/surveys/{id}/publish", post(publish_page))
+        .route("/surveys/{id}/status", post(status_page))
+        .route("/surveys/{id}/preview", get(preview_page))
+        .route("/api/v1/surveys", get(api_list).post(api_create))
+        .route("/api/v1/surveys/{id}", get(api_get).patch(api_update))
+        .route("/api/v1/surveys/{id}/form", get(api_form).put(api_put_form))
+        .route("/api/v1/surveys/{id}/xlsform", post(api_import))
+        .route("/api/v1/surveys/{id}/publish", post(api_publish))
+        .route("/api/v1/surveys/{id}/status", post(api_status))
+        .route(
+            "/api/v1/surveys/{id}/versions/{version}/xlsform",
+            get(export_xlsform),
+        )
+}
+
+/// This module's part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(api_list, api_create, api_get, api_update, api_form, api_put_form, api_import,
+        api_publish, api_status, export_xlsform),
+    components(schemas(Survey, SurveyStatus, SurveyInput, Quota, Version, SurveyDetail, StatusInput, SavedVersion)),
+    tags((name = "surveys", description = "Questionnaires: settings, form versions (XLSForm or JSON), publication"))
+)]
+pub struct ApiDoc;
+
+/// The most surveys a list shows.
+const LIST_LIMIT: i64 = 500;
+
+// ---- shared logic (pages and API) ----
+
+/// The survey if the caller reads its org, else 404.
+async fn visible(state: &AppState, caller: &Caller, id: SurveyId) -> AppResult<Survey> {
+    store::get(&state.db, &caller.scope(Need::Read), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The survey if the caller may change it: 404 when invisible, 403 when the
+/// caller only reads it.
+async fn manageable(state: &AppState, caller: &Caller, id: SurveyId) -> AppResult<Survey> {
+    let s = visible(state, caller, id).await?;
+    if !caller
+        .scope(Need::Write)
+        .contains(&state.db, s.org_id)
+        .await?
+    {
+        return Err(AppError::Forbidden);
+    }
+    Ok(s)
+}
+
+/// A survey with its versions, quotas and public addresses.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SurveyDetail {
+    pub survey: Survey,
+    /// Newest first.
+    pub versions: Vec<Version>,
+    pub quotas: Vec<Quota>,
+    /// The public link (answers only once published).
+    pub link: String,
+    pub qr_svg: String,
+    pub qr_png: String,
+    pub poster: String,
+}
+
+fn public_link(state: &AppState, code: &str) -> String {
+    format!(
+        "{}/s/{code}",
+        state.settings.server.public_url.trim_end_matches('/')
+    )
+}
+
+async fn detail(state: &AppState, s: Survey) -> AppResult<SurveyDetail> {
+    let versions = store::versions(&state.db, s.id).await?;
+    let quotas = store::quotas(&state.db, s.id).await?;
+    Ok(SurveyDetail {
+        link: public_link(state, &s.code),
+        qr_svg: format!("/s/{}/qr.svg", s.code),
+        qr_png: format!("/s/{}/qr.png", s.code),
+        poster: format!("/s/{}/poster", s.code),
+        survey: s,
+        versions,
+        quotas,
+    })
+}
+
+/// Checks the campaign a survey of `org` names: one issued at or above the org.
+async fn check_campaign(
+    state: &AppState,
+    campaign: Option<crate::db::CampaignId>,
+    org: crate::db::OrgId,
+) -> AppResult<()> {
+    if let Some(c) = campaign
+        && !store::campaign_open_to(&state.db, c, org).await?
+    {
+        return Err(AppError::field("campaign_id", "survey-err-campaign"));
+    }
+    Ok(())
+}
+
+async fn create(state: &AppState, caller: &Caller, input: &SurveyInput) -> AppResult<SurveyId> {
+    let write = caller.require(Need::Write)?;
+    let f = input.parse()?;
+    let org = match &f.org_code {
+        Some(code) => crate::org::store::get_by_code(&state.db, &write, code)
+            .await?
+            .map(|o| o.id),
+        None => write
+            .contains(&state.db, caller.home_org)
+            .await?
+            .then_some(caller.home_org),
+    }
+    .ok_or_else(|| AppError::field("org_code", "err-org-out-of-scope"))?;
+    check_campaign(state, f.campaign_id, org).await?;
+    let mut tx = state.db.begin().await?;
+    let id = store::insert(&mut tx, org, &f, caller.user_id).await?;
+    let e = Entry::by(caller, org, Action::SurveyCreated)
+        .target(format!("survey:{id}"))
+        .detail(f.title.clone());
+    audit::store::record(&mut *tx, &e).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: SurveyId,
+    input: &SurveyInput,
+) -> AppResult<()> {
+    let s = manageable(state, caller, id).await?;
+    let f = input.parse()?;
+    check_campaign(state, f.campaign_id, s.org_id).await?;
+    // Earlier responses carry no device key, so the rule could not hold for them.
+    if f.one_per_device && !s.one_per_device && store::has_responses(&state.db, id).await? {
+        return Err(AppError::field("one_per_device", "survey-err-device-late"));
+    }
+    let mut tx = state.db.begin().await?;
+    store::update(&mut tx, &s, &f).await?;
+    let e = Entry::by(caller, s.org_id, Action::SurveyUpdated)
+        .target(format!("survey:{id}"))
+        .detail(f.title.clone());
+    audit::store::record(&mut *tx, &e).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A form rule broken, as a field error on `form` naming the item.
+fn form_errors(form: &Form, errs: &[FormError], lang: Lang) -> AppError {
+    let items = form.walk();
+    AppError::Validation(
+        errs.iter()
+            .map(|e| {
+                let place = match e.place {
+                    Place::Item(i) => items
+                        .get(i)
+                        .map(|it| it.name().to_string())
+                        .unwrap_or_default(),
+                    Place::Choice { list, choice } => {
+                        let l = form.choice_lists.get(list);
+                        format!(
+                            "{}/{}",
+                            l.map(|l| l.name.as_str()).unwrap_or(""),
+                            l.and_then(|l| l.choices.get(choice))
+                                .map(|c| c.name.as_str())
+                                .unwrap_or("")
+                        )
+                    }
+                };
+                FieldError::new("form", "survey-err-form-item")
+                    .arg("item", place)
+                    .arg("column", e.field)
+                    .arg("message", lang.ta(e.key, &[("detail", e.detail.clone())]))
+            })
+            .collect(),
+    )
+}
+
+/// Saves a form into the survey's draft version (a new version when the newest
+/// is published). The form must pass [`Form::validate`].
+async fn save_form(
+    state: &AppState,
+    caller: &Caller,
+    id: SurveyId,
+    form: Form,
+    source: &str,
+    filename: Option<&str>,
+) -> AppResult<SavedVersion> {
+    let s = manageable(state, caller, id).await?;
+    let mut form = form;
+    form.languages = form.used_languages();
+    let errs = form.validate();
+    if !errs.is_empty() {
+        return Err(form_errors(&form, &errs, caller.lang));
+    }
+    let mut tx = state.db.begin().await?;
+    let (version, created) =
+        store::save_form(&mut tx, &s, &form, source, filename, caller.user_id).await?;
+    let e = Entry::by(caller, s.org_id, Action::SurveyFormSaved)
+        .target(format!("survey:{id}"))
+        .detail(format!("version {version} ({source})"));
+    audit::store::record(&mut *tx, &e).await?;
+    tx.commit().await?;
+    Ok(SavedVersion {
+        version_id: version,
+        created,
+    })
+}
+
+/// Publishes the newest version: it must be a draft with at least one question
+/// and a sound form. It is frozen from then on.
+async fn publish(state: &AppState, caller: &Caller, id: SurveyId) -> AppResult<SurveyVersionId> {
+    let s = manageable(state, caller, id).await?;
+    let versions = store::versions(&state.db, id).await?;
+    let Some(draft) = versions.first().filter(|v| v.published_at.is_none()) else {
+        return Err(AppError::field("version", "survey-err-no-draft"));
+    };
+    let (_, form) = store::version(&state.db, id, draft.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let errs = form.validate();
+    if !errs.is_empty() {
+        return Err(form_errors(&form, &errs, caller.lang));
+    }
+    if draft.question_count == 0 {
+        return Err(AppError::field("form", "survey-err-empty"));
+    }
+    let mut tx = state.db.begin().await?;
+    store::publish(&mut tx, &s, draft.id).await?;
+    let e = Entry::by(caller, s.org_id, Action::SurveyPublished)
+        .target(format!("survey:{id}"))
+        .detail(format!("version {}", draft.number));
+    audit::store::record(&mut *tx, &e).await?;
+    tx.commit().await?;
+    Ok(draft.id)
+}
+
+/// Closes a published survey or reopens a closed one.
+async fn change_status(
+    state: &AppState,
+    caller: &Caller,
+    id: SurveyId,
+    raw: &str,
+) -> AppResult<()> {
+    let s = manageable(state, caller, id).await?;
+    let to =
+        SurveyStatus::parse(raw).ok_or_else(|| AppError::field("status", "survey-err-status"))?;
+    let allowed = matches!(
+        (s.status, to),
+        (SurveyStatus::Published, SurveyStatus::Closed)
+            | (SurveyStatus::Closed, SurveyStatus::Published)
+    );
+    if !allowed {
+        return Err(AppError::field("status", "survey-err-transition"));
+    }
+    let mut tx = state.db.begin().await?;
+    store::set_status(&mut tx, id, to).await?;
+    let e = Entry::by(caller, s.org_id, Action::SurveyStatusChanged)
+        .target(format!("survey:{id}"))
+        .detail(format!("{} → {}", s.status.as_str(), to.as_str()));
+    audit::store::record(&mut *tx, &e).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Imports an XLSForm workbook; refusals become one field error each on `file`.
+async fn import(
+    state: &AppState,
+    caller: &Caller,
+    id: SurveyId,
+    bytes: &[u8],
+    filename: Option<&str>,
+) -> AppResult<SavedVersion> {
+    manageable(state, caller, id).await?;
+    let form = xlsform::import(bytes).map_err(|errs| {
+        AppError::Validation(
+            errs.iter()
+                .map(|e| {
+                    FieldError::new("file", "survey-err-xlsform")
+                        .arg("message", e.message(caller.lang))
+                })
+                .collect(),
+        )
+    })?;
+    save_form(state, caller, id, form, "xlsform", filename).await
+}
+
+/// A version saved: which, and whether a new one was started.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SavedVersion {
+    pub version_id: SurveyVersionId,
+    /// True when the newest version was published, so this is a new draft.
+    pub created: bool,
+}
+
+/// The body of a status change.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct StatusInput {
+    /// `closed` (close a published survey) or `published` (reopen it).
+    pub status: String,
+}
+
+fn errors_of(e: &AppError, lang: Lang) -> Option<Vec<(String, String)>> {
+    match e {
+        AppError::Validation(fs) => Some(
+            fs.iter()
+                .map(|f| (f.field.clone(), f.message(lang)))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+// ---- pages ----
+
+#[derive(Template)]
+#[template(path = "survey/list.html")]
+struct ListPage {
+    c: Chrome,
+    items: Vec<Survey>,
+    orgs: Vec<(String, String)>,
+    campaigns: Vec<crate::activity::store::CampaignChoice>,
+    input: SurveyInput,
+    errors: Vec<(String, String)>,
+}
+
+impl ListPage {
+    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+async fn list_page_with(
+    state: &AppState,
+    caller: &Caller,
+    input: SurveyInput,
+    errors: Vec<(String, String)>,
+) -> AppResult<ListPage> {
+    let items = store::list(&state.db, &caller.scope(Need::Read), LIST_LIMIT).await?;
+    let write = caller.scope(Need::Write);
+    let orgs: Vec<(String, String)> = if write.is_empty() {
+        Vec::new()
+    } else {
+        let sql = format!(
+            "SELECT o.code, o.name FROM orgs o WHERE o.active = 1 AND {} \
+             ORDER BY (SELECT COUNT(*) FROM org_tree x WHERE x.descendant_id = o.id), o.display_order, o.sort_key, o.id LIMIT 300",
+            write.sql("o.id")
+        );
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(state.db.pool())
+            .await?
+    };
+    let campaigns = crate::activity::store::campaign_choices(&state.db, &write).await?;
+    Ok(ListPage {
+        c: Chrome::for_caller(caller, "/surveys"),
+        items,
+        orgs,
+        campaigns,
+        input,
+        errors,
+    })
+}
+
+async fn list_page(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
+    let home = crate::org::store::code_of(&state.db, caller.home_org).await?;
+    let input = SurveyInput {
+        org_code: home,
+        ..Default::default()
+    };
+    render(list_page_with(&state, &caller, input, Vec::new()).await?)
+}
+
+async fn create_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    PageForm(input): PageForm<SurveyInput>,
+) -> AppResult<Response> {
+    match create(&state, &caller, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/surveys/{id}")).into_response()),
+        Err(e) => {
+            let Some(errors) = errors_of(&e, caller.lang) else {
+                return Err(e);
+            };
+            let page = list_page_with(&state, &caller, input, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "survey/detail.html")]
+struct DetailPage {
+    c: Chrome,
+    d: SurveyDetail,
+    can_write: bool,
+    qr: Option<String>,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+impl DetailPage {
+    fn when(&self, t: &Option<i64>) -> String {
+        t.map(|t| self.c.dt(&t)).unwrap_or_else(|| "—".into())
+    }
+
+    fn groups(&self) -> String {
+        if self.d.survey.target_groups.is_empty() {
+            return self.c.t("survey-groups-any");
+        }
+        self.d
+            .survey
+            .target_groups
+            .iter()
+            .map(|g| self.c.t(g.label_key().as_str()))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
+    fn any(&self, s: &str) -> String {
+        if s.is_empty() {
+            self.c.t("survey-quota-any")
+        } else {
+            WorkerGroup::parse(s)
+                .map(|g| self.c.t(g.label_key().as_str()))
+                .unwrap_or_else(|| s.to_string())
+        }
+    }
+
+    fn has_draft(&self) -> bool {
+        self.d
+            .versions
+            .first()
+            .is_some_and(|v| v.published_at.is_none())
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct DetailQuery {
+    saved: Option<String>,
+}
+
+async fn detail_page_with(
+    state: &AppState,
+    caller: &Caller,
+    id: SurveyId,
+    errors: Vec<String>,
+    notice: Option<String>,
+) -> AppResult<DetailPage> {
+    let s = visible(state, caller, id).await?;
+    let can_write = caller
+        .scope(Need::Write)
+        .contains(&state.db, s.org_id)
+        .await?;
+    let d = detail(state, s).await?;
+    let qr = if d.survey.status == SurveyStatus::Draft {
+        None
+    } else {
+        crate::web::qr::svg(&d.link)
+    };
+    Ok(DetailPage {
+        c: Chrome::for_caller(caller, &format!("/surveys/{id}")),
+        d,
+        can_write,
+        qr,
+        errors,
+        notice,
+    })
+}
+
+async fn detail_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    Query(q): Query<DetailQuery>,
+) -> AppResult<Response> {
+    let notice = q.saved.map(|n| match n.as_str() {
+        "published" => caller.lang.t("survey-notice-published"),
+        "status" => caller.lang.t("survey-notice-status"),
+        "settings" => caller.lang.t("survey-notice-settings"),
+        _ => caller.lang.t("survey-notice-form"),
+    });
+    render(detail_page_with(&state, &caller, id, Vec::new(), notice).await?)
+}
+
+/// Shows the detail page again with the errors of a failed action.
+async fn detail_again(
+    state: &AppState,
+    caller: &Caller,
+    id: SurveyId,
+    e: AppError,
+) -> AppResult<Response> {
+    let Some(errors) = errors_of(&e, caller.lang) else {
+        return Err(e);
+    };
+    let page = detail_page_with(
+        state,
+        caller,
+        id,
+        errors.into_iter().map(|(_, m)| m).collect(),
+        None,
+    )
+    .await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "survey/edit.html")]
+struct EditPage {
+    c: Chrome,
+    s: Survey,
+    input: SurveyInput,
+    campaigns: Vec<crate::activity::store::CampaignChoice>,
+    groups: Vec<WorkerGroup>,
+    errors: Vec<(String, String)>,
+}
+
+impl EditPage {
+    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    fn time(&self, v: &Option<String>) -> String {
+        match v.as_deref() {
+            Some(t) => super::parse_time(t)
+                .map(|t| time_input(Some(t)))
+                .unwrap_or_else(|| t.to_string()),
+            None => String::new(),
+        }
+    }
+
+    fn targeted(&self, g: &WorkerGroup) -> bool {
+        self.input
+            .target_groups
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .any(|x| WorkerGroup::parse(x) == Some(*g))
+    }
+
+    fn checked(&self) -> bool {
+        crate::web::form::flag(&self.input.one_per_device).unwrap_or(false)
+    }
+
+    fn quota_lines(&self) -> String {
+        match (&self.input.quota_lines, &self.input.quotas) {
+            (Some(t), _) => t.clone(),
+            (None, Some(q)) => quota_text(q),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+async fn edit_page_with(
+    state: &AppState,
+    caller: &Caller,
+    s: Survey,
+    input: SurveyInput,
+    errors: Vec<(String, String)>,
+) -> AppResult<EditPage> {
+    let campaigns = crate::activity::store::campaign_choices(
+        &state.db,
+        &crate::auth::Scope::of(vec![s.org_id]),
+    )
+    .await?;
+    Ok(EditPage {
+        c: Chrome::for_caller(caller, &format!("/surveys/{}/edit", s.id)),
+        s,
+        input,
+        campaigns,
+        groups: WorkerGroup::ALL.to_vec(),
+        errors,
+    })
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+) -> AppResult<Response> {
+    let s = manageable(&state, &caller, id).await?;
+    let quotas = store::quotas(&state.db, id).await?;
+    let input = SurveyInput::of(&s, &quotas);
+    render(edit_page_with(&state, &caller, s, input, Vec::new()).await?)
+}
+
+/// The settings form as posted: the target groups are one checkbox each.
+fn edit_input(raw: Vec<(String, String)>) -> SurveyInput {
+    let mut input = SurveyInput {
+        one_per_device: Some("0".into()),
+        target_groups: Some(String::new()),
+        quota_lines: Some(String::new()),
+        ..Default::default()
+    };
+    let mut groups = Vec::new();
+    for (k, v) in raw {
+        match k.as_str() {
+            "title" => input.title = Some(v),
+            "intro" => input.intro = Some(v),
+            "campaign_id" => input.campaign_id = Some(v),
+            "opens_at" => input.opens_at = Some(v),
+            "closes_at" => input.closes_at = Some(v),
+            "target_group" => groups.push(v),
+            "one_per_device" => input.one_per_device = Some(v),
+            "group_question" => input.group_question = Some(v),
+            "region_question" => input.region_question = Some(v),
+            "quota_lines" => input.quota_lines = Some(v),
+            _ => {}
+        }
+    }
+    input.target_groups = Some(groups.join(","));
+    input
+}
+
+async fn update_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    PageForm(raw): PageForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let input = edit_input(raw);
+    match update(&state, &caller, id, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/surveys/{id}?saved=settings")).into_response()),
+        Err(e) => {
+            let Some(errors) = errors_of(&e, caller.lang) else {
+                return Err(e);
+            };
+            let s = manageable(&state, &caller, id).await?;
+            let page = edit_page_with(&state, &caller, s, input, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+fn multipart_error(e: MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::BadRequest("malformed multipart body")
+    }
+}
+
+async fn import_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    mut body: Multipart,
+) -> AppResult<Response> {
+    let mut file: Option<(Option<String>, Vec<u8>)> = None;
+    while let Some(field) = body.next_field().await.map_err(multipart_error)? {
+        if field.name() == Some("file") {
+            let name = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(multipart_error)?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let result = match &file {
+        Some((name, bytes)) if !bytes.is_empty() => {
+            import(&state, &caller, id, bytes, name.as_deref()).await
+        }
+        _ => Err(AppError::field("file", "err-required")),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/surveys/{id}?saved=form")).into_response()),
+        Err(e) => detail_again(&state, &caller, id, e).await,
+    }
+}
+
+async fn publish_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+) -> AppResult<Response> {
+    match publish(&state, &caller, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/surveys/{id}?saved=published")).into_response()),
+        Err(e) => detail_again(&state, &caller, id, e).await,
+    }
+}
+
+async fn status_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    PageForm(input): PageForm<StatusInput>,
+) -> AppResult<Response> {
+    match change_status(&state, &caller, id, &input.status).await {
+        Ok(()) => Ok(Redirect::to(&format!("/surveys/{id}?saved=status")).into_response()),
+        Err(e) => detail_again(&state, &caller, id, e).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct PreviewQuery {
+    version: Option<SurveyVersionId>,
+    lang: Option<String>,
+}
+
+/// The filling page of the newest version (or `?version=`) in a phone-sized
+/// frame; nothing is sent.
+async fn preview_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    Query(q): Query<PreviewQuery>,
+) -> AppResult<Response> {
+    let s = visible(&state, &caller, id).await?;
+    let vid = match q.version {
+        Some(v) => v,
+        None => store::latest(&state.db, id)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
+    let (v, form) = store::version(&state.db, id, vid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let lang = q
+        .lang
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .unwrap_or(caller.lang);
+    super::public::preview(&state, lang, &s, &v, &form)
+}
+
+// ---- JSON API ----
+
+/// The surveys of the caller's orgs, newest first.
+#[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys",
+    responses((status = 200, body = Vec<Survey>), (status = 401, body = crate::web::errors::ErrorBody)))]
+pub async fn api_list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Vec<Survey>>> {
+    Ok(Json(
+        store::list(&state.db, &caller.scope(Need::Read), LIST_LIMIT).await?,
+    ))
+}
+
+/// Creates a draft survey owned by `org_code` (default: the caller's org; the
+/// caller must be a cadre or admin there), with its settings. Its form comes
+/// next, by XLSForm or JSON.
+#[utoipa::path(post, path = "/api/v1/surveys", tag = "surveys", request_body = SurveyInput,
+    responses((status = 201, body = SurveyDetail), (status = 422, body = crate::web::errors::ErrorBody),
+        (status = 403, body = crate::web::errors::ErrorBody)))]
+pub async fn api_create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<SurveyInput>,
+) -> AppResult<Response> {
+    let id = create(&state, &caller, &input).await?;
+    let s = visible(&state, &caller, id).await?;
+    Ok((StatusCode::CREATED, Json(detail(&state, s).await?)).into_response())
+}
+
+/// One survey with its versions, quotas and public addresses.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = SurveyDetail), (status = 404, body = crate::web::errors::ErrorBody)))]
+pub async fn api_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+) -> AppResult<Json<SurveyDetail>> {
+    let s = visible(&state, &caller, id).await?;
+    Ok(Json(detail(&state, s).await?))
+}
+
+/// Changes the given settings; `quotas` (or `quota_lines`) replaces every quota.
+#[utoipa::path(patch, path = "/api/v1/surveys/{id}", tag = "surveys", params(("id" = i64, Path)),
+    request_body = SurveyInput,
+    responses((status = 200, body = SurveyDetail), (status = 422, body = crate::web::errors::ErrorBody),
+        (status = 403, body = crate::web::errors::ErrorBody), (status = 404, body = crate::web::errors::ErrorBody)))]
+pub async fn api_update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    Json(patch): Json<SurveyInput>,
+) -> AppResult<Json<SurveyDetail>> {
+    let s = manageable(&state, &caller, id).await?;
+    let quotas = store::quotas(&state.db, id).await?;
+    let merged = patch.over(SurveyInput::of(&s, &quotas));
+    update(&state, &caller, id, &merged).await?;
+    let s = visible(&state, &caller, id).await?;
+    Ok(Json(detail(&state, s).await?))
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+pub struct FormQuery {
+    /// A version id; default: the newest version.
+    pub version: Option<SurveyVersionId>,
+}
+
+/// The form of a version (default: the newest) as JSON, expressions as trees:
+/// the shape `PUT …/form` takes (see docs/surveys.md).
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/form", tag = "surveys", params(("id" = i64, Path), FormQuery),
+    responses((status = 200, description = "the form (docs/surveys.md)"), (status = 404, body = crate::web::errors::ErrorBody)))]
+pub async fn api_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    Query(q): Query<FormQuery>,
+) -> AppResult<Json<Form>> {
+    visible(&state, &caller, id).await?;
+    let vid = match q.version {
+        Some(v) => v,
+        None => store::latest(&state.db, id)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
+    let (_, form) = store::version(&state.db, id, vid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(form))
+}
+
+/// Saves a form given as JSON into the draft version (a new version when the
+/// newest is published). Expressions may be written as text
+/// (`"relevant": "${age} >= 16"`) or as the trees `GET …/form` returns.
+#[utoipa::path(put, path = "/api/v1/surveys/{id}/form", tag = "surveys", params(("id" = i64, Path)),
+    request_body(content = String, description = "the form (docs/surveys.md)", content_type = "application/json"),
+    responses((status = 200, body = SavedVersion), (status = 400, body = crate::web::errors::ErrorBody),
+        (status = 422, body = crate::web::errors::ErrorBody), (status = 403, body = crate::web::errors::ErrorBody)))]
+pub async fn api_put_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    body: Bytes,
+) -> AppResult<Json<SavedVersion>> {
+    manageable(&state, &caller, id).await?;
+    let form = super::form_json::parse(&body, caller.lang)?;
+    Ok(Json(
+        save_form(&state, &caller, id, form, "json", None).await?,
+    ))
+}
+
+/// Imports an XLSForm workbook (the request body is the .xlsx file) into the
+/// draft version. Every refusal names the sheet, row and column.
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/xlsform", tag = "surveys", params(("id" = i64, Path)),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = SavedVersion), (status = 422, body = crate::web::errors::ErrorBody),
+        (status = 403, body = crate::web::errors::ErrorBody), (status = 413, body = crate::web::errors::ErrorBody)))]
+pub async fn api_import(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    body: Bytes,
+) -> AppResult<Json<SavedVersion>> {
+    Ok(Json(import(&state, &caller, id, &body, None).await?))
+}
+
+/// Publishes the newest (draft) version after checking the form; it is frozen
+/// from then on and the public link answers with it.
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/publish", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = SurveyDetail), (status = 422, body = crate::web::errors::ErrorBody),
+        (status = 403, body = crate::web::errors::ErrorBody), (status = 404, body = crate::web::errors::ErrorBody)))]
+pub async fn api_publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+) -> AppResult<Json<SurveyDetail>> {
+    publish(&state, &caller, id).await?;
+    let s = visible(&state, &caller, id).await?;
+    Ok(Json(detail(&state, s).await?))
+}
+
+/// Closes a published survey (`closed`) or reopens it (`published`).
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/status", tag = "surveys", params(("id" = i64, Path)),
+    request_body = StatusInput,
+    responses((status = 200, body = SurveyDetail), (status = 422, body = crate::web::errors::ErrorBody),
+        (status = 403, body = crate::web::errors::ErrorBody), (status = 404, body = crate::web::errors::ErrorBody)))]
+pub async fn api_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    Json(input): Json<StatusInput>,
+) -> AppResult<Json<SurveyDetail>> {
+    change_status(&state, &caller, id, &input.status).await?;
+    let s = visible(&state, &caller, id).await?;
+    Ok(Json(detail(&state, s).await?))
+}
+
+/// A version as an XLSForm workbook (importing it gives the same form).
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/versions/{version}/xlsform", tag = "surveys",
+    params(("id" = i64, Path), ("version" = i64, Path)),
+    responses((status = 200, description = "the .xlsx file"), (status = 404, body = crate::web::errors::ErrorBody)))]
+pub async fn export_xlsform(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version)): Path<(SurveyId, SurveyVersionId)>,
+) -> AppResult<Response> {
+    let s = visible(&state, &caller, id).await?;
+    let (v, form) = store::version(&state.db, id, version)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let bytes = xlsform::export(&form).map_err(|e| AppError::Internal(e.into()))?;
+    let mut tx = state.db.begin().await?;
+    let e = Entry::by(&caller, s.org_id, Action::Export)
+        .target(format!("survey:{id}"))
+        .detail(format!("xlsform version {}", v.number));
+    audit::store::record(&mut *tx, &e).await?;
+    tx.commit().await?;
+    Ok(crate::web::download::attachment(
+        bytes,
+        &format!("survey-{}-v{}.xlsx", s.code, v.number),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_settings_form_becomes_an_input() {
+        let input = edit_input(vec![
+            ("title".into(), "调查".into()),
+            ("target_group".into(), "courier".into()),
+            ("target_group".into(), "food_delivery".into()),
+            ("quota_lines".into(), "courier, *, 5".into()),
+        ]);
+        assert_eq!(
+            input.target_groups.as_deref(),
+            Some("courier,food_delivery")
+        );
+        assert_eq!(
+            input.one_per_device.as_deref(),
+            Some("0"),
+            "an unticked box is off"
+        );
+        let f = input.parse().unwrap();
+        assert_eq!(f.quotas.unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,1248 @@
+//! Questionnaires: build (JSON or XLSForm), publish (frozen versions), answer
+//! through the public link (retries never duplicate; every rule named in the
+//! respondent's language; limits, windows, quotas, one per device), access,
+//! and the weight of the filling page.
+
+use qingting::survey::{form::Form, xlsform};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Api, TestApp};
+
+/// A form with every question type, skip logic, constraints, a page group and
+/// labels in Chinese and English.
+fn form_json() -> Value {
+    json!({
+        "title": "新就业形态劳动者调查",
+        "items": [
+            {"name": "intro", "kind": "note", "label": {"中文 (zh)": "匿名填写", "English (en)": "Anonymous"}},
+            {"item": "group", "name": "about", "appearance": ["field-list"],
+             "label": {"中文 (zh)": "基本情况", "English (en)": "About you"}, "items": [
+                {"name": "worker_group", "kind": "select_one", "choices": "groups", "required": true, "other": true,
+                 "label": {"中文 (zh)": "您的职业", "English (en)": "Your job"}},
+                {"name": "age", "kind": "integer", "required": true, "constraint": ". >= 16 and . <= 70",
+                 "constraint_message": {"中文 (zh)": "年龄应在16到70岁之间", "English (en)": "Age must be 16 to 70"},
+                 "label": {"中文 (zh)": "您的年龄", "English (en)": "Your age"}},
+                {"name": "region", "kind": "select_one", "choices": "regions", "appearance": ["minimal"],
+                 "label": {"中文 (zh)": "地区", "English (en)": "Region"}}
+            ]},
+            {"item": "group", "name": "work", "appearance": ["field-list"], "label": {"中文 (zh)": "工作"}, "items": [
+                {"name": "platform", "kind": "text", "relevant": "${worker_group} = 'courier'",
+                 "required": true, "label": {"中文 (zh)": "平台", "English (en)": "Platform"}},
+                {"name": "hours", "kind": "decimal", "label": {"中文 (zh)": "每天工时", "English (en)": "Hours"}},
+                {"name": "since", "kind": "date", "label": {"中文 (zh)": "入行时间", "English (en)": "Since"}},
+                {"name": "topics", "kind": "select_multiple", "choices": "topics",
+                 "label": {"中文 (zh)": "关心的问题", "English (en)": "Concerns"}},
+                {"name": "score", "kind": {"type": "range", "start": 1, "end": 5, "step": 1},
+                 "required": "count-selected(${topics}) > 0", "appearance": ["rating"],
+                 "label": {"中文 (zh)": "满意度", "English (en)": "Satisfaction"}},
+                {"name": "advice", "kind": "text", "label": {"中文 (zh)": "建议", "English (en)": "Advice"}}
+            ]},
+            {"item": "group", "name": "agree", "appearance": ["table-list"], "label": "您是否同意", "items": [
+                {"name": "agree_pay", "kind": "select_one", "choices": "agree", "label": "收入稳定"},
+                {"name": "agree_rest", "kind": "select_one", "choices": "agree", "label": "休息有保障"}
+            ]}
+        ],
+        "choice_lists": [
+            {"name": "groups", "choices": [
+                {"name": "courier", "label": {"中文 (zh)": "快递员", "English (en)": "Courier"}},
+                {"name": "food_delivery", "label": {"中文 (zh)": "外卖配送员", "English (en)": "Rider"}},
+                {"name": "truck_driver", "label": {"中文 (zh)": "货车司机", "English (en)": "Truck driver"}}]},
+            {"name": "regions", "choices": [
+                {"name": "yangpu", "label": "杨浦"}, {"name": "hongkou", "label": "虹口"}]},
+            {"name": "topics", "choices": [
+                {"name": "wages", "label": "工资"}, {"name": "safety", "label": "安全"}]},
+            {"name": "agree", "choices": [
+                {"name": "1", "label": "同意"}, {"name": "2", "label": "一般"}, {"name": "3", "label": "不同意"}]}
+        ]
+    })
+}
+
+/// answers, version, group, region, started, ended, valid, device.
+type StoredRow = (
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    String,
+);
+
+/// A complete, valid set of answers.
+fn answers() -> Value {
+    json!({"worker_group": "food_delivery", "age": "30", "region": "yangpu", "hours": "10.5",
+           "since": "2020-03-01", "topics": ["wages", "safety"], "score": 4, "advice": "多建驿站",
+           "agree_pay": "1", "agree_rest": "3"})
+}
+
+/// A survey of street A (created by its cadre) with the form saved; returns (api, id, code).
+async fn draft(app: &TestApp) -> (Api, i64, String) {
+    let api = app.api("a.cadre").await;
+    let (status, body) = api
+        .post(
+            "/api/v1/surveys",
+            json!({"title": "骑手调查", "intro": "了解骑手的工作"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["survey"]["org_id"], app.street_a.0);
+    assert_eq!(body["survey"]["status"], "draft");
+    let id = body["survey"]["id"].as_i64().unwrap();
+    let code = body["survey"]["code"].as_str().unwrap().to_string();
+    let (status, body) = api
+        .send(
+            Method::PUT,
+            &format!("/api/v1/surveys/{id}/form"),
+            form_json(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["created"], true);
+    (api, id, code)
+}
+
+/// A published survey; returns (api, id, code, live version id).
+async fn published(app: &TestApp) -> (Api, i64, String, i64) {
+    let (api, id, code) = draft(app).await;
+    let (status, body) = api
+        .post(&format!("/api/v1/surveys/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v = body["survey"]["live_version_id"].as_i64().unwrap();
+    (api, id, code, v)
+}
+
+/// Posts a response as the page does; returns the status and body.
+async fn respond(app: &TestApp, code: &str, body: Value) -> (StatusCode, Value) {
+    respond_lang(app, code, body, "zh-CN").await
+}
+
+async fn respond_lang(app: &TestApp, code: &str, body: Value, lang: &str) -> (StatusCode, Value) {
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/s/{code}/responses")))
+        .header("accept-language", lang)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn submission(instance: &str, answers: Value) -> Value {
+    json!({"instance_id": instance, "answers": answers, "started_at": 1_795_000_000i64, "ended_at": 1_795_000_300i64})
+}
+
+async fn count(app: &TestApp, survey: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM survey_responses WHERE survey_id = $1")
+        .bind(survey)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_survey_is_built_published_and_answered_once_per_instance() {
+    let app = TestApp::spawn().await;
+    let (api, id, code) = draft(&app).await;
+    // Not published yet: the link does not exist for the public.
+    let res = app
+        .anonymous()
+        .get(app.url(&format!("/s/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (status, form) = api.get(&format!("/api/v1/surveys/{id}/form")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        form["items"][1]["items"][1]["constraint"]["k"], "bin",
+        "stored as a tree"
+    );
+    let (status, body) = api
+        .post(&format!("/api/v1/surveys/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["survey"]["status"], "published");
+    assert_eq!(body["versions"][0]["question_count"], 11);
+    assert!(
+        body["link"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/s/{code}"))
+    );
+    let v = body["survey"]["live_version_id"].as_i64().unwrap();
+
+    let page = app
+        .anonymous()
+        .get(app.url(&format!("/s/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("骑手调查") && html.contains("您的年龄") && html.contains("qt-config"));
+    assert!(
+        html.contains("group matrix") && html.contains("4★"),
+        "a matrix and a rating scale"
+    );
+    let en = app
+        .anonymous()
+        .get(app.url(&format!("/s/{code}?lang=en")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("Your age") && en.contains("lang=\"en\""));
+
+    // The answer to a question hidden by skip logic (platform: couriers only) is dropped.
+    let mut a = answers();
+    a["platform"] = json!("美团");
+    let mut body = submission("inst-0001-aaaa", a);
+    body["version_id"] = json!(v);
+    body["device_id"] = json!("device-0001");
+    let (status, first) = respond(&app, &code, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["duplicate"], false);
+    // A retry (the phone never saw the answer) is the same response, not a second one.
+    for _ in 0..3 {
+        let (status, again) = respond(&app, &code, body.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(again["id"], first["id"]);
+        assert_eq!(again["duplicate"], true);
+    }
+    assert_eq!(count(&app, id).await, 1);
+    let row: StoredRow = sqlx::query_as(
+        "SELECT answers, version_id, worker_group, region, started_at, ended_at, valid, device_id FROM survey_responses WHERE survey_id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let stored: Value = serde_json::from_str(&row.0).unwrap();
+    assert_eq!(stored["topics"], "wages safety");
+    assert_eq!(stored["score"], "4");
+    assert!(
+        stored.get("platform").is_none(),
+        "hidden by skip logic: dropped"
+    );
+    assert_eq!(row.1, v);
+    assert_eq!(row.2.as_deref(), Some("food_delivery"));
+    assert_eq!(row.3.as_deref(), Some("yangpu"));
+    assert_eq!(
+        (row.4, row.5),
+        (Some(1_795_000_000), Some(1_795_000_300)),
+        "completion time"
+    );
+    assert_eq!(row.6, 1, "valid until validity rules say otherwise");
+    assert_eq!(row.7, "device-0001");
+
+    let (_, d) = api.get(&format!("/api/v1/surveys/{id}")).await;
+    assert_eq!(d["survey"]["response_count"], 1);
+    assert_eq!(d["versions"][0]["response_count"], 1);
+    for action in ["survey_created", "survey_form_saved", "survey_published"] {
+        assert_eq!(app.audit_count(action).await, 1, "{action}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_retries_of_one_instance_make_one_row() {
+    let app = TestApp::spawn().await;
+    let (_, id, code, _) = published(&app).await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let url = app.url(&format!("/api/v1/s/{code}/responses"));
+        tasks.push(tokio::spawn(async move {
+            let res = reqwest::Client::new()
+                .post(url)
+                .json(&submission("same-instance-42", answers()))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let body: Value = res.json().await.unwrap();
+            (status, body["id"].as_i64().unwrap())
+        }));
+    }
+    let mut created = 0;
+    let mut ids = std::collections::BTreeSet::new();
+    for t in tasks {
+        let (status, rid) = t.await.unwrap();
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::OK,
+            "{status}"
+        );
+        created += usize::from(status == StatusCode::CREATED);
+        ids.insert(rid);
+    }
+    assert_eq!(created, 1);
+    assert_eq!(ids.len(), 1);
+    assert_eq!(count(&app, id).await, 1);
+}
+
+#[tokio::test]
+async fn a_published_version_is_frozen_and_edits_make_a_new_one() {
+    let app = TestApp::spawn().await;
+    let (api, id, code, v1) = published(&app).await;
+    let mut changed = form_json();
+    changed["items"][0]["label"] = json!("第二版");
+    let (status, saved) = api
+        .send(
+            Method::PUT,
+            &format!("/api/v1/surveys/{id}/form"),
+            changed.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["created"], true, "a new draft version");
+    let v2 = saved["version_id"].as_i64().unwrap();
+    assert_ne!(v1, v2);
+    // Saving again edits that draft in place.
+    let (_, again) = api
+        .send(Method::PUT, &format!("/api/v1/surveys/{id}/form"), changed)
+        .await;
+    assert_eq!(
+        (again["version_id"].as_i64(), again["created"].as_bool()),
+        (Some(v2), Some(false))
+    );
+    let (_, old) = api
+        .get(&format!("/api/v1/surveys/{id}/form?version={v1}"))
+        .await;
+    assert_eq!(
+        old["items"][0]["label"]["中文 (zh)"], "匿名填写",
+        "version 1 unchanged"
+    );
+    // The database refuses to change or delete a published version.
+    let upd = sqlx::query("UPDATE survey_versions SET form = '{}' WHERE id = $1")
+        .bind(v1)
+        .execute(app.db.pool())
+        .await;
+    assert!(upd.is_err(), "published versions are immutable");
+    let del = sqlx::query("DELETE FROM survey_versions WHERE id = $1")
+        .bind(v1)
+        .execute(app.db.pool())
+        .await;
+    assert!(del.is_err());
+    // The live version stays 1 until the draft is published; then 2.
+    let (_, d) = api.get(&format!("/api/v1/surveys/{id}")).await;
+    assert_eq!(d["survey"]["live_version_id"], v1);
+    let (status, d) = api
+        .post(&format!("/api/v1/surveys/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(d["survey"]["live_version_id"], v2);
+    let (status, body) = api
+        .post(&format!("/api/v1/surveys/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nothing left to publish: {body}"
+    );
+    // A phone that queued a response on version 1 still gets it stored, as version 1.
+    let mut old_phone = submission("queued-on-v1", answers());
+    old_phone["version_id"] = json!(v1);
+    let (status, stored) = respond(&app, &code, old_phone).await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    let (_, new_phone) = respond(&app, &code, submission("fresh-on-v2", answers())).await;
+    let versions: Vec<i64> = sqlx::query_scalar(
+        "SELECT version_id FROM survey_responses WHERE survey_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(versions, [v1, v2], "{new_phone}");
+    // A version that was never published takes nothing.
+    let (_, saved) = api
+        .send(
+            Method::PUT,
+            &format!("/api/v1/surveys/{id}/form"),
+            form_json(),
+        )
+        .await;
+    let mut draft_phone = submission("on-a-draft-1", answers());
+    draft_phone["version_id"] = saved["version_id"].clone();
+    assert_eq!(
+        respond(&app, &code, draft_phone).await.0,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn an_xlsform_imports_exports_and_refusals_name_the_cell() {
+    let app = TestApp::spawn().await;
+    let (api, id, _) = draft(&app).await;
+    let (_, form) = api.get(&format!("/api/v1/surveys/{id}/form")).await;
+    let form: Form = serde_json::from_value(form).unwrap();
+    let bytes = xlsform::export(&form).unwrap();
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/surveys/{id}/xlsform")))
+        .bearer_auth(&api.token)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let saved: Value = res.json().await.unwrap();
+    let v = saved["version_id"].as_i64().unwrap();
+    // Export it back: importing the export gives the same form.
+    let res = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/surveys/{id}/versions/{v}/xlsform")))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".xlsx")
+    );
+    let back = xlsform::import(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!(back.items, form.items);
+    assert_eq!(app.audit_count("export").await, 1);
+    // Not a workbook: refused with a message, nothing saved.
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/surveys/{id}/xlsform")))
+        .bearer_auth(&api.token)
+        .body("not a workbook")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "file");
+    // The page's upload works the same way.
+    let c = app.browser("a.cadre").await;
+    let part =
+        reqwest::multipart::Part::bytes(xlsform::export(&form).unwrap()).file_name("问卷.xlsx");
+    let res = c
+        .post(app.url(&format!("/surveys/{id}/xlsform")))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A form posted as JSON that breaks a rule is refused, naming the item.
+    let mut bad = form_json();
+    bad["items"][1]["items"][1]["relevant"] = json!("${nowhere} = 1");
+    let (status, body) = api
+        .send(Method::PUT, &format!("/api/v1/surveys/{id}/form"), bad)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("age"),
+        "{body}"
+    );
+    let mut bad = form_json();
+    bad["items"][1]["items"][1]["constraint"] = json!(". >=");
+    let (status, body) = api
+        .send(Method::PUT, &format!("/api/v1/surveys/{id}/form"), bad)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let res = reqwest::Client::new()
+        .put(app.url(&format!("/api/v1/surveys/{id}/form")))
+        .bearer_auth(&api.token)
+        .header("content-type", "application/json")
+        .body("{\"items\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+/// The rule and message of the only error of a 422 body.
+fn the_error(status: StatusCode, body: &Value) -> (String, String, String) {
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let f = &body["error"]["fields"];
+    assert_eq!(f.as_array().map(Vec::len), Some(1), "{body}");
+    (
+        f[0]["field"].as_str().unwrap().to_string(),
+        f[0]["rule"].as_str().unwrap().to_string(),
+        f[0]["message"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn every_broken_rule_is_a_422_naming_the_question_in_the_respondents_language() {
+    let app = TestApp::spawn().await;
+    let (api, id, code, _) = published(&app).await;
+    let mut other = answers();
+    other["worker_group"] = json!("other");
+    other["worker_group_other"] = json!("保安");
+    let (status, body) = respond(&app, &code, submission("other-specified", other)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    api.patch(
+        &format!("/api/v1/surveys/{id}"),
+        json!({"target_groups": "courier,food_delivery"}),
+    )
+    .await;
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        ("required", json!({"age": null}), "age", "required"),
+        ("integer", json!({"age": "thirty"}), "age", "integer"),
+        ("constraint", json!({"age": 12}), "age", "constraint"),
+        ("decimal", json!({"hours": "ten"}), "hours", "decimal"),
+        ("date", json!({"since": "2020-02-30"}), "since", "date"),
+        ("choice", json!({"region": "pudong"}), "region", "choice"),
+        (
+            "multiple",
+            json!({"topics": ["wages", "nope"]}),
+            "topics",
+            "choice",
+        ),
+        ("range", json!({"score": 9}), "score", "range"),
+        (
+            "matrix row",
+            json!({"agree_pay": "4"}),
+            "agree_pay",
+            "choice",
+        ),
+        ("required when", json!({"score": null}), "score", "required"),
+        (
+            "other",
+            json!({"worker_group": "other"}),
+            "worker_group",
+            "other",
+        ),
+        ("unknown", json!({"salary": "5000"}), "salary", "unknown"),
+        (
+            "too long",
+            json!({"advice": "长".repeat(5001)}),
+            "advice",
+            "too_long",
+        ),
+        (
+            "skip logic shows a required question",
+            json!({"worker_group": "courier"}),
+            "platform",
+            "required",
+        ),
+        (
+            "target groups",
+            json!({"worker_group": "truck_driver"}),
+            "worker_group",
+            "target",
+        ),
+    ];
+    for (i, (what, change, field, rule)) in cases.into_iter().enumerate() {
+        let mut a = answers();
+        for (k, v) in change.as_object().unwrap() {
+            a[k] = v.clone();
+        }
+        let (status, body) =
+            respond(&app, &code, submission(&format!("rule-case-{i:04}"), a)).await;
+        let (f, r, _) = the_error(status, &body);
+        assert_eq!((f.as_str(), r.as_str()), (field, rule), "{what}: {body}");
+    }
+    // Messages: the form's own words, in the respondent's language, naming the label.
+    let mut a = answers();
+    a["age"] = json!(12);
+    let (status, body) = respond_lang(
+        &app,
+        &code,
+        submission("lang-case-en1", a.clone()),
+        "en-US,en;q=0.8",
+    )
+    .await;
+    assert_eq!(
+        the_error(status, &body).2,
+        "“Your age”: Age must be 16 to 70"
+    );
+    let (status, body) = respond(&app, &code, submission("lang-case-zh1", a.clone())).await;
+    assert_eq!(
+        the_error(status, &body).2,
+        "“您的年龄”：年龄应在16到70岁之间"
+    );
+    let mut en = submission("lang-case-en2", a);
+    en["lang"] = json!("en");
+    en["answers"]["hours"] = json!("x");
+    let (status, body) = respond(&app, &code, en).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["error"]["fields"][1]["message"],
+        "“Hours”: enter a number."
+    );
+    assert_eq!(count(&app, id).await, 1, "nothing invalid was stored");
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_bodies_are_refused_cleanly() {
+    let app = TestApp::spawn().await;
+    let (_, id, code, _) = published(&app).await;
+    let url = app.url(&format!("/api/v1/s/{code}/responses"));
+    let c = reqwest::Client::new();
+    let big = json!({"instance_id": "too-big-0001", "answers": {"advice": "x".repeat(600 * 1024)}});
+    let res = c.post(&url).json(&big).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_large");
+    for bad in [
+        "{".to_string(),
+        "[]".to_string(),
+        json!({"answers": {}}).to_string(),
+        json!({"instance_id": "short", "answers": {}}).to_string(),
+        json!({"instance_id": "no spaces allowed", "answers": {}}).to_string(),
+        json!({"instance_id": "nested-answer-1", "answers": {"age": {"v": 1}}}).to_string(),
+    ] {
+        let res = c
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(bad.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "bad_request");
+    }
+    let res = c
+        .post(app.url("/api/v1/s/zzzzzzzzzzzz/responses"))
+        .json(&submission("unknown-code-1", answers()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(count(&app, id).await, 0);
+}
+
+#[tokio::test]
+async fn open_and_close_times_and_closing_by_hand() {
+    let app = TestApp::spawn().await;
+    let (api, id, code, _) = published(&app).await;
+    let now = chrono::Utc::now().timestamp();
+    let (status, body) = api
+        .patch(
+            &format!("/api/v1/surveys/{id}"),
+            json!({"opens_at": now + 3600}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = respond(&app, &code, submission("early-bird-1", answers())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "survey_not_open");
+    let page = app
+        .anonymous()
+        .get(app.url(&format!("/s/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    assert!(page.text().await.unwrap().contains("尚未开始"));
+    let (status, _) = api
+        .patch(
+            &format!("/api/v1/surveys/{id}"),
+            json!({"opens_at": now - 7200, "closes_at": now - 3600}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = respond(&app, &code, submission("late-comer-1", answers())).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::GONE, Some("survey_closed"))
+    );
+    let (status, body) = api
+        .patch(
+            &format!("/api/v1/surveys/{id}"),
+            json!({"opens_at": now + 10, "closes_at": now}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "closing before opening: {body}"
+    );
+    api.patch(
+        &format!("/api/v1/surveys/{id}"),
+        json!({"opens_at": "", "closes_at": ""}),
+    )
+    .await;
+    assert_eq!(
+        respond(&app, &code, submission("in-time-0001", answers()))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    // Closed by hand, then reopened.
+    let (status, _) = api
+        .post(
+            &format!("/api/v1/surveys/{id}/status"),
+            json!({"status": "closed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        respond(&app, &code, submission("after-close-1", answers()))
+            .await
+            .0,
+        StatusCode::GONE
+    );
+    let page = app
+        .anonymous()
+        .get(app.url(&format!("/s/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    // A retry of a response stored before closing still gets its answer.
+    assert_eq!(
+        respond(&app, &code, submission("in-time-0001", answers()))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, _) = api
+        .post(
+            &format!("/api/v1/surveys/{id}/status"),
+            json!({"status": "draft"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = api
+        .post(
+            &format!("/api/v1/surveys/{id}/status"),
+            json!({"status": "published"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        respond(&app, &code, submission("after-reopen", answers()))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(app.audit_count("survey_status_changed").await, 2);
+}
+
+#[tokio::test]
+async fn quotas_per_group_and_region_turn_respondents_away_politely() {
+    let app = TestApp::spawn().await;
+    let (api, id, code, _) = published(&app).await;
+    let (status, body) = api
+        .patch(
+            &format!("/api/v1/surveys/{id}"),
+            json!({"quota_lines": "外卖配送员, *, 1\n*, hongkou, 1\n*, *, 3"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["quotas"].as_array().unwrap().len(), 3);
+    let with = |group: &str, region: &str| {
+        let mut a = answers();
+        a["worker_group"] = json!(group);
+        a["region"] = json!(region);
+        if group == "courier" {
+            a["platform"] = json!("顺丰");
+        }
+        a
+    };
+    assert_eq!(
+        respond(
+            &app,
+            &code,
+            submission("quota-0001", with("food_delivery", "yangpu"))
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    let (status, body) = respond(
+        &app,
+        &code,
+        submission("quota-0002", with("food_delivery", "yangpu")),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("quota_full"))
+    );
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("谢谢"),
+        "polite: {body}"
+    );
+    assert_eq!(
+        respond(
+            &app,
+            &code,
+            submission("quota-0003", with("courier", "hongkou"))
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        respond(
+            &app,
+            &code,
+            submission("quota-0004", with("courier", "hongkou"))
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        respond(
+            &app,
+            &code,
+            submission("quota-0005", with("courier", "yangpu"))
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    // Three in all: the total is full, and the page says so before anyone starts.
+    assert_eq!(
+        respond(
+            &app,
+            &code,
+            submission("quota-0006", with("truck_driver", "yangpu"))
+        )
+        .await
+        .0,
+        StatusCode::CONFLICT
+    );
+    let page = app
+        .anonymous()
+        .get(app.url(&format!("/s/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::CONFLICT);
+    assert!(page.text().await.unwrap().contains("收满"));
+    assert_eq!(count(&app, id).await, 3);
+    let (_, d) = api.get(&format!("/api/v1/surveys/{id}")).await;
+    let filled: Vec<i64> = d["quotas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["filled"].as_i64().unwrap())
+        .collect();
+    assert_eq!(filled, [3, 1, 1], "total, hongkou, food_delivery");
+    // A quota added later counts the responses already in.
+    let (_, d) = api
+        .patch(
+            &format!("/api/v1/surveys/{id}"),
+            json!({"quotas": [{"worker_group": "courier", "max_responses": 5}]}),
+        )
+        .await;
+    assert_eq!(d["quotas"][0]["filled"], 2);
+}
+
+#[tokio::test]
+async fn one_response_per_device() {
+    let app = TestApp::spawn().await;
+    let (api, id, code, _) = published(&app).await;
+    let (status, _) = api
+        .patch(
+            &format!("/api/v1/surveys/{id}"),
+            json!({"one_per_device": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let on = |instance: &str, device: Option<&str>| {
+        let mut s = submission(instance, answers());
+        if let Some(d) = device {
+            s["device_id"] = json!(d);
+        }
+        s
+    };
+    assert_eq!(
+        respond(&app, &code, on("device-run-1", Some("phone-aaaa-1")))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    let (status, body) = respond(&app, &code, on("device-run-2", Some("phone-aaaa-1"))).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("device_limit"))
+    );
+    assert_eq!(
+        respond(&app, &code, on("device-run-1", Some("phone-aaaa-1")))
+            .await
+            .0,
+        StatusCode::OK,
+        "a retry is fine"
+    );
+    assert_eq!(
+        respond(&app, &code, on("device-run-3", Some("phone-bbbb-2")))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        respond(&app, &code, on("device-run-4", None)).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    // The page: the cookie it sets identifies the phone on its next visit.
+    let phone = app.anonymous();
+    let first = phone
+        .get(app.url(&format!("/s/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let res = phone
+        .post(app.url(&format!("/s/{code}")))
+        .form(&[
+            ("_instance", "no-js-post-0001"),
+            ("worker_group", "food_delivery"),
+            ("age", "41"),
+            ("topics", "wages"),
+            ("topics", "safety"),
+            ("score", "3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("已提交"));
+    let again = phone
+        .get(app.url(&format!("/s/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert!(again.text().await.unwrap().contains("已经填写过"));
+    assert_eq!(count(&app, id).await, 3);
+    let topics: String = sqlx::query_scalar(
+        "SELECT answers FROM survey_responses WHERE instance_id = 'no-js-post-0001'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert!(topics.contains("\"wages safety\""), "{topics}");
+    // Turning it off and on again after responses is refused: old rows carry no device key.
+    api.patch(
+        &format!("/api/v1/surveys/{id}"),
+        json!({"one_per_device": false}),
+    )
+    .await;
+    let (status, _) = api
+        .patch(
+            &format!("/api/v1/surveys/{id}"),
+            json!({"one_per_device": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_page_without_javascript_shows_errors_in_place() {
+    let app = TestApp::spawn().await;
+    let (_, id, code, _) = published(&app).await;
+    let res = app
+        .anonymous()
+        .post(app.url(&format!("/s/{code}")))
+        .form(&[
+            ("_instance", "no-js-bad-0001"),
+            ("worker_group", "courier"),
+            ("age", "9"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("年龄应在16到70岁之间"),
+        "the constraint message"
+    );
+    assert!(
+        html.contains("此题为必答题"),
+        "platform is shown for couriers and required"
+    );
+    assert!(html.contains("value=\"9\""), "answers kept");
+    assert!(html.contains("no-js-bad-0001"), "the same instance id");
+    assert_eq!(count(&app, id).await, 0);
+}
+
+#[tokio::test]
+async fn only_readers_of_the_owning_subtree_reach_a_survey() {
+    let app = TestApp::spawn().await;
+    let (_, id, code, v) = published(&app).await;
+    let outsider = app.api("b.cadre").await;
+    let (_, list) = outsider.get("/api/v1/surveys").await;
+    assert_eq!(list, json!([]));
+    let paths = [
+        format!("/api/v1/surveys/{id}"),
+        format!("/api/v1/surveys/{id}/form"),
+        format!("/api/v1/surveys/{id}/versions/{v}/xlsform"),
+    ];
+    for p in &paths {
+        assert_eq!(outsider.get(p).await.0, StatusCode::NOT_FOUND, "{p}");
+    }
+    let writes = [
+        (
+            Method::PATCH,
+            format!("/api/v1/surveys/{id}"),
+            json!({"title": "x"}),
+        ),
+        (
+            Method::PUT,
+            format!("/api/v1/surveys/{id}/form"),
+            form_json(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/surveys/{id}/publish"),
+            json!({}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/surveys/{id}/status"),
+            json!({"status": "closed"}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/surveys/{id}/xlsform"),
+            json!({}),
+        ),
+    ];
+    for (m, p, b) in &writes {
+        assert_eq!(
+            outsider.send(m.clone(), p, b.clone()).await.0,
+            StatusCode::NOT_FOUND,
+            "{m} {p}"
+        );
+    }
+    let (status, _) = outsider
+        .post(
+            "/api/v1/surveys",
+            json!({"title": "越权", "org_code": "STA"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another street's org is out of reach"
+    );
+    let browser = app.browser("b.cadre").await;
+    for p in [
+        format!("/surveys/{id}"),
+        format!("/surveys/{id}/edit"),
+        format!("/surveys/{id}/preview"),
+    ] {
+        let res = browser.get(app.url(&p)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");
+    }
+    for p in ["publish", "status", "edit"] {
+        let res = browser
+            .post(app.url(&format!("/surveys/{id}/{p}")))
+            .form(&[("status", "closed"), ("title", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");
+    }
+    // Readers above and viewers inside read; only cadres and admins over the org write.
+    let district = app.api("district.admin").await;
+    assert_eq!(
+        district.get(&format!("/api/v1/surveys/{id}")).await.0,
+        StatusCode::OK
+    );
+    let viewer = app.api("a.viewer").await;
+    assert_eq!(
+        viewer.get(&format!("/api/v1/surveys/{id}")).await.0,
+        StatusCode::OK
+    );
+    for (m, p, b) in &writes {
+        assert_eq!(
+            viewer.send(m.clone(), p, b.clone()).await.0,
+            StatusCode::FORBIDDEN,
+            "{m} {p}"
+        );
+    }
+    assert_eq!(
+        viewer
+            .post("/api/v1/surveys", json!({"title": "x"}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // Respondents see the published form and nothing of the management side.
+    let anon = reqwest::Client::new();
+    for p in &paths {
+        let res = anon.get(app.url(p)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{p}");
+    }
+    let res = anon.get(app.url("/api/v1/surveys")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let public: Value = anon
+        .get(app.url(&format!("/api/v1/s/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["version_id"], v);
+    assert_eq!(public["open"], true);
+    assert!(public.get("survey").is_none() && public.get("quotas").is_none());
+    assert!(!public.to_string().contains("response_count"));
+    let page = app
+        .anonymous()
+        .get(app.url(&format!("/surveys/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER, "to the login page");
+    for p in ["qr.svg", "qr.png", "poster"] {
+        let res = anon
+            .get(app.url(&format!("/s/{code}/{p}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{p}");
+    }
+}
+
+#[tokio::test]
+async fn management_pages_render_for_the_owner() {
+    let app = TestApp::spawn().await;
+    let (_, id, code, _) = published(&app).await;
+    let c = app.browser("a.cadre").await;
+    for (p, needle) in [
+        ("/surveys".to_string(), "骑手调查"),
+        (format!("/surveys/{id}"), &format!("/s/{code}") as &str),
+        (format!("/surveys/{id}/edit"), "quota_lines"),
+        (format!("/surveys/{id}/preview"), "preview"),
+        (format!("/s/{code}/poster"), "<svg"),
+    ] {
+        let res = c.get(app.url(&p)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{p}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(needle), "{p} shows {needle}");
+    }
+    // Creating and editing through the pages.
+    let res = c
+        .post(app.url("/surveys"))
+        .form(&[
+            ("title", "食堂满意度"),
+            ("org_code", "UA"),
+            ("campaign_id", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = c
+        .post(app.url("/surveys"))
+        .form(&[("title", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = c
+        .post(app.url(&format!("/surveys/{id}/edit")))
+        .form(&[
+            ("title", "骑手调查（第二轮）"),
+            ("target_group", "courier"),
+            ("one_per_device", "1"),
+            ("quota_lines", "courier, *, 200"),
+            ("opens_at", "2026-01-01T08:00"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let api = app.api("a.cadre").await;
+    let (_, d) = api.get(&format!("/api/v1/surveys/{id}")).await;
+    assert_eq!(d["survey"]["title"], "骑手调查（第二轮）");
+    assert_eq!(d["survey"]["target_groups"], json!(["courier"]));
+    assert_eq!(d["survey"]["one_per_device"], true);
+    assert_eq!(d["survey"]["opens_at"], 1_767_225_600i64);
+    assert_eq!(d["quotas"][0]["max_responses"], 200);
+    let res = c
+        .post(app.url(&format!("/surveys/{id}/edit")))
+        .form(&[("title", "x"), ("quota_lines", "courier 200")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("配额第 1 行"));
+}
+
+/// Bytes as served to a browser that accepts gzip.
+async fn gzip_size(app: &TestApp, path: &str) -> usize {
+    let res = reqwest::Client::new()
+        .get(app.url(path))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    let gz = res
+        .headers()
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(gz.as_deref(), Some("gzip"), "{path} is compressed");
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "{path}: gzip magic");
+    bytes.len()
+}
+
+#[tokio::test]
+async fn the_filling_page_weighs_under_100_kb_before_the_first_question() {
+    let app = TestApp::spawn().await;
+    let (_, _, code, _) = published(&app).await;
+    let path = format!("/s/{code}");
+    let html = reqwest::get(app.url(&path))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut total = gzip_size(&app, &path).await;
+    let mut parts = vec![(path.clone(), total)];
+    // Every stylesheet and script the page loads.
+    for attr in ["href=\"", "src=\""] {
+        for piece in html.split(attr).skip(1) {
+            let url = piece.split('"').next().unwrap();
+            if url.starts_with("/assets/") && (url.ends_with(".css") || url.ends_with(".js")) {
+                let n = gzip_size(&app, url).await;
+                parts.push((url.to_string(), n));
+                total += n;
+            }
+        }
+    }
+    println!("filling page, gzip as served: {parts:?} = {total} bytes");
+    assert!(parts.len() >= 4, "html, css and two scripts: {parts:?}");
+    assert!(total < 100 * 1024, "{total} bytes");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing from elsewhere"
+    );
+    assert!(!html.contains("type=\"module\""), "no ES modules");
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_survey_routes() {
+    let app = TestApp::spawn().await;
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in [
+        "/api/v1/surveys",
+        "/api/v1/surveys/{id}",
+        "/api/v1/surveys/{id}/form",
+        "/api/v1/surveys/{id}/xlsform",
+        "/api/v1/surveys/{id}/publish",
+        "/api/v1/surveys/{id}/status",
+        "/api/v1/surveys/{id}/versions/{version}/xlsform",
+        "/api/v1/s/{code}",
+        "/api/v1/s/{code}/responses",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p}");
+    }
+}
