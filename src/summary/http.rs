@@ -898,7 +898,7 @@ trait TableView {
     /// The tick for outcome `code` of an item.
     fn tick(&self, item: &super::MainItem, code: &str) -> &'static str {
         match &item.outcome {
-            Some(o) if o.code() == code => "✓",
+            Some(o) if o.code() == code => super::export::TICK,
             _ => "",
         }
     }
