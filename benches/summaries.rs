@@ -1,6 +1,6 @@
 //! Summary tables over 50,000 activities and 200,000 problems: one unit's
-//! table, the district's roll-up over 200 units, and every unit's table for
-//! the roll-up workbook. Run with `cargo bench --bench summaries` (SQLite) or
+//! table, the district's roll-up over 200 units, and the roll-up workbook
+//! (every unit's table computed and written as XLSX). Run with `cargo bench --bench summaries` (SQLite) or
 //! `QINGTING_BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432 cargo bench
 //! --bench summaries` (a fresh database on that server). Options:
 //! `-- --problems N --units N --runs N`.
@@ -20,7 +20,7 @@ use qingting::{
     demo::Lcg,
     org::{OrgInput, store as orgs},
     problem::Source,
-    summary::store::{self as summaries, Choices, Lines},
+    summary::store::{self as summaries, Choices, LineFigures, Lines},
 };
 
 fn arg(name: &str, default: usize) -> usize {
@@ -343,10 +343,18 @@ async fn main() {
             );
         }
         assert_eq!(tables.len(), unit_rows.len());
+        let mut total = LineFigures::default();
+        for f in figs.values() {
+            total.add(f);
+        }
+        let totals = summaries::totals_table(summaries::head(&c, district, "D", "合计"), &total);
+        let book =
+            qingting::summary::export::xlsx::rollup_workbook(&tables, &totals).expect("workbook");
+        assert!(book.len() > 10_000);
     })
     .await;
     println!(
-        "every unit's table for the roll-up workbook ({} tables): median {:.0} ms, max {:.0} ms",
+        "the roll-up workbook ({} unit tables computed, plus totals, written as XLSX): median {:.0} ms, max {:.0} ms",
         unit_rows.len(),
         median.as_secs_f64() * 1e3,
         max.as_secs_f64() * 1e3

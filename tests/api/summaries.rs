@@ -162,9 +162,9 @@ struct Seeded {
 
 async fn seed(app: &TestApp, due: &str) -> Seeded {
     let id = campaign(app, due).await;
-    let e1 = enterprise(app, app.street_a, "91310000000000001A").await;
-    let e2 = enterprise(app, app.street_a, "91310000000000002B").await;
-    let e3 = enterprise(app, app.street_b, "91310000000000003C").await;
+    let e1 = enterprise(app, app.street_a, &format!("E1-{}", rand_id())).await;
+    let e2 = enterprise(app, app.street_a, &format!("E2-{}", rand_id())).await;
+    let e3 = enterprise(app, app.street_b, &format!("E3-{}", rand_id())).await;
     activity(
         app,
         id,
@@ -180,8 +180,9 @@ async fn seed(app: &TestApp, due: &str) -> Seeded {
     // Not in the campaign: never counted.
     sqlx::query(
         "INSERT INTO activities (client_id, org_id, kind, held_on, workers_interviewed, created_at, updated_at) \
-         VALUES ('outside', $1, 'interview', '2019-10-28', 99, 0, 0)",
+         VALUES ($1, $2, 'interview', '2019-10-28', 99, 0, 0)",
     )
+    .bind(format!("outside-{}", rand_id()))
     .bind(app.street_a)
     .execute(app.db.pool())
     .await
@@ -1155,4 +1156,138 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Something that can happen to the records after a table was submitted.
+#[derive(Clone, Debug)]
+enum Change {
+    Visit(i64),
+    Symposium(i64),
+    Decide(usize, usize),
+    Escalate(usize),
+    Reopen(usize),
+    NewProblem(usize, usize),
+    DeleteActivities,
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    prop_oneof![
+        (0i64..50).prop_map(Change::Visit),
+        (0i64..50).prop_map(Change::Symposium),
+        (0usize..8, 0usize..4).prop_map(|(p, o)| Change::Decide(p, o)),
+        (0usize..8).prop_map(Change::Escalate),
+        (0usize..8).prop_map(Change::Reopen),
+        (0usize..3, 0usize..5).prop_map(|(s, o)| Change::NewProblem(s, o)),
+        Just(Change::DeleteActivities),
+    ]
+}
+
+#[test]
+fn a_submitted_snapshot_never_changes_whatever_happens_to_the_records() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(TestApp::spawn());
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 12,
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(&proptest::collection::vec(change(), 1..12), |changes| {
+            rt.block_on(async {
+                let s = seed(&app, "2099-11-15").await;
+                let a = app.api("a.cadre").await;
+                let path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+                let (status, _) = a.post(&format!("{path}/submit"), json!({"version": 0})).await;
+                prop_assert_eq!(status, StatusCode::OK);
+                let (_, before) = a.get(&format!("{path}/versions")).await;
+                let problems: Vec<i64> =
+                    sqlx::query_scalar("SELECT id FROM problems WHERE campaign_id = $1 ORDER BY id")
+                        .bind(s.id)
+                        .fetch_all(app.db.pool())
+                        .await
+                        .unwrap();
+                let outcomes = [
+                    ("solved", Some("2019-11-20")),
+                    ("in_progress", Some("2020-01-31")),
+                    ("planned", Some("2020-05-01")),
+                    ("reference", None),
+                ];
+                for c in &changes {
+                    match c {
+                        Change::Visit(n) => {
+                            activity(&app, s.id, app.union_a, "enterprise_visit", (*n, 0), &[]).await;
+                        }
+                        Change::Symposium(n) => {
+                            activity(&app, s.id, app.street_a, "symposium", (0, *n), &[]).await;
+                        }
+                        Change::Decide(p, o) => {
+                            let (code, on) = outcomes[*o];
+                            sqlx::query(
+                                "UPDATE problems SET state = 'decided', outcome = $1, outcome_on = $2, \
+                                 outcome_note = 'x' WHERE id = $3",
+                            )
+                            .bind(code)
+                            .bind(on)
+                            .bind(problems[p % problems.len()])
+                            .execute(app.db.pool())
+                            .await
+                            .unwrap();
+                        }
+                        Change::Escalate(p) => {
+                            sqlx::query("UPDATE problems SET owner_org_id = $1, escalated = 1 WHERE id = $2")
+                                .bind(app.district)
+                                .bind(problems[p % problems.len()])
+                                .execute(app.db.pool())
+                                .await
+                                .unwrap();
+                        }
+                        Change::Reopen(p) => {
+                            sqlx::query(
+                                "UPDATE problems SET state = 'open', outcome = NULL, outcome_on = NULL WHERE id = $1",
+                            )
+                            .bind(problems[p % problems.len()])
+                            .execute(app.db.pool())
+                            .await
+                            .unwrap();
+                        }
+                        Change::NewProblem(src, o) => {
+                            let outcome = outcomes.get(*o).copied();
+                            problem(
+                                &app,
+                                s.id,
+                                app.union_a,
+                                app.union_a,
+                                ["worker", "enterprise", "union"][*src],
+                                outcome,
+                                "后来的问题",
+                            )
+                            .await;
+                        }
+                        Change::DeleteActivities => {
+                            sqlx::query(
+                                "DELETE FROM activity_enterprises WHERE activity_id IN \
+                                 (SELECT id FROM activities WHERE campaign_id = $1)",
+                            )
+                            .bind(s.id)
+                            .execute(app.db.pool())
+                            .await
+                            .unwrap();
+                        }
+                    }
+                }
+                let (_, after) = a.get(&format!("{path}/versions")).await;
+                prop_assert_eq!(&before, &after);
+                let (snapshot, hash): (String, String) = sqlx::query_as(
+                    "SELECT v.snapshot, v.content_hash FROM summary_versions v \
+                     JOIN summaries s ON s.id = v.summary_id WHERE s.campaign_id = $1",
+                )
+                .bind(s.id)
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+                use sha2::Digest;
+                prop_assert_eq!(hex::encode(sha2::Sha256::digest(snapshot.as_bytes())), hash);
+                Ok(())
+            })
+        })
+        .unwrap();
 }
