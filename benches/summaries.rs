@@ -10,7 +10,10 @@
 //! activities with 1–2 of 5,000 enterprises, a fifth of them symposiums;
 //! problems over every outcome and source, 8% escalated to the district.
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use qingting::{
@@ -32,7 +35,7 @@ fn arg(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-async fn org(db: &Db, code: &str, kind: &str, parent: Option<OrgId>) -> OrgId {
+async fn org(tx: &mut qingting::db::Tx, code: &str, kind: &str, parent: Option<OrgId>) -> OrgId {
     let f = OrgInput {
         code: Some(code.into()),
         name: Some(format!("{code}工会")),
@@ -41,10 +44,7 @@ async fn org(db: &Db, code: &str, kind: &str, parent: Option<OrgId>) -> OrgId {
     }
     .parse()
     .expect("org fields");
-    let mut tx = db.begin().await.expect("begin");
-    let id = orgs::insert(&mut tx, &f, parent).await.expect("org");
-    tx.commit().await.expect("commit");
-    id
+    orgs::insert(tx, &f, parent).await.expect("org")
 }
 
 async fn exec(tx: &mut qingting::db::Tx, sql: String) {
@@ -56,23 +56,23 @@ async fn exec(tx: &mut qingting::db::Tx, sql: String) {
 
 /// Generates the data; the district, its units and the campaign.
 async fn generate(db: &Db, n_problems: usize, n_units: usize) -> (OrgId, Vec<OrgId>, CampaignId) {
-    let district = org(db, "D", "federation", None).await;
+    let mut tx = db.begin().await.expect("begin");
+    let district = org(&mut tx, "D", "federation", None).await;
     let mut units = Vec::new();
     let mut recorders = Vec::new();
     let bar = ProgressBar::new(n_units as u64).with_style(
         ProgressStyle::with_template("orgs {bar:40} {pos}/{len} units").expect("style"),
     );
     for u in 0..n_units {
-        let unit = org(db, &format!("U{u:03}"), "street", Some(district)).await;
+        let unit = org(&mut tx, &format!("U{u:03}"), "street", Some(district)).await;
         units.push(unit);
         recorders.push(unit);
         for g in 0..4 {
-            recorders.push(org(db, &format!("U{u:03}G{g}"), "grassroots", Some(unit)).await);
+            recorders.push(org(&mut tx, &format!("U{u:03}G{g}"), "grassroots", Some(unit)).await);
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let mut tx = db.begin().await.expect("begin");
     let campaign: i64 = sqlx::query_scalar(
         "INSERT INTO campaigns (org_id, title, doc_number, starts_on, ends_on, report_due_on, status, created_at, updated_at) \
          VALUES ($1, '大走访、大调解、大服务', '杨工〔2019〕28号', '2019-10-21', '2019-11-15', '2019-11-15', 'active', 0, 0) RETURNING id",
@@ -323,25 +323,17 @@ async fn main() {
     );
 
     let (median, max) = measure(runs.min(3), || async {
+        let refs: Vec<summaries::UnitRef> = unit_rows
+            .iter()
+            .map(|u| (u.org_id, u.code.as_str(), u.name.as_str()))
+            .collect();
+        let tables = summaries::tables(&db, &scope, &c, &refs, &HashMap::new())
+            .await
+            .expect("tables");
         let ids: Vec<OrgId> = unit_rows.iter().map(|u| u.org_id).collect();
         let figs = summaries::unit_figures(&db, &scope, id, &ids)
             .await
             .expect("figures");
-        let mut tables = Vec::new();
-        for u in &unit_rows {
-            tables.push(
-                summaries::compute_with(
-                    &db,
-                    &scope,
-                    &c,
-                    (u.org_id, &u.code, &u.name),
-                    &Choices::default(),
-                    figs.get(&u.org_id).cloned(),
-                )
-                .await
-                .expect("table"),
-            );
-        }
         assert_eq!(tables.len(), unit_rows.len());
         let mut total = LineFigures::default();
         for f in figs.values() {

@@ -1473,26 +1473,15 @@ async fn rollup_tables(
     let read = caller.scope(Need::Read);
     let units = crate::campaign::store::units(&state.db, id, None).await?;
     let records = store::records(&state.db, id).await?;
-    let ids: Vec<OrgId> = units.iter().map(|u| u.org_id).collect();
-    let figs = store::unit_figures(&state.db, &read, id, &ids).await?;
-    let mut tables = Vec::new();
-    for u in &units {
-        let choices = records
-            .get(&u.org_id)
-            .map(|r| r.choices.clone())
-            .unwrap_or_default();
-        tables.push(
-            store::compute_with(
-                &state.db,
-                &read,
-                &campaign,
-                (u.org_id, &u.code, &u.name),
-                &choices,
-                figs.get(&u.org_id).cloned(),
-            )
-            .await?,
-        );
-    }
+    let choices: HashMap<OrgId, store::Choices> = records
+        .into_iter()
+        .map(|(org, r)| (org, r.choices))
+        .collect();
+    let refs: Vec<store::UnitRef> = units
+        .iter()
+        .map(|u| (u.org_id, u.code.as_str(), u.name.as_str()))
+        .collect();
+    let tables = store::tables(&state.db, &read, &campaign, &refs, &choices).await?;
     let lines = rollup_lines(state, &campaign, &units).await?;
     let line_figs = store::figures(&state.db, &read, id, &lines).await?;
     let mut total = LineFigures::default();

@@ -125,13 +125,42 @@ fn source_index(s: &str) -> Option<usize> {
     Source::parse(s).and_then(|s| Source::ALL.iter().position(|x| *x == s))
 }
 
-/// The figures of every line, from four grouped queries over the records of
-/// the campaign. Lines without any record are present with zeros.
+/// Which line each org of `lines` belongs to (within the scope).
+pub async fn line_map(
+    db: &Db,
+    scope: &Scope,
+    lines: &Lines,
+) -> Result<HashMap<OrgId, OrgId>, DbError> {
+    let rows: Vec<(OrgId, OrgId)> = sqlx::query_as(AssertSqlSafe(format!(
+        "{}SELECT org_id, line FROM lines",
+        lines.cte(scope)
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The figures of every line. The records are aggregated per org in four
+/// grouped queries (each restricted to the lines' orgs, so nothing outside
+/// the scope is read) and the orgs folded into their lines here: an
+/// escalated problem is "上报" for its recorder's line when its owner lies in
+/// another line or above. Lines without any record are present with zeros.
 pub async fn figures(
     db: &Db,
     scope: &Scope,
     campaign: CampaignId,
     lines: &Lines,
+) -> Result<HashMap<OrgId, LineFigures>, DbError> {
+    let map = line_map(db, scope, lines).await?;
+    figures_in(db, scope, campaign, lines, &map).await
+}
+
+async fn figures_in(
+    db: &Db,
+    scope: &Scope,
+    campaign: CampaignId,
+    lines: &Lines,
+    map: &HashMap<OrgId, OrgId>,
 ) -> Result<HashMap<OrgId, LineFigures>, DbError> {
     let cte = lines.cte(scope);
     let mut out: HashMap<OrgId, LineFigures> = lines
@@ -140,44 +169,55 @@ pub async fn figures(
         .chain(lines.own.iter())
         .map(|l| (*l, LineFigures::default()))
         .collect();
-    let visited: Vec<(OrgId, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-        "{cte}SELECT l.line, COUNT(DISTINCT ae.enterprise_id) FROM lines l \
-         JOIN activities a ON a.org_id = l.org_id AND a.campaign_id = $1 \
-         JOIN activity_enterprises ae ON ae.activity_id = a.id GROUP BY l.line"
+    let pairs: Vec<(OrgId, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "{cte}SELECT DISTINCT a.org_id, ae.enterprise_id FROM activities a \
+         JOIN activity_enterprises ae ON ae.activity_id = a.id \
+         WHERE a.campaign_id = $1 AND a.org_id IN (SELECT org_id FROM lines)"
     )))
     .bind(campaign)
     .fetch_all(db.pool())
     .await?;
-    for (line, n) in visited {
-        out.entry(line).or_default().counts[FigureKey::Enterprises as usize] = n;
+    let mut visited: HashMap<OrgId, std::collections::HashSet<i64>> = HashMap::new();
+    for (org, enterprise) in pairs {
+        if let Some(line) = map.get(&org) {
+            visited.entry(*line).or_default().insert(enterprise);
+        }
+    }
+    for (line, set) in visited {
+        out.entry(line).or_default().counts[FigureKey::Enterprises as usize] = set.len() as i64;
     }
     let acts: Vec<(OrgId, i64, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-        "{cte}SELECT l.line, CAST(COALESCE(SUM(a.workers_interviewed), 0) AS BIGINT), \
+        "{cte}SELECT a.org_id, CAST(COALESCE(SUM(a.workers_interviewed), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN a.kind = 'symposium' THEN 1 ELSE 0 END), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN a.kind = 'symposium' THEN a.participants ELSE 0 END), 0) AS BIGINT) \
-         FROM lines l JOIN activities a ON a.org_id = l.org_id AND a.campaign_id = $1 GROUP BY l.line"
+         FROM activities a WHERE a.campaign_id = $1 AND a.org_id IN (SELECT org_id FROM lines) \
+         GROUP BY a.org_id"
     )))
     .bind(campaign)
     .fetch_all(db.pool())
     .await?;
-    for (line, interviews, symposiums, participants) in acts {
-        let f = out.entry(line).or_default();
-        f.counts[FigureKey::Interviews as usize] = interviews;
-        f.counts[FigureKey::Symposiums as usize] = symposiums;
-        f.counts[FigureKey::Participants as usize] = participants;
+    for (org, interviews, symposiums, participants) in acts {
+        let Some(line) = map.get(&org) else { continue };
+        let f = out.entry(*line).or_default();
+        f.counts[FigureKey::Interviews as usize] += interviews;
+        f.counts[FigureKey::Symposiums as usize] += symposiums;
+        f.counts[FigureKey::Participants as usize] += participants;
     }
     // Problems count where they are owned now: an escalated problem is the
     // owning level's, once.
     let owned: Vec<(OrgId, String, Option<String>, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-        "{cte}SELECT l.line, p.source, CASE WHEN p.state = 'open' THEN NULL ELSE p.outcome END, COUNT(*) \
-         FROM lines l JOIN problems p ON p.owner_org_id = l.org_id AND p.campaign_id = $1 \
-         GROUP BY l.line, p.source, CASE WHEN p.state = 'open' THEN NULL ELSE p.outcome END"
+        "{cte}SELECT p.owner_org_id, p.source, CASE WHEN p.state = 'open' THEN NULL ELSE p.outcome END, COUNT(*) \
+         FROM problems p WHERE p.campaign_id = $1 AND p.owner_org_id IN (SELECT org_id FROM lines) \
+         GROUP BY p.owner_org_id, p.source, CASE WHEN p.state = 'open' THEN NULL ELSE p.outcome END"
     )))
     .bind(campaign)
     .fetch_all(db.pool())
     .await?;
-    for (line, source, outcome, n) in owned {
-        let f = out.entry(line).or_default();
+    for (owner, source, outcome, n) in owned {
+        let Some(line) = map.get(&owner) else {
+            continue;
+        };
+        let f = out.entry(*line).or_default();
         let o = outcome_index(outcome.as_deref());
         if let Some(s) = source_index(&source) {
             f.outcomes[s][o] += n;
@@ -186,16 +226,19 @@ pub async fn figures(
             f.counts[FigureKey::Solved as usize] += n;
         }
     }
-    let escalated: Vec<(OrgId, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-        "{cte}SELECT l.line, COUNT(*) FROM lines l \
-         JOIN problems p ON p.org_id = l.org_id AND p.campaign_id = $1 \
-         WHERE {ESCALATED_OUT} GROUP BY l.line"
+    let escalated: Vec<(OrgId, OrgId, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "{cte}SELECT p.org_id, p.owner_org_id, COUNT(*) FROM problems p \
+         WHERE p.campaign_id = $1 AND p.escalated = 1 AND p.owner_org_id <> p.org_id \
+         AND p.org_id IN (SELECT org_id FROM lines) GROUP BY p.org_id, p.owner_org_id"
     )))
     .bind(campaign)
     .fetch_all(db.pool())
     .await?;
-    for (line, n) in escalated {
-        out.entry(line).or_default().counts[FigureKey::Escalated as usize] = n;
+    for (org, owner, n) in escalated {
+        let Some(line) = map.get(&org) else { continue };
+        if map.get(&owner) != Some(line) {
+            out.entry(*line).or_default().counts[FigureKey::Escalated as usize] += n;
+        }
     }
     Ok(out)
 }
@@ -307,67 +350,6 @@ pub async fn candidates(
     Ok(rows.into_iter().map(main_item).collect())
 }
 
-/// The main problems of one source: the unit's ordered pick (problems no
-/// longer owned in the subtree drop out), or the default.
-async fn main_items(
-    db: &Db,
-    cte: &str,
-    campaign: CampaignId,
-    source: Source,
-    chosen: Option<&Vec<ProblemId>>,
-) -> Result<Vec<MainItem>, DbError> {
-    let base = format!(
-        "{cte}SELECT {PROBLEM_COLUMNS} FROM lines l \
-         JOIN problems p ON p.owner_org_id = l.org_id AND p.campaign_id = $1 \
-         JOIN topics tp ON tp.id = p.topic_id WHERE p.source = $2"
-    );
-    match chosen {
-        Some(ids) => {
-            if ids.is_empty() {
-                return Ok(Vec::new());
-            }
-            let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
-            let rows: Vec<ProblemRow> = sqlx::query_as(AssertSqlSafe(format!(
-                "{base} AND p.id IN ({})",
-                list.join(",")
-            )))
-            .bind(campaign)
-            .bind(source.as_str())
-            .fetch_all(db.pool())
-            .await?;
-            let mut by_id: HashMap<ProblemId, ProblemRow> =
-                rows.into_iter().map(|r| (r.0, r)).collect();
-            Ok(ids
-                .iter()
-                .filter_map(|id| by_id.remove(id))
-                .map(main_item)
-                .collect())
-        }
-        None => {
-            // Problems marked main in the lists come first (all of them), then
-            // the most recent decided ones up to the form's two lines.
-            let rows: Vec<ProblemRow> = sqlx::query_as(AssertSqlSafe(format!(
-                "{base} AND (p.is_main = 1 OR p.state <> 'open') \
-                 ORDER BY p.is_main DESC, p.created_at DESC, p.id DESC LIMIT 200"
-            )))
-            .bind(campaign)
-            .bind(source.as_str())
-            .fetch_all(db.pool())
-            .await?;
-            let marked: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-                "{cte}SELECT COUNT(*) FROM lines l JOIN problems p ON p.owner_org_id = l.org_id \
-                 AND p.campaign_id = $1 WHERE p.source = $2 AND p.is_main = 1"
-            )))
-            .bind(campaign)
-            .bind(source.as_str())
-            .fetch_one(db.pool())
-            .await?;
-            let take = DEFAULT_MAIN.max(marked) as usize;
-            Ok(rows.into_iter().take(take).map(main_item).collect())
-        }
-    }
-}
-
 /// Which of `ids` the unit owns in this campaign with `source`: the problems
 /// it may list as main.
 pub async fn pick(
@@ -378,12 +360,20 @@ pub async fn pick(
     source: Source,
     ids: &[ProblemId],
 ) -> Result<Vec<ProblemId>, DbError> {
-    let cte = Lines::unit(unit).cte(scope);
-    Ok(main_items(db, &cte, campaign, source, Some(&ids.to_vec()))
-        .await?
-        .into_iter()
-        .map(|m| m.problem_id)
-        .collect())
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
+    sqlx::query_scalar(AssertSqlSafe(format!(
+        "{}SELECT p.id FROM lines l JOIN problems p ON p.owner_org_id = l.org_id AND p.campaign_id = $1 \
+         WHERE p.source = $2 AND p.id IN ({})",
+        Lines::unit(unit).cte(scope),
+        list.join(",")
+    )))
+    .bind(campaign)
+    .bind(source.as_str())
+    .fetch_all(db.pool())
+    .await
 }
 
 /// The units among `units` that lie under another of them.
@@ -426,62 +416,229 @@ pub async fn unit_figures(
     Ok(out)
 }
 
+/// A unit whose table is computed: id, code, name.
+pub type UnitRef<'a> = (OrgId, &'a str, &'a str);
+
 /// A unit's table computed from the records now, with its choices applied.
 pub async fn compute(
     db: &Db,
     scope: &Scope,
     campaign: &Campaign,
-    unit: (OrgId, &str, &str),
+    unit: UnitRef<'_>,
     choices: &Choices,
 ) -> Result<SummaryTable, DbError> {
-    compute_with(db, scope, campaign, unit, choices, None).await
+    let mut all = tables(
+        db,
+        scope,
+        campaign,
+        &[unit],
+        &HashMap::from([(unit.0, choices.clone())]),
+    )
+    .await?;
+    Ok(all.remove(0))
 }
 
-/// [`compute`] with the unit's figures already at hand (a roll-up computes
-/// all units' figures in one grouped pass).
-pub async fn compute_with(
+/// The tables of several units computed together: the units not under
+/// another in one batch of grouped queries, each nested one on its own.
+/// Units without choices get the defaults. In the order of `units`.
+pub async fn tables(
     db: &Db,
     scope: &Scope,
     campaign: &Campaign,
-    unit: (OrgId, &str, &str),
-    choices: &Choices,
-    figs: Option<LineFigures>,
-) -> Result<SummaryTable, DbError> {
-    let (org_id, org_code, org_name) = unit;
-    let lines = Lines::unit(org_id);
-    let figs = match figs {
-        Some(f) => f,
-        None => figures(db, scope, campaign.id, &lines)
-            .await?
-            .remove(&org_id)
-            .unwrap_or_default(),
-    };
-    let cte = lines.cte(scope);
-    let mut blocks = Vec::new();
-    for (i, source) in Source::ALL.into_iter().enumerate() {
-        let items = main_items(db, &cte, campaign.id, source, choices.main_of(source)).await?;
-        blocks.push(SourceBlock {
-            source,
-            items,
-            outcomes: figs.outcomes[i],
+    units: &[UnitRef<'_>],
+    choices: &HashMap<OrgId, Choices>,
+) -> Result<Vec<SummaryTable>, DbError> {
+    let ids: Vec<OrgId> = units.iter().map(|u| u.0).collect();
+    let nested = nested(db, &ids).await?;
+    let mut batches = vec![Lines {
+        units: ids
+            .iter()
+            .copied()
+            .filter(|u| !nested.contains(u))
+            .collect(),
+        own: None,
+    }];
+    batches.extend(nested.iter().map(|n| Lines::unit(*n)));
+    let none = Choices::default();
+    let mut done: HashMap<OrgId, SummaryTable> = HashMap::new();
+    for lines in batches.iter().filter(|l| !l.units.is_empty()) {
+        let map = line_map(db, scope, lines).await?;
+        let figs = figures_in(db, scope, campaign.id, lines, &map).await?;
+        let cte = lines.cte(scope);
+        let mut mains = main_rows(db, &cte, campaign.id, lines, choices).await?;
+        let mut upper = upper_rows(db, &cte, campaign.id, &map).await?;
+        for u in units.iter().filter(|u| lines.units.contains(&u.0)) {
+            let (org_id, org_code, org_name) = *u;
+            let f = figs.get(&org_id).cloned().unwrap_or_default();
+            let c = choices.get(&org_id).unwrap_or(&none);
+            let blocks = Source::ALL
+                .into_iter()
+                .enumerate()
+                .map(|(i, source)| SourceBlock {
+                    source,
+                    items: mains.remove(&(org_id, source)).unwrap_or_default(),
+                    outcomes: f.outcomes[i],
+                })
+                .collect();
+            done.insert(
+                org_id,
+                SummaryTable {
+                    head: head(campaign, org_id, org_code, org_name),
+                    figures: FigureKey::ALL
+                        .into_iter()
+                        .map(|key| Figure {
+                            key,
+                            computed: f.get(key),
+                            overridden: c.override_of(key).cloned(),
+                        })
+                        .collect(),
+                    blocks,
+                    upper: upper.remove(&org_id).unwrap_or_default(),
+                    remarks: c.remarks.clone(),
+                    computed_at: now(),
+                },
+            );
+        }
+    }
+    Ok(units.iter().filter_map(|u| done.remove(&u.0)).collect())
+}
+
+type LineProblemRow = (
+    OrgId,
+    ProblemId,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn split_line(r: LineProblemRow) -> (OrgId, Source, MainItem) {
+    let (line, id, description, topic, source, state, code, on, note) = r;
+    let source = Source::parse(&source).unwrap_or(Source::Worker);
+    (
+        line,
+        source,
+        main_item((id, description, topic, String::new(), state, code, on, note)),
+    )
+}
+
+/// The main problems of every unit of a batch, by (unit, source): the unit's
+/// ordered pick (problems no longer owned in its subtree drop out), or the
+/// default — problems marked main in the lists (all of them), then the most
+/// recent decided ones up to the form's two lines.
+async fn main_rows(
+    db: &Db,
+    cte: &str,
+    campaign: CampaignId,
+    lines: &Lines,
+    choices: &HashMap<OrgId, Choices>,
+) -> Result<HashMap<(OrgId, Source), Vec<MainItem>>, DbError> {
+    let mut out: HashMap<(OrgId, Source), Vec<MainItem>> = HashMap::new();
+    let chosen: Vec<String> = lines
+        .units
+        .iter()
+        .filter_map(|u| choices.get(u))
+        .flat_map(|c| c.main.values().flatten())
+        .map(|id| id.0.to_string())
+        .collect();
+    if !chosen.is_empty() {
+        let rows: Vec<LineProblemRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "{cte}SELECT l.line, {PROBLEM_COLUMNS} FROM lines l \
+             JOIN problems p ON p.owner_org_id = l.org_id AND p.campaign_id = $1 \
+             JOIN topics tp ON tp.id = p.topic_id WHERE p.id IN ({})",
+            chosen.join(",")
+        )))
+        .bind(campaign)
+        .fetch_all(db.pool())
+        .await?;
+        let mut found: HashMap<ProblemId, (OrgId, Source, MainItem)> = rows
+            .into_iter()
+            .map(split_line)
+            .map(|(l, s, m)| (m.problem_id, (l, s, m)))
+            .collect();
+        for u in &lines.units {
+            let Some(c) = choices.get(u) else { continue };
+            for source in Source::ALL {
+                let Some(ids) = c.main_of(source) else {
+                    continue;
+                };
+                let mut items = Vec::new();
+                for id in ids {
+                    if found
+                        .get(id)
+                        .is_some_and(|(l, s, _)| l == u && *s == source)
+                        && let Some((_, _, m)) = found.remove(id)
+                    {
+                        items.push(m);
+                    }
+                }
+                out.insert((*u, source), items);
+            }
+        }
+    }
+    let needs_default = lines.units.iter().any(|u| {
+        Source::ALL
+            .iter()
+            .any(|s| choices.get(u).and_then(|c| c.main_of(*s)).is_none())
+    });
+    if needs_default {
+        let rows: Vec<LineProblemRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "{cte}SELECT x.line, x.id, x.description, tp.name_zh, x.source, x.state, x.outcome, \
+             x.outcome_on, x.outcome_note FROM (SELECT l.line AS line, p.id, p.description, p.topic_id, \
+             p.source, p.state, p.outcome, p.outcome_on, p.outcome_note, p.is_main, \
+             ROW_NUMBER() OVER (PARTITION BY l.line, p.source \
+             ORDER BY p.is_main DESC, p.created_at DESC, p.id DESC) AS rn \
+             FROM lines l JOIN problems p ON p.owner_org_id = l.org_id AND p.campaign_id = $1 \
+             WHERE p.is_main = 1 OR p.state <> 'open') x JOIN topics tp ON tp.id = x.topic_id \
+             WHERE x.rn <= {DEFAULT_MAIN} OR x.is_main = 1 ORDER BY x.line, x.source, x.rn"
+        )))
+        .bind(campaign)
+        .fetch_all(db.pool())
+        .await?;
+        for r in rows {
+            let (line, source, item) = split_line(r);
+            let chose = choices.get(&line).and_then(|c| c.main_of(source)).is_some();
+            if !chose {
+                out.entry((line, source)).or_default().push(item);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The problems each line recorded that are owned outside it (需要上级解决).
+async fn upper_rows(
+    db: &Db,
+    cte: &str,
+    campaign: CampaignId,
+    map: &HashMap<OrgId, OrgId>,
+) -> Result<HashMap<OrgId, Vec<UpperItem>>, DbError> {
+    let rows: Vec<(OrgId, OrgId, ProblemId, String, String, String)> =
+        sqlx::query_as(AssertSqlSafe(format!(
+            "{cte}SELECT l.line, p.owner_org_id, p.id, p.description, p.source, o.name FROM lines l \
+             JOIN problems p ON p.org_id = l.org_id AND p.campaign_id = $1 \
+             AND p.escalated = 1 AND p.owner_org_id <> p.org_id \
+             JOIN orgs o ON o.id = p.owner_org_id ORDER BY p.created_at, p.id"
+        )))
+        .bind(campaign)
+        .fetch_all(db.pool())
+        .await?;
+    let mut out: HashMap<OrgId, Vec<UpperItem>> = HashMap::new();
+    for (line, owner, problem_id, description, source, name) in rows {
+        if map.get(&owner) == Some(&line) {
+            continue;
+        }
+        out.entry(line).or_default().push(UpperItem {
+            problem_id,
+            description,
+            source: Source::parse(&source).unwrap_or(Source::Worker),
+            owner: name,
         });
     }
-    let upper = upper_items(db, &cte, campaign.id).await?;
-    Ok(SummaryTable {
-        head: head(campaign, org_id, org_code, org_name),
-        figures: FigureKey::ALL
-            .into_iter()
-            .map(|key| Figure {
-                key,
-                computed: figs.get(key),
-                overridden: choices.override_of(key).cloned(),
-            })
-            .collect(),
-        blocks,
-        upper,
-        remarks: choices.remarks.clone(),
-        computed_at: now(),
-    })
+    Ok(out)
 }
 
 /// The head of a table of `campaign` for one unit.
@@ -524,27 +681,6 @@ pub fn totals_table(head: Head, figs: &LineFigures) -> SummaryTable {
         remarks: String::new(),
         computed_at: now(),
     }
-}
-
-async fn upper_items(db: &Db, cte: &str, campaign: CampaignId) -> Result<Vec<UpperItem>, DbError> {
-    let rows: Vec<(ProblemId, String, String, String)> = sqlx::query_as(AssertSqlSafe(format!(
-        "{cte}SELECT p.id, p.description, p.source, o.name FROM lines l \
-         JOIN problems p ON p.org_id = l.org_id AND p.campaign_id = $1 \
-         JOIN orgs o ON o.id = p.owner_org_id WHERE {ESCALATED_OUT} \
-         ORDER BY p.created_at, p.id"
-    )))
-    .bind(campaign)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(problem_id, description, source, owner)| UpperItem {
-            problem_id,
-            description,
-            source: Source::parse(&source).unwrap_or(Source::Worker),
-            owner,
-        })
-        .collect())
 }
 
 /// What a drill-down lists: the records behind one figure of one line.
