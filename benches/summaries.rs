@@ -250,9 +250,12 @@ async fn connect() -> (Db, &'static str, Option<tempfile::TempDir>) {
         }
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");
-            let db = Db::connect(&sqlite_url(&dir.path().join("bench.db")), 4)
-                .await
-                .expect("connect");
+            // QINGTING_BENCH_KEEP=DIR keeps the database there for a closer look.
+            let path = match std::env::var("QINGTING_BENCH_KEEP") {
+                Ok(keep) if !keep.is_empty() => std::path::PathBuf::from(keep).join("bench.db"),
+                _ => dir.path().join("bench.db"),
+            };
+            let db = Db::connect(&sqlite_url(&path), 4).await.expect("connect");
             (db, "SQLite", Some(dir))
         }
     }

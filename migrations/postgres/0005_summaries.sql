@@ -43,6 +43,11 @@ CREATE TABLE summary_versions (
 );
 CREATE INDEX summary_versions_campaign ON summary_versions (campaign_id, org_id);
 
--- The figures the summary tables count are read by owner and by recorder
--- within one campaign.
-CREATE INDEX problems_campaign_owner ON problems (campaign_id, owner_org_id);
+-- The figures of the summary tables are aggregated per org from these
+-- covering indexes (the table rows are not read): problems by owner with
+-- source and outcome, the most recent per owner and source, escalated ones
+-- by recorder, activities with their counts.
+CREATE INDEX problems_summary_owner ON problems (campaign_id, owner_org_id, source, state, outcome, is_main);
+CREATE INDEX problems_summary_recent ON problems (campaign_id, owner_org_id, source, created_at);
+CREATE INDEX problems_summary_escalated ON problems (campaign_id, escalated, org_id, owner_org_id);
+CREATE INDEX activities_summary ON activities (campaign_id, org_id, kind, workers_interviewed, participants);

@@ -465,7 +465,7 @@ pub async fn tables(
         let map = line_map(db, scope, lines).await?;
         let figs = figures_in(db, scope, campaign.id, lines, &map).await?;
         let cte = lines.cte(scope);
-        let mut mains = main_rows(db, &cte, campaign.id, lines, choices).await?;
+        let mut mains = main_rows(db, &cte, campaign.id, (lines, &map), choices).await?;
         let mut upper = upper_rows(db, &cte, campaign.id, &map).await?;
         for u in units.iter().filter(|u| lines.units.contains(&u.0)) {
             let (org_id, org_code, org_name) = *u;
@@ -525,6 +525,20 @@ fn split_line(r: LineProblemRow) -> (OrgId, Source, MainItem) {
     )
 }
 
+type RankedRow = (
+    OrgId,
+    i64,
+    i64,
+    ProblemId,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// The main problems of every unit of a batch, by (unit, source): the unit's
 /// ordered pick (problems no longer owned in its subtree drop out), or the
 /// default — problems marked main in the lists (all of them), then the most
@@ -533,7 +547,7 @@ async fn main_rows(
     db: &Db,
     cte: &str,
     campaign: CampaignId,
-    lines: &Lines,
+    (lines, map): (&Lines, &HashMap<OrgId, OrgId>),
     choices: &HashMap<OrgId, Choices>,
 ) -> Result<HashMap<(OrgId, Source), Vec<MainItem>>, DbError> {
     let mut out: HashMap<(OrgId, Source), Vec<MainItem>> = HashMap::new();
@@ -585,25 +599,60 @@ async fn main_rows(
             .any(|s| choices.get(u).and_then(|c| c.main_of(*s)).is_none())
     });
     if needs_default {
-        let rows: Vec<LineProblemRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "{cte}SELECT x.line, x.id, x.description, tp.name_zh, x.source, x.state, x.outcome, \
-             x.outcome_on, x.outcome_note FROM (SELECT l.line AS line, p.id, p.description, p.topic_id, \
-             p.source, p.state, p.outcome, p.outcome_on, p.outcome_note, p.is_main, \
-             ROW_NUMBER() OVER (PARTITION BY l.line, p.source \
-             ORDER BY p.is_main DESC, p.created_at DESC, p.id DESC) AS rn \
-             FROM lines l JOIN problems p ON p.owner_org_id = l.org_id AND p.campaign_id = $1 \
-             WHERE p.is_main = 1 OR p.state <> 'open') x JOIN topics tp ON tp.id = x.topic_id \
-             WHERE x.rn <= {DEFAULT_MAIN} OR x.is_main = 1 ORDER BY x.line, x.source, x.rn"
+        // Problems marked main (all of them), and the two most recent decided
+        // ones of each org and source: a line's most recent decided problems
+        // are among its orgs' two most recent, whatever is marked. Two index
+        // walks instead of ranking every problem of the campaign.
+        let columns = "p.owner_org_id, p.created_at, p.is_main, p.id, p.description, tp.name_zh, \
+             p.source, p.state, p.outcome, p.outcome_on, p.outcome_note";
+        let marked: Vec<RankedRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "{cte}SELECT {columns} FROM problems p JOIN topics tp ON tp.id = p.topic_id \
+             WHERE p.id IN (SELECT m.id FROM problems m WHERE m.campaign_id = $1 AND m.is_main = 1 \
+             AND m.owner_org_id IN (SELECT org_id FROM lines))"
         )))
         .bind(campaign)
         .fetch_all(db.pool())
         .await?;
-        for r in rows {
-            let (line, source, item) = split_line(r);
-            let chose = choices.get(&line).and_then(|c| c.main_of(source)).is_some();
-            if !chose {
-                out.entry((line, source)).or_default().push(item);
+        let recent: Vec<RankedRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "{cte}SELECT {columns} FROM lines l \
+             CROSS JOIN (SELECT 'worker' AS src UNION ALL SELECT 'enterprise' UNION ALL SELECT 'union') s \
+             JOIN problems p ON p.id IN (SELECT q.id FROM problems q WHERE q.campaign_id = $1 \
+             AND q.owner_org_id = l.org_id AND q.source = s.src AND q.state <> 'open' \
+             ORDER BY q.created_at DESC, q.id DESC LIMIT {DEFAULT_MAIN}) \
+             JOIN topics tp ON tp.id = p.topic_id"
+        )))
+        .bind(campaign)
+        .fetch_all(db.pool())
+        .await?;
+        let mut ranked: HashMap<(OrgId, Source), Vec<RankedRow>> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for r in marked.into_iter().chain(recent) {
+            let Some(line) = map.get(&r.0) else { continue };
+            let Some(source) = Source::parse(&r.6) else {
+                continue;
+            };
+            if seen.insert(r.3) {
+                ranked.entry((*line, source)).or_default().push(r);
             }
+        }
+        for ((line, source), mut rows) in ranked {
+            if choices.get(&line).and_then(|c| c.main_of(source)).is_some() {
+                continue;
+            }
+            // Marked first, then the newest: as the lists sort them.
+            rows.sort_by_key(|r| std::cmp::Reverse((r.2, r.1, r.3)));
+            let marked = rows.iter().filter(|r| r.2 == 1).count();
+            let take = (DEFAULT_MAIN as usize).max(marked);
+            let items = rows
+                .into_iter()
+                .take(take)
+                .map(
+                    |(_, _, _, id, description, topic, source, state, code, on, note)| {
+                        main_item((id, description, topic, source, state, code, on, note))
+                    },
+                )
+                .collect();
+            out.insert((line, source), items);
         }
     }
     Ok(out)
