@@ -613,13 +613,24 @@ async fn main_rows(
         .bind(campaign)
         .fetch_all(db.pool())
         .await?;
+        let newest = format!(
+            "SELECT q.id FROM problems q WHERE q.campaign_id = $1 AND q.owner_org_id = l.org_id \
+             AND q.source = s.src AND q.state <> 'open' ORDER BY q.created_at DESC, q.id DESC \
+             LIMIT {DEFAULT_MAIN}"
+        );
+        // The same walk in each database's idiom: PostgreSQL plans a correlated
+        // IN as a scan of every problem (seconds), LATERAL as index walks
+        // (a millisecond); SQLite has no LATERAL and walks the index for IN.
+        let walk = match db.backend() {
+            crate::db::Backend::Postgres => {
+                format!("CROSS JOIN LATERAL ({newest}) r JOIN problems p ON p.id = r.id")
+            }
+            crate::db::Backend::Sqlite => format!("JOIN problems p ON p.id IN ({newest})"),
+        };
         let recent: Vec<RankedRow> = sqlx::query_as(AssertSqlSafe(format!(
             "{cte}SELECT {columns} FROM lines l \
              CROSS JOIN (SELECT 'worker' AS src UNION ALL SELECT 'enterprise' UNION ALL SELECT 'union') s \
-             JOIN problems p ON p.id IN (SELECT q.id FROM problems q WHERE q.campaign_id = $1 \
-             AND q.owner_org_id = l.org_id AND q.source = s.src AND q.state <> 'open' \
-             ORDER BY q.created_at DESC, q.id DESC LIMIT {DEFAULT_MAIN}) \
-             JOIN topics tp ON tp.id = p.topic_id"
+             {walk} JOIN topics tp ON tp.id = p.topic_id"
         )))
         .bind(campaign)
         .fetch_all(db.pool())
