@@ -13,6 +13,7 @@
 //! keeps the version it answered.
 
 pub mod answers;
+pub mod demo;
 pub mod expr;
 pub mod form;
 pub mod form_json;
