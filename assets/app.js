@@ -140,7 +140,7 @@
             if (!d.recompute) { location.reload(); return; }
             var p = d.recompute;
             rcBar.value = p.total > 0 ? Math.min(100, Math.floor(p.done * 100 / p.total)) : 100;
-            if (rcText) rcText.textContent = p.done + " / " + p.total;
+            if (rcText) rcText.textContent = p.done.toLocaleString() + " / " + p.total.toLocaleString();
             poll();
           })
           .catch(poll);

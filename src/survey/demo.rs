@@ -50,23 +50,24 @@ fn choices(list: &[(&str, &str, &str)]) -> Value {
 }
 
 /// The fifteen provinces (and municipalities) of the first work groups, with
-/// weights for how many responses each sends.
+/// weights for how many responses each sends. The stored value is the Chinese
+/// name, so the region column reads as quotas and filters write it (`上海`).
 const PROVINCES: [(&str, &str, &str, u64); 15] = [
-    ("guangdong", "广东", "Guangdong", 12),
-    ("zhejiang", "浙江", "Zhejiang", 10),
-    ("jiangsu", "江苏", "Jiangsu", 9),
-    ("shanghai", "上海", "Shanghai", 8),
-    ("henan", "河南", "Henan", 7),
-    ("hunan", "湖南", "Hunan", 7),
-    ("hubei", "湖北", "Hubei", 7),
-    ("anhui", "安徽", "Anhui", 6),
-    ("hebei", "河北", "Hebei", 6),
-    ("chongqing", "重庆", "Chongqing", 6),
-    ("yunnan", "云南", "Yunnan", 5),
-    ("jiangxi", "江西", "Jiangxi", 5),
-    ("shaanxi", "陕西", "Shaanxi", 5),
-    ("tianjin", "天津", "Tianjin", 4),
-    ("heilongjiang", "黑龙江", "Heilongjiang", 3),
+    ("广东", "广东", "Guangdong", 12),
+    ("浙江", "浙江", "Zhejiang", 10),
+    ("江苏", "江苏", "Jiangsu", 9),
+    ("上海", "上海", "Shanghai", 8),
+    ("河南", "河南", "Henan", 7),
+    ("湖南", "湖南", "Hunan", 7),
+    ("湖北", "湖北", "Hubei", 7),
+    ("安徽", "安徽", "Anhui", 6),
+    ("河北", "河北", "Hebei", 6),
+    ("重庆", "重庆", "Chongqing", 6),
+    ("云南", "云南", "Yunnan", 5),
+    ("江西", "江西", "Jiangxi", 5),
+    ("陕西", "陕西", "Shaanxi", 5),
+    ("天津", "天津", "Tianjin", 4),
+    ("黑龙江", "黑龙江", "Heilongjiang", 3),
 ];
 
 /// Platforms, each for one worker group (the `grp` column of the choice list).
