@@ -127,6 +127,27 @@
       })
       .catch(function () { /* offline: no badge */ });
   }
+  // A validity recomputation running: follow its progress, reload when done.
+  var rc = document.querySelector("[data-recompute]");
+  if (rc && window.fetch) {
+    var rcBar = rc.querySelector("progress"), rcText = rc.querySelector("[data-recompute-text]");
+    var poll = function () {
+      setTimeout(function () {
+        fetch(rc.dataset.recompute, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (d) {
+            if (!d) return;
+            if (!d.recompute) { location.reload(); return; }
+            var p = d.recompute;
+            rcBar.value = p.total > 0 ? Math.min(100, Math.floor(p.done * 100 / p.total)) : 100;
+            if (rcText) rcText.textContent = p.done.toLocaleString() + " / " + p.total.toLocaleString();
+            poll();
+          })
+          .catch(poll);
+      }, 1000);
+    };
+    poll();
+  }
   // The record form: the symposium block opens when the kind is a symposium.
   var kind = document.querySelector("form[data-draft] select[name=kind]");
   if (kind) {

@@ -302,6 +302,8 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     tx.commit().await?;
     // Tables are computed from committed records, like any unit's.
     let summaries = crate::summary::demo::generate(db, root).await?;
+    // The seed 002 questionnaire with its ~20,000 responses (bulk-inserted).
+    let survey = crate::survey::demo::generate(db, root).await?;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -319,6 +321,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         out,
         "Field records: {activities} activities and {problems} problems and suggestions."
     );
+    let _ = writeln!(out, "{survey}");
     out.push_str(&logins_text());
     Ok(out)
 }

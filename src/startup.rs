@@ -36,6 +36,8 @@ impl Application {
     /// Serves until the process receives Ctrl-C or SIGTERM.
     pub async fn run(self) -> anyhow::Result<()> {
         crate::notify::spawn(self.db.clone(), self.settings.clone());
+        // Validity recomputations cut short by a restart go on where they stopped.
+        crate::survey::http::resume_all(&self.db).await?;
         let app = web::router(web::AppState {
             db: self.db.clone(),
             limiter: Arc::new(web::ratelimit::Limiter::new(

@@ -59,11 +59,13 @@ pub enum Action {
     SurveyFormSaved,
     SurveyPublished,
     SurveyStatusChanged,
+    SurveyValidityChanged,
+    SurveyResponseOverridden,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 45] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -107,6 +109,8 @@ impl Action {
         Action::SurveyFormSaved,
         Action::SurveyPublished,
         Action::SurveyStatusChanged,
+        Action::SurveyValidityChanged,
+        Action::SurveyResponseOverridden,
     ];
 
     /// The stored spelling.
@@ -155,6 +159,8 @@ impl Action {
             Action::SurveyFormSaved => "survey_form_saved",
             Action::SurveyPublished => "survey_published",
             Action::SurveyStatusChanged => "survey_status_changed",
+            Action::SurveyValidityChanged => "survey_validity_changed",
+            Action::SurveyResponseOverridden => "survey_response_overridden",
         }
     }
 

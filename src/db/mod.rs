@@ -25,6 +25,7 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    instance: u64,
 }
 
 /// A write transaction; dropped without `commit` it rolls back.
@@ -77,7 +78,13 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend })
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let instance = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Db {
+            pool,
+            backend,
+            instance,
+        })
     }
 
     /// Applies every pending migration of this backend.
@@ -96,6 +103,12 @@ impl Db {
     /// The pool, for reads.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A number telling this handle's database apart from others connected
+    /// in the same process (tests run many), for per-database process state.
+    pub fn instance(&self) -> u64 {
+        self.instance
     }
 
     /// Which engine this is.

@@ -22,12 +22,17 @@ use utoipa::OpenApi;
 use super::{
     Quota, Survey, SurveyInput, SurveyStatus, Version,
     form::{Form, FormError, Place},
-    quota_text, store, time_input, xlsform,
+    quota_text, store, time_input,
+    validity::{
+        AttentionCheck, Counts, Explained, Filter, Override, Progress, Reason, ResponseItem,
+        ResponsePage, Rules, RulesInput,
+    },
+    xlsform,
 };
 use crate::{
     audit::{self, Action, Entry},
     auth::{Caller, Need},
-    db::{SurveyId, SurveyVersionId},
+    db::{Db, ResponseId, SurveyId, SurveyVersionId},
     enterprise::WorkerGroup,
     error::{AppError, AppResult, FieldError},
     i18n::Lang,
@@ -57,14 +62,34 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/surveys/{id}/versions/{version}/xlsform",
             get(export_xlsform),
         )
+        .route(
+            "/surveys/{id}/validity",
+            get(validity_page).post(validity_post),
+        )
+        .route("/surveys/{id}/responses", get(responses_page))
+        .route(
+            "/surveys/{id}/responses/{response}/validity",
+            post(override_page),
+        )
+        .route(
+            "/api/v1/surveys/{id}/validity",
+            get(api_validity).put(api_set_validity),
+        )
+        .route("/api/v1/surveys/{id}/responses", get(api_responses))
+        .route(
+            "/api/v1/surveys/{id}/responses/{response}/validity",
+            post(api_override),
+        )
 }
 
 /// This module's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
     paths(api_list, api_create, api_get, api_update, api_form, api_put_form, api_import,
-        api_publish, api_status, export_xlsform),
-    components(schemas(Survey, SurveyStatus, SurveyInput, Quota, Version, SurveyDetail, StatusInput, SavedVersion)),
+        api_publish, api_status, export_xlsform, api_validity, api_set_validity, api_responses, api_override),
+    components(schemas(Survey, SurveyStatus, SurveyInput, Quota, Version, SurveyDetail, StatusInput, SavedVersion,
+        Rules, AttentionCheck, RulesInput, Progress, Counts, ValidityState, Reason, Explained, Override,
+        ResponseItem, ResponsePage, Filter, OverrideInput)),
     tags((name = "surveys", description = "Questionnaires: settings, form versions (XLSForm or JSON), publication"))
 )]
 pub struct ApiDoc;
@@ -99,6 +124,8 @@ async fn manageable(state: &AppState, caller: &Caller, id: SurveyId) -> AppResul
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SurveyDetail {
     pub survey: Survey,
+    /// Valid questionnaires (有效问卷): `store::valid_count`.
+    pub valid_count: i64,
     /// Newest first.
     pub versions: Vec<Version>,
     pub quotas: Vec<Quota>,
@@ -119,7 +146,10 @@ fn public_link(state: &AppState, code: &str) -> String {
 async fn detail(state: &AppState, s: Survey) -> AppResult<SurveyDetail> {
     let versions = store::versions(&state.db, s.id).await?;
     let quotas = store::quotas(&state.db, s.id).await?;
+    let valid_count = store::valid_count(state.db.pool(), s.id).await?;
+    resume(&state.db, &s);
     Ok(SurveyDetail {
+        valid_count,
         link: public_link(state, &s.code),
         qr_svg: format!("/s/{}/qr.svg", s.code),
         qr_png: format!("/s/{}/qr.png", s.code),
@@ -961,6 +991,532 @@ pub async fn export_xlsform(
         &format!("survey-{}-v{}.xlsx", s.code, v.number),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ))
+}
+
+// ---- validity (有效问卷) ----
+
+/// The surveys whose responses are being judged again in this process, by
+/// database (`Db::instance`) and survey.
+type Running = std::collections::HashSet<(u64, SurveyId)>;
+static RECOMPUTING: std::sync::LazyLock<std::sync::Mutex<Running>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Marks a survey's recomputation as run by the caller; `false` when another
+/// task runs it already.
+fn claim(db: &Db, id: SurveyId) -> bool {
+    RECOMPUTING
+        .lock()
+        .map(|mut set| set.insert((db.instance(), id)))
+        .unwrap_or(false)
+}
+
+fn release(db: &Db, id: SurveyId) {
+    if let Ok(mut set) = RECOMPUTING.lock() {
+        set.remove(&(db.instance(), id));
+    }
+}
+
+/// Finishes a claimed recomputation in a background task.
+fn spawn_recompute(db: Db, id: SurveyId) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = store::recompute(&db, id, None, |_| {}).await {
+                tracing::error!(survey.id = %id, error = %e, "validity recomputation failed");
+            }
+            release(&db, id);
+            // A rule change that landed just as this run ended found it still
+            // claimed and left the work to it.
+            let unfinished = store::unfinished_recomputations(&db)
+                .await
+                .map(|ids| ids.contains(&id))
+                .unwrap_or(false);
+            if !unfinished || !claim(&db, id) {
+                break;
+            }
+        }
+    });
+}
+
+/// Picks up a recomputation nobody runs (the server restarted during one):
+/// called whenever a survey is read for its management side.
+fn resume(db: &Db, s: &Survey) {
+    if s.recompute.is_some() && claim(db, s.id) {
+        spawn_recompute(db.clone(), s.id);
+    }
+}
+
+/// Resumes every unfinished recomputation (at start-up).
+pub async fn resume_all(db: &Db) -> anyhow::Result<()> {
+    for id in store::unfinished_recomputations(db).await? {
+        if claim(db, id) {
+            spawn_recompute(db.clone(), id);
+        }
+    }
+    Ok(())
+}
+
+/// How long a rule change judges responses before answering; a survey with
+/// more responses than that goes on in the background, its progress shown.
+const INLINE_BUDGET: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// A survey's validity rules, the progress of a running recomputation and
+/// its responses counted by verdict.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ValidityState {
+    pub rules: Rules,
+    /// Present while responses are judged again after a rule change.
+    pub recompute: Option<Progress>,
+    pub counts: Counts,
+}
+
+async fn validity_state(state: &AppState, s: &Survey) -> AppResult<ValidityState> {
+    resume(&state.db, s);
+    Ok(ValidityState {
+        rules: s.validity.clone(),
+        recompute: s.recompute,
+        counts: store::counts(&state.db, s.id).await?,
+    })
+}
+
+/// The form that rule checks refer to: the survey's newest version.
+async fn newest_form(state: &AppState, id: SurveyId) -> AppResult<Option<Form>> {
+    let Some(v) = store::latest(&state.db, id).await? else {
+        return Ok(None);
+    };
+    Ok(store::version(&state.db, id, v).await?.map(|(_, f)| f))
+}
+
+/// Replaces the rules and judges every response again: inline for a short
+/// while, the rest in the background.
+async fn set_validity(
+    state: &AppState,
+    caller: &Caller,
+    id: SurveyId,
+    input: &RulesInput,
+) -> AppResult<()> {
+    let s = manageable(state, caller, id).await?;
+    let form = newest_form(state, id).await?;
+    let rules = input.parse(form.as_ref())?;
+    let mut tx = state.db.begin().await?;
+    store::set_rules(&mut tx, id, &rules).await?;
+    let e = Entry::by(caller, s.org_id, Action::SurveyValidityChanged)
+        .target(format!("survey:{id}"))
+        .detail(rules.to_json());
+    audit::store::record(&mut *tx, &e).await?;
+    tx.commit().await?;
+    if claim(&state.db, id) {
+        match store::recompute(&state.db, id, Some(INLINE_BUDGET), |_| {}).await {
+            Ok(true) => release(&state.db, id),
+            Ok(false) => spawn_recompute(state.db.clone(), id),
+            Err(e) => {
+                release(&state.db, id);
+                return Err(AppError::Internal(e));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A reviewer's verdict as the page and the API send it.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct OverrideInput {
+    /// `true` (valid), `false` (invalid), or empty/null to go back to the rules' verdict.
+    #[serde(default, deserialize_with = "crate::web::form::lenient")]
+    pub valid: Option<String>,
+    /// Why (required, also to remove an override): kept with the response and audited.
+    #[serde(default, deserialize_with = "crate::web::form::lenient")]
+    pub note: Option<String>,
+}
+
+/// Sets or removes a reviewer's verdict on one response (cadres and admins
+/// over the owning org).
+async fn override_response(
+    state: &AppState,
+    caller: &Caller,
+    id: SurveyId,
+    response: ResponseId,
+    input: &OverrideInput,
+) -> AppResult<Survey> {
+    let s = manageable(state, caller, id).await?;
+    let mut errs = crate::web::form::Errors::default();
+    let note = errs.take(crate::web::form::required("note", &input.note, 1000));
+    let valid = match crate::web::form::opt(&input.valid) {
+        None => None,
+        Some(_) => match crate::web::form::flag(&input.valid) {
+            Ok(b) => Some(b),
+            Err(_) => {
+                errs.push(FieldError::new("valid", "err-flag"));
+                None
+            }
+        },
+    };
+    errs.finish()?;
+    let note = note.unwrap_or_default();
+    let mut tx = state.db.begin().await?;
+    if !store::set_override(&mut tx, id, response, valid, &note, caller.user_id).await? {
+        return Err(AppError::NotFound);
+    }
+    let verdict = match valid {
+        Some(true) => "valid",
+        Some(false) => "invalid",
+        None => "rules",
+    };
+    let e = Entry::by(caller, s.org_id, Action::SurveyResponseOverridden)
+        .target(format!("survey:{id}/response:{response}"))
+        .detail(format!("{verdict}: {note}"));
+    audit::store::record(&mut *tx, &e).await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+/// Responses a review page shows.
+const REVIEW_PAGE: i64 = 50;
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+pub struct ReviewQuery {
+    /// `all` (default), `valid`, `invalid` or `overridden`.
+    pub validity: Option<String>,
+    /// From 1.
+    pub page: Option<i64>,
+}
+
+async fn review(
+    state: &AppState,
+    caller: &Caller,
+    s: &Survey,
+    q: &ReviewQuery,
+) -> AppResult<ResponsePage> {
+    let filter = Filter::parse(q.validity.as_deref().unwrap_or(""));
+    Ok(store::responses(
+        &state.db,
+        s.id,
+        filter,
+        q.page.unwrap_or(1),
+        REVIEW_PAGE,
+        caller.lang,
+    )
+    .await?)
+}
+
+#[derive(Template)]
+#[template(path = "survey/validity.html")]
+struct ValidityPage {
+    c: Chrome,
+    s: Survey,
+    v: ValidityState,
+    can_write: bool,
+    input: RulesInput,
+    /// Questions an attention check may name: (name, label).
+    questions: Vec<(String, String)>,
+    has_matrix: bool,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+}
+
+impl ValidityPage {
+    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+async fn validity_page_with(
+    state: &AppState,
+    caller: &Caller,
+    s: Survey,
+    input: Option<RulesInput>,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+) -> AppResult<ValidityPage> {
+    let can_write = caller
+        .scope(Need::Write)
+        .contains(&state.db, s.org_id)
+        .await?;
+    let v = validity_state(state, &s).await?;
+    let form = newest_form(state, s.id).await?;
+    let lang = caller.lang.code();
+    let questions = form
+        .as_ref()
+        .map(|f| {
+            f.questions()
+                .into_iter()
+                .filter(|q| q.kind != super::form::QuestionKind::Note)
+                .map(|q| {
+                    (
+                        q.name.clone(),
+                        q.label.get(lang).unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let has_matrix = form
+        .as_ref()
+        .is_some_and(|f| !super::validity::matrices(f).is_empty());
+    Ok(ValidityPage {
+        c: Chrome::for_caller(caller, &format!("/surveys/{}/validity", s.id)),
+        input: input.unwrap_or_else(|| RulesInput::of(&s.validity)),
+        s,
+        v,
+        can_write,
+        questions,
+        has_matrix,
+        errors,
+        notice,
+    })
+}
+
+async fn validity_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    Query(q): Query<DetailQuery>,
+) -> AppResult<Response> {
+    let s = visible(&state, &caller, id).await?;
+    let notice = q.saved.map(|_| caller.lang.t("survey-notice-validity"));
+    render(validity_page_with(&state, &caller, s, None, Vec::new(), notice).await?)
+}
+
+async fn validity_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    PageForm(input): PageForm<RulesInput>,
+) -> AppResult<Response> {
+    match set_validity(&state, &caller, id, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/surveys/{id}/validity?saved=1")).into_response()),
+        Err(e) => {
+            let Some(errors) = errors_of(&e, caller.lang) else {
+                return Err(e);
+            };
+            let s = manageable(&state, &caller, id).await?;
+            let page = validity_page_with(&state, &caller, s, Some(input), errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "survey/responses.html")]
+struct ResponsesPage {
+    c: Chrome,
+    s: Survey,
+    p: ResponsePage,
+    counts: Counts,
+    can_write: bool,
+    filters: Vec<Filter>,
+    error: Option<(ResponseId, String)>,
+}
+
+impl ResponsesPage {
+    fn href(&self, filter: &Filter, page: i64) -> String {
+        format!(
+            "/surveys/{}/responses?validity={}&page={page}",
+            self.s.id,
+            filter.as_str()
+        )
+    }
+
+    fn count(&self, f: &Filter) -> i64 {
+        match f {
+            Filter::All => self.counts.total,
+            Filter::Valid => self.counts.valid,
+            Filter::Invalid => self.counts.invalid,
+            Filter::Overridden => self.counts.overridden,
+        }
+    }
+
+    fn group(&self, g: &Option<String>) -> String {
+        match g.as_deref() {
+            None => "—".into(),
+            Some(g) => WorkerGroup::parse(g)
+                .map(|w| self.c.t(w.label_key().as_str()))
+                .unwrap_or_else(|| g.to_string()),
+        }
+    }
+
+    fn duration(&self, d: &Option<i64>) -> String {
+        match d {
+            None => "—".into(),
+            Some(s) => self.c.lang.ta(
+                "survey-duration-value",
+                &[
+                    ("minutes", (s / 60).to_string()),
+                    ("seconds", (s % 60).to_string()),
+                ],
+            ),
+        }
+    }
+
+    fn answers(&self, r: &ResponseItem) -> String {
+        r.answers
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn error_for(&self, id: &ResponseId) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(r, _)| r == id)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+async fn responses_page_with(
+    state: &AppState,
+    caller: &Caller,
+    id: SurveyId,
+    q: ReviewQuery,
+    error: Option<(ResponseId, String)>,
+) -> AppResult<ResponsesPage> {
+    let s = visible(state, caller, id).await?;
+    let can_write = caller
+        .scope(Need::Write)
+        .contains(&state.db, s.org_id)
+        .await?;
+    let p = review(state, caller, &s, &q).await?;
+    let counts = store::counts(&state.db, id).await?;
+    Ok(ResponsesPage {
+        c: Chrome::for_caller(caller, &format!("/surveys/{id}/responses")),
+        s,
+        p,
+        counts,
+        can_write,
+        filters: Filter::ALL.to_vec(),
+        error,
+    })
+}
+
+async fn responses_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    Query(q): Query<ReviewQuery>,
+) -> AppResult<Response> {
+    render(responses_page_with(&state, &caller, id, q, None).await?)
+}
+
+/// The page's override form also says where to come back to.
+#[derive(Deserialize, Default)]
+struct OverrideForm {
+    #[serde(default)]
+    valid: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    back_validity: Option<String>,
+    #[serde(default)]
+    back_page: Option<i64>,
+}
+
+async fn override_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, response)): Path<(SurveyId, ResponseId)>,
+    PageForm(f): PageForm<OverrideForm>,
+) -> AppResult<Response> {
+    let input = OverrideInput {
+        valid: f.valid,
+        note: f.note,
+    };
+    let q = ReviewQuery {
+        validity: f.back_validity,
+        page: f.back_page,
+    };
+    match override_response(&state, &caller, id, response, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/surveys/{id}/responses?validity={}&page={}#r{response}",
+            Filter::parse(q.validity.as_deref().unwrap_or("")).as_str(),
+            q.page.unwrap_or(1)
+        ))
+        .into_response()),
+        Err(e) => {
+            let Some(errors) = errors_of(&e, caller.lang) else {
+                return Err(e);
+            };
+            let msg = errors
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let page = responses_page_with(&state, &caller, id, q, Some((response, msg))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+/// A survey's validity rules, the progress of a recomputation and the
+/// responses counted by verdict (readers over the owning org).
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/validity", tag = "surveys", params(("id" = i64, Path)),
+    responses((status = 200, body = ValidityState), (status = 404, body = crate::web::errors::ErrorBody)))]
+pub async fn api_validity(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+) -> AppResult<Json<ValidityState>> {
+    let s = visible(&state, &caller, id).await?;
+    Ok(Json(validity_state(&state, &s).await?))
+}
+
+/// Replaces the validity rules (absent or empty: that rule is off) and judges
+/// every response again. Small surveys are done before the answer; otherwise
+/// `recompute` shows the progress and `GET` follows it. Overrides stay.
+#[utoipa::path(put, path = "/api/v1/surveys/{id}/validity", tag = "surveys", params(("id" = i64, Path)),
+    request_body = RulesInput,
+    responses((status = 200, body = ValidityState), (status = 422, body = crate::web::errors::ErrorBody),
+        (status = 403, body = crate::web::errors::ErrorBody), (status = 404, body = crate::web::errors::ErrorBody)))]
+pub async fn api_set_validity(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    Json(input): Json<RulesInput>,
+) -> AppResult<Json<ValidityState>> {
+    set_validity(&state, &caller, id, &input).await?;
+    let s = visible(&state, &caller, id).await?;
+    Ok(Json(validity_state(&state, &s).await?))
+}
+
+/// The responses for review, newest first, 50 a page, with their verdicts,
+/// reasons (in the caller's language) and overrides.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/responses", tag = "surveys",
+    params(("id" = i64, Path), ReviewQuery),
+    responses((status = 200, body = ResponsePage), (status = 404, body = crate::web::errors::ErrorBody)))]
+pub async fn api_responses(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<SurveyId>,
+    Query(q): Query<ReviewQuery>,
+) -> AppResult<Json<ResponsePage>> {
+    let s = visible(&state, &caller, id).await?;
+    Ok(Json(review(&state, &caller, &s, &q).await?))
+}
+
+/// Overrides a response's verdict (`valid` true or false) or removes the
+/// override (`valid` null), with a required note. The override wins over the
+/// rules and survives their recomputation; it is audited.
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/responses/{response}/validity", tag = "surveys",
+    params(("id" = i64, Path), ("response" = i64, Path)), request_body = OverrideInput,
+    responses((status = 200, body = ResponseItem), (status = 422, body = crate::web::errors::ErrorBody),
+        (status = 403, body = crate::web::errors::ErrorBody), (status = 404, body = crate::web::errors::ErrorBody)))]
+pub async fn api_override(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, response)): Path<(SurveyId, ResponseId)>,
+    Json(input): Json<OverrideInput>,
+) -> AppResult<Json<ResponseItem>> {
+    override_response(&state, &caller, id, response, &input).await?;
+    store::response(&state.db, id, response, caller.lang)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Questionnaires: the expression language of skip logic and constraints
 //! (`expr`), the form model (`form`), XLSForm import and export (`xlsform`),
-//! responses checked against their form (`answers`); surveys with their
+//! responses checked against their form (`answers`), their validity
+//! (`validity`: 有效问卷); surveys with their
 //! versions, publication settings and quotas (this file, `store`), the
 //! management pages and API (`http`) and the public link respondents fill
 //! (`public`).
@@ -12,12 +13,14 @@
 //! keeps the version it answered.
 
 pub mod answers;
+pub mod demo;
 pub mod expr;
 pub mod form;
 pub mod form_json;
 pub mod http;
 pub mod public;
 pub mod store;
+pub mod validity;
 pub mod xlsform;
 
 use serde::{Deserialize, Serialize};
@@ -141,6 +144,10 @@ pub struct Survey {
     /// The question whose answer is the respondent's region.
     pub region_question: String,
     pub response_count: i64,
+    /// The validity rules (有效问卷).
+    pub validity: validity::Rules,
+    /// While responses are being judged again after a rule change.
+    pub recompute: Option<validity::Progress>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -597,6 +604,8 @@ mod tests {
             group_question: String::new(),
             region_question: String::new(),
             response_count: 0,
+            validity: validity::Rules::default(),
+            recompute: None,
             created_at: 0,
             updated_at: 0,
         };

@@ -32,7 +32,7 @@ use super::{
     answers::{self, AnswerError, Rule},
     expr::{self, Expr},
     form::{Appearance, Form, Item, Question, QuestionKind, Required},
-    group_value, store,
+    group_value, store, validity,
 };
 use crate::{
     activity::valid_client_id,
@@ -850,7 +850,7 @@ async fn submit(
             return Err(Failure::Refused(Refusal::DeviceLimit));
         }
     }
-    let new = store::NewResponse {
+    let mut new = store::NewResponse {
         survey: s.id,
         version,
         org: s.org_id,
@@ -873,8 +873,26 @@ async fn submit(
         device_id: device,
         started_at: plausible(sub.started_at),
         ended_at: plausible(sub.ended_at),
+        reasons: Vec::new(),
     };
     let mut tx = state.db.begin().await?;
+    // The verdict is stored with the row; the device rule needs the one
+    // count, read in this transaction (an index lookup).
+    let earlier = match (s.validity.max_per_device, new.device_id.as_deref()) {
+        (Some(_), Some(d)) => Some(store::device_count(&mut tx, s.id, d).await?),
+        _ => None,
+    };
+    new.reasons = validity::judge(
+        &s.validity,
+        &form,
+        &validity::Facts {
+            answers: &kept,
+            started_at: new.started_at,
+            ended_at: new.ended_at,
+            earlier_from_device: earlier,
+        },
+        today,
+    );
     let Some(id) = store::insert_response(&mut tx, &new).await? else {
         // The unique keys refused it: the same instance (a retry racing the
         // first) or, for a one-per-device survey, the same device.

@@ -4,7 +4,13 @@
 
 use sqlx::AssertSqlSafe;
 
-use super::{Quota, Survey, SurveyFields, SurveyStatus, Version, form::Form};
+use std::collections::{BTreeMap, HashMap};
+
+use super::{
+    Quota, Survey, SurveyFields, SurveyStatus, Version,
+    form::Form,
+    validity::{self, Facts, Progress, Reason, Rules},
+};
 use crate::{
     auth::Scope,
     db::{CampaignId, Db, DbError, OrgId, ResponseId, SurveyId, SurveyVersionId, Tx, UserId, now},
@@ -15,6 +21,7 @@ const SELECT: &str = "SELECT s.id, s.org_id, o.name AS org_name, s.campaign_id, 
     s.title, s.intro, s.code, s.status, s.live_version_id, s.opens_at, s.closes_at, s.target_groups, \
     s.one_per_device, s.group_question, s.region_question, \
     (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id) AS response_count, \
+    s.validity_rules, s.validity_cursor, s.validity_done, s.validity_total, \
     s.created_at, s.updated_at \
     FROM surveys s JOIN orgs o ON o.id = s.org_id LEFT JOIN campaigns c ON c.id = s.campaign_id";
 
@@ -37,6 +44,10 @@ struct Row {
     group_question: String,
     region_question: String,
     response_count: i64,
+    validity_rules: String,
+    validity_cursor: Option<i64>,
+    validity_done: i64,
+    validity_total: i64,
     created_at: i64,
     updated_at: i64,
 }
@@ -65,6 +76,11 @@ impl From<Row> for Survey {
             group_question: r.group_question,
             region_question: r.region_question,
             response_count: r.response_count,
+            validity: Rules::from_json(&r.validity_rules),
+            recompute: r.validity_cursor.map(|_| Progress {
+                done: r.validity_done,
+                total: r.validity_total,
+            }),
             created_at: r.created_at,
             updated_at: r.updated_at,
         }
@@ -471,6 +487,8 @@ pub struct NewResponse {
     pub device_key: Option<String>,
     pub started_at: Option<i64>,
     pub ended_at: Option<i64>,
+    /// The validity rules' reasons; none: valid.
+    pub reasons: Vec<Reason>,
 }
 
 /// Stores a response unless one with the same instance id (or, for a
@@ -478,8 +496,9 @@ pub struct NewResponse {
 pub async fn insert_response(tx: &mut Tx, r: &NewResponse) -> Result<Option<ResponseId>, DbError> {
     sqlx::query_scalar(
         "INSERT INTO survey_responses (survey_id, version_id, org_id, instance_id, answers, lang, worker_group, \
-         region, device_id, device_key, started_at, ended_at, submitted_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING RETURNING id",
+         region, device_id, device_key, started_at, ended_at, submitted_at, rules_valid, valid, invalid_reasons) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) \
+         ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(r.survey)
     .bind(r.version)
@@ -494,6 +513,8 @@ pub async fn insert_response(tx: &mut Tx, r: &NewResponse) -> Result<Option<Resp
     .bind(r.started_at)
     .bind(r.ended_at)
     .bind(now())
+    .bind(i64::from(r.reasons.is_empty()))
+    .bind(Reason::list_to_json(&r.reasons))
     .fetch_optional(&mut **tx)
     .await
 }
@@ -547,6 +568,380 @@ pub async fn campaign_open_to(db: &Db, campaign: CampaignId, org: OrgId) -> Resu
     .fetch_one(db.pool())
     .await?;
     Ok(n > 0)
+}
+
+// ---- validity ----
+
+/// The condition under which a response of `survey_responses {alias}` is a
+/// valid questionnaire (有效问卷). `valid` is the effective verdict — the
+/// reviewer's override when there is one, else the rules' — and the schema's
+/// CHECK keeps it so; every count of valid responses goes through this.
+pub fn valid_sql(alias: &str) -> String {
+    format!("{alias}.valid = 1")
+}
+
+/// The number of valid responses of a survey (an index range count).
+pub async fn valid_count<'e, E>(exec: E, survey: SurveyId) -> Result<i64, DbError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = $1 AND {}",
+        valid_sql("r")
+    )))
+    .bind(survey)
+    .fetch_one(exec)
+    .await
+}
+
+/// A survey's responses counted by verdict.
+pub async fn counts(db: &Db, survey: SurveyId) -> Result<validity::Counts, DbError> {
+    let (total, overridden): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(override_valid) FROM survey_responses WHERE survey_id = $1",
+    )
+    .bind(survey)
+    .fetch_one(db.pool())
+    .await?;
+    let valid = valid_count(db.pool(), survey).await?;
+    Ok(validity::Counts {
+        total,
+        valid,
+        invalid: total - valid,
+        overridden,
+    })
+}
+
+/// Responses of the survey already stored from this device (the device rule
+/// of validity; the `(survey_id, device_id)` index answers it).
+pub async fn device_count(tx: &mut Tx, survey: SurveyId, device: &str) -> Result<i64, DbError> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM survey_responses WHERE survey_id = $1 AND device_id = $2",
+    )
+    .bind(survey)
+    .bind(device)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Replaces a survey's validity rules and starts judging every response
+/// again from the first ([`recompute_chunk`] does the work).
+pub async fn set_rules(tx: &mut Tx, survey: SurveyId, rules: &Rules) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE surveys SET validity_rules = $2, validity_rev = validity_rev + 1, validity_cursor = 0, \
+         validity_done = 0, validity_total = (SELECT COUNT(*) FROM survey_responses WHERE survey_id = $1), \
+         updated_at = $3 WHERE id = $1",
+    )
+    .bind(survey)
+    .bind(rules.to_json())
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// How many responses one recomputation step judges (one transaction each,
+/// so submissions wait at most one step).
+pub const RECOMPUTE_CHUNK: i64 = 2000;
+
+#[derive(sqlx::FromRow)]
+struct JudgeRow {
+    id: ResponseId,
+    version_id: SurveyVersionId,
+    answers: String,
+    device_id: Option<String>,
+    started_at: Option<i64>,
+    ended_at: Option<i64>,
+    rules_valid: i64,
+    invalid_reasons: String,
+}
+
+/// Judges the next `limit` responses of a running recomputation under the
+/// survey's current rules, in one transaction that also advances the cursor.
+/// Overrides are left alone (`valid` follows them). Rows whose verdict does
+/// not change are not written. Returns the progress, or `None` once every
+/// response is judged (or none was running).
+pub async fn recompute_chunk(
+    db: &Db,
+    survey: SurveyId,
+    limit: i64,
+    forms: &mut HashMap<SurveyVersionId, Form>,
+) -> anyhow::Result<Option<Progress>> {
+    let mut tx = db.begin().await?;
+    // A no-op UPDATE takes the survey row's lock on PostgreSQL (SQLite's
+    // BEGIN IMMEDIATE already holds the write lock), so a rule change and a
+    // step never interleave.
+    let (rules, cursor, done, total): (String, Option<i64>, i64, i64) = sqlx::query_as(
+        "UPDATE surveys SET validity_rev = validity_rev WHERE id = $1 \
+         RETURNING validity_rules, validity_cursor, validity_done, validity_total",
+    )
+    .bind(survey)
+    .fetch_one(&mut *tx)
+    .await?;
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let rules = Rules::from_json(&rules);
+    let rows: Vec<JudgeRow> = sqlx::query_as(
+        "SELECT id, version_id, answers, device_id, started_at, ended_at, rules_valid, invalid_reasons \
+         FROM survey_responses WHERE survey_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(survey)
+    .bind(cursor)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    for r in &rows {
+        if let std::collections::hash_map::Entry::Vacant(slot) = forms.entry(r.version_id) {
+            let json: String = sqlx::query_scalar("SELECT form FROM survey_versions WHERE id = $1")
+                .bind(r.version_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            slot.insert(serde_json::from_str(&json)?);
+        }
+    }
+    // Earlier responses per device: counted once for the step's devices, then
+    // carried along in id order.
+    let mut per_device: HashMap<String, i64> = HashMap::new();
+    if rules.max_per_device.is_some() {
+        let devices: std::collections::BTreeSet<&str> =
+            rows.iter().filter_map(|r| r.device_id.as_deref()).collect();
+        if !devices.is_empty() {
+            let mut q = crate::db::Sql::new(
+                "SELECT device_id, COUNT(*) FROM survey_responses WHERE survey_id = ",
+            );
+            q.bind(survey)
+                .push(" AND id <= ")
+                .bind(cursor)
+                .push(" AND device_id IN (");
+            for (i, d) in devices.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(d.to_string());
+            }
+            q.push(") GROUP BY device_id");
+            let (sql, args) = q.build();
+            let counted: Vec<(String, i64)> =
+                sqlx::query_as_with(sql, args).fetch_all(&mut *tx).await?;
+            per_device.extend(counted);
+        }
+    }
+    let today = crate::date::Day::today();
+    for r in &rows {
+        let answers: BTreeMap<String, String> = serde_json::from_str(&r.answers)?;
+        let earlier = r
+            .device_id
+            .as_ref()
+            .map(|d| *per_device.get(d).unwrap_or(&0));
+        let form = &forms[&r.version_id];
+        let reasons = validity::judge(
+            &rules,
+            form,
+            &Facts {
+                answers: &answers,
+                started_at: r.started_at,
+                ended_at: r.ended_at,
+                earlier_from_device: earlier,
+            },
+            today,
+        );
+        if let Some(d) = &r.device_id {
+            *per_device.entry(d.clone()).or_default() += 1;
+        }
+        let ok = i64::from(reasons.is_empty());
+        let json = Reason::list_to_json(&reasons);
+        if ok != r.rules_valid || json != r.invalid_reasons {
+            sqlx::query(
+                "UPDATE survey_responses SET rules_valid = $2, invalid_reasons = $3, \
+                 valid = COALESCE(override_valid, $2) WHERE id = $1",
+            )
+            .bind(r.id)
+            .bind(ok)
+            .bind(&json)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let finished = (rows.len() as i64) < limit;
+    let next = if finished {
+        None
+    } else {
+        rows.last().map(|r| r.id.0)
+    };
+    sqlx::query(
+        "UPDATE surveys SET validity_cursor = $2, validity_done = validity_done + $3 WHERE id = $1",
+    )
+    .bind(survey)
+    .bind(next)
+    .bind(rows.len() as i64)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((!finished).then_some(Progress {
+        done: done + rows.len() as i64,
+        total,
+    }))
+}
+
+/// Runs recomputation steps until every response is judged or `budget` has
+/// passed; `on_step` sees the progress after each step. Returns whether it finished.
+pub async fn recompute(
+    db: &Db,
+    survey: SurveyId,
+    budget: Option<std::time::Duration>,
+    mut on_step: impl FnMut(Progress),
+) -> anyhow::Result<bool> {
+    let start = std::time::Instant::now();
+    let mut forms = HashMap::new();
+    loop {
+        match recompute_chunk(db, survey, RECOMPUTE_CHUNK, &mut forms).await? {
+            None => return Ok(true),
+            Some(p) => on_step(p),
+        }
+        if budget.is_some_and(|b| start.elapsed() >= b) {
+            return Ok(false);
+        }
+    }
+}
+
+/// The surveys whose recomputation was left unfinished (a restart).
+pub async fn unfinished_recomputations(db: &Db) -> Result<Vec<SurveyId>, DbError> {
+    sqlx::query_scalar("SELECT id FROM surveys WHERE validity_cursor IS NOT NULL ORDER BY id")
+        .fetch_all(db.pool())
+        .await
+}
+
+const RESPONSE_SELECT: &str = "SELECT r.id, r.version_id, r.submitted_at, r.started_at, r.ended_at, \
+    r.worker_group, r.region, r.valid, r.rules_valid, r.invalid_reasons, r.override_valid, r.override_note, \
+    u.username AS override_by, r.override_at, r.answers \
+    FROM survey_responses r LEFT JOIN users u ON u.id = r.override_by";
+
+#[derive(sqlx::FromRow)]
+struct ResponseRow {
+    id: ResponseId,
+    version_id: SurveyVersionId,
+    submitted_at: i64,
+    started_at: Option<i64>,
+    ended_at: Option<i64>,
+    worker_group: Option<String>,
+    region: Option<String>,
+    valid: i64,
+    rules_valid: i64,
+    invalid_reasons: String,
+    override_valid: Option<i64>,
+    override_note: Option<String>,
+    override_by: Option<String>,
+    override_at: Option<i64>,
+    answers: String,
+}
+
+impl ResponseRow {
+    fn item(self, lang: crate::i18n::Lang) -> validity::ResponseItem {
+        validity::ResponseItem {
+            id: self.id,
+            version_id: self.version_id,
+            submitted_at: self.submitted_at,
+            duration_seconds: validity::duration(self.started_at, self.ended_at),
+            worker_group: self.worker_group,
+            region: self.region,
+            valid: self.valid != 0,
+            rules_valid: self.rules_valid != 0,
+            reasons: Reason::list_from_json(&self.invalid_reasons)
+                .into_iter()
+                .map(|reason| validity::Explained {
+                    message: reason.message(lang),
+                    reason,
+                })
+                .collect(),
+            overridden: self.override_valid.map(|v| validity::Override {
+                valid: v != 0,
+                note: self.override_note.unwrap_or_default(),
+                by: self.override_by,
+                at: self.override_at.unwrap_or_default(),
+            }),
+            answers: serde_json::from_str(&self.answers).unwrap_or_default(),
+        }
+    }
+}
+
+/// The responses to review, newest first, `per_page` a page (pages from 1);
+/// reasons are explained in `lang`.
+pub async fn responses(
+    db: &Db,
+    survey: SurveyId,
+    filter: validity::Filter,
+    page: i64,
+    per_page: i64,
+    lang: crate::i18n::Lang,
+) -> Result<validity::ResponsePage, DbError> {
+    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = $1 AND {}",
+        filter.sql()
+    )))
+    .bind(survey)
+    .fetch_one(db.pool())
+    .await?;
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    let page = page.clamp(1, pages);
+    let rows: Vec<ResponseRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{RESPONSE_SELECT} WHERE r.survey_id = $1 AND {} ORDER BY r.id DESC LIMIT $2 OFFSET $3",
+        filter.sql()
+    )))
+    .bind(survey)
+    .bind(per_page)
+    .bind((page - 1) * per_page)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(validity::ResponsePage {
+        filter,
+        page,
+        pages,
+        total,
+        items: rows.into_iter().map(|r| r.item(lang)).collect(),
+    })
+}
+
+/// One response of the survey.
+pub async fn response(
+    db: &Db,
+    survey: SurveyId,
+    id: ResponseId,
+    lang: crate::i18n::Lang,
+) -> Result<Option<validity::ResponseItem>, DbError> {
+    let row: Option<ResponseRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "{RESPONSE_SELECT} WHERE r.survey_id = $1 AND r.id = $2"
+    )))
+    .bind(survey)
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| r.item(lang)))
+}
+
+/// Sets a reviewer's verdict on a response (`None` removes it, back to the
+/// rules'). Returns whether the survey has that response.
+pub async fn set_override(
+    tx: &mut Tx,
+    survey: SurveyId,
+    id: ResponseId,
+    valid: Option<bool>,
+    note: &str,
+    user: UserId,
+) -> Result<bool, DbError> {
+    let v = valid.map(i64::from);
+    let done = sqlx::query(
+        "UPDATE survey_responses SET override_valid = $3, override_note = $4, override_by = $5, \
+         override_at = $6, valid = COALESCE($3, rules_valid) WHERE survey_id = $1 AND id = $2",
+    )
+    .bind(survey)
+    .bind(id)
+    .bind(v)
+    .bind(v.map(|_| note))
+    .bind(v.map(|_| user))
+    .bind(v.map(|_| now()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 #[cfg(test)]

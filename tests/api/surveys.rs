@@ -1242,7 +1242,533 @@ async fn the_openapi_document_lists_the_survey_routes() {
         "/api/v1/surveys/{id}/versions/{version}/xlsform",
         "/api/v1/s/{code}",
         "/api/v1/s/{code}/responses",
+        "/api/v1/surveys/{id}/validity",
+        "/api/v1/surveys/{id}/responses",
+        "/api/v1/surveys/{id}/responses/{response}/validity",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p}");
     }
+}
+
+// ---- validity (有效问卷) ----
+
+/// A submission from a device, with the phone's start and end `secs` apart.
+fn timed(instance: &str, device: &str, secs: i64, answers: Value) -> Value {
+    json!({"instance_id": instance, "answers": answers, "device_id": device,
+           "started_at": 1_795_000_000i64, "ended_at": 1_795_000_000i64 + secs})
+}
+
+/// The reason codes of every response, by instance order of `ids`.
+async fn reasons_of(api: &Api, id: i64) -> std::collections::BTreeMap<i64, (bool, Vec<String>)> {
+    let (status, page) = api.get(&format!("/api/v1/surveys/{id}/responses")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_i64().unwrap(),
+                (
+                    r["valid"].as_bool().unwrap(),
+                    r["reasons"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x["code"].as_str().unwrap().to_string())
+                        .collect(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn each_validity_rule_marks_a_response_invalid_with_its_reason() {
+    let app = TestApp::spawn().await;
+    let (api, id, code, _) = published(&app).await;
+    // A check naming a question the form does not have is refused, naming the field.
+    let (status, body) = api
+        .send(
+            Method::PUT,
+            &format!("/api/v1/surveys/{id}/validity"),
+            json!({"attention_checks": [{"question": "nope", "expected": "1"}], "min_seconds": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["min_seconds", "attention_checks"]);
+    let (status, body) = api
+        .send(
+            Method::PUT,
+            &format!("/api/v1/surveys/{id}/validity"),
+            json!({"min_seconds": 60, "straight_lining_rows": 2, "max_per_device": 1,
+                   "attention_checks": [{"question": "score", "expected": "4"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["rules"]["min_seconds"], 60);
+    assert_eq!(body["recompute"], Value::Null);
+
+    let mut same = answers();
+    same["agree_pay"] = json!("2");
+    same["agree_rest"] = json!("2");
+    let mut careless = answers();
+    careless["score"] = json!(2);
+    // (submission, the reasons it must get)
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (
+            timed("valid-000001", "phone-a-0001", 300, answers()),
+            vec![],
+        ),
+        (
+            timed("fast-0000001", "phone-b-0001", 30, answers()),
+            vec!["too_fast"],
+        ),
+        (
+            timed("line-0000001", "phone-c-0001", 300, same),
+            vec!["straight_lining"],
+        ),
+        (
+            timed("attn-0000001", "phone-d-0001", 300, careless),
+            vec!["attention_check"],
+        ),
+        (
+            timed("again-000001", "phone-a-0001", 300, answers()),
+            vec!["device_repeat"],
+        ),
+        // Clocks: no start time, or set back while answering, is not "too fast".
+        (
+            json!({"instance_id": "nostart-0001", "answers": answers(), "ended_at": 1_795_000_000i64}),
+            vec![],
+        ),
+        (
+            timed("back-0000001", "phone-e-0001", -600, answers()),
+            vec![],
+        ),
+    ];
+    let mut want = std::collections::BTreeMap::new();
+    for (sub, reasons) in &cases {
+        let (status, body) = respond(&app, &code, sub.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        want.insert(
+            body["id"].as_i64().unwrap(),
+            (
+                reasons.is_empty(),
+                reasons.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            ),
+        );
+    }
+    assert_eq!(reasons_of(&api, id).await, want);
+    // The reasons read in the reviewer's language, with the figures.
+    let (_, page) = api
+        .get(&format!("/api/v1/surveys/{id}/responses?validity=invalid"))
+        .await;
+    assert_eq!(page["total"], 4);
+    let fast = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["reasons"][0]["code"] == "too_fast")
+        .unwrap();
+    assert_eq!(fast["reasons"][0]["seconds"], 30);
+    assert_eq!(fast["duration_seconds"], 30);
+    assert!(
+        fast["reasons"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("30"),
+        "{fast}"
+    );
+    // Every count of valid questionnaires uses the valid ones.
+    let (_, d) = api.get(&format!("/api/v1/surveys/{id}")).await;
+    assert_eq!(
+        (
+            d["survey"]["response_count"].as_i64(),
+            d["valid_count"].as_i64()
+        ),
+        (Some(7), Some(3))
+    );
+    let (_, v) = api.get(&format!("/api/v1/surveys/{id}/validity")).await;
+    assert_eq!(
+        v["counts"],
+        json!({"total": 7, "valid": 3, "invalid": 4, "overridden": 0})
+    );
+    assert_eq!(app.audit_count("survey_validity_changed").await, 1);
+}
+
+#[tokio::test]
+async fn rule_changes_judge_every_response_again_and_overrides_survive() {
+    let app = TestApp::spawn().await;
+    let (api, id, code, _) = published(&app).await;
+    let mut ids = Vec::new();
+    for (i, secs) in [100, 200, 300, 400].iter().enumerate() {
+        let (status, body) = respond(
+            &app,
+            &code,
+            timed(
+                &format!("rejudge-{i:04}"),
+                &format!("phone-{i:04}"),
+                *secs,
+                answers(),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        ids.push(body["id"].as_i64().unwrap());
+    }
+    let valid = |v: &Value| v["counts"]["valid"].as_i64().unwrap();
+    let put = |rules: Value| {
+        let api = &api;
+        async move {
+            let (status, body) = api
+                .send(
+                    Method::PUT,
+                    &format!("/api/v1/surveys/{id}/validity"),
+                    rules,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body
+        }
+    };
+    assert_eq!(valid(&put(json!({"min_seconds": 250})).await), 2);
+    // Overrides: a note is required, naming the field; the verdict must be a flag.
+    let path = |r: i64| format!("/api/v1/surveys/{id}/responses/{r}/validity");
+    let (status, body) = api.post(&path(ids[0]), json!({"valid": true})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["fields"][0]["field"], "note");
+    let (status, body) = api
+        .post(&path(ids[0]), json!({"valid": "maybe", "note": " "}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["note", "valid"]);
+    let (status, body) = api
+        .post(
+            &path(ids[0]),
+            json!({"valid": true, "note": "纸质问卷补录，用时按纸面计"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["valid"].as_bool(), body["rules_valid"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_eq!(body["overridden"]["by"], "a.cadre");
+    assert_eq!(
+        body["reasons"][0]["code"], "too_fast",
+        "the rules' reasons stay visible"
+    );
+    let (status, _) = api
+        .post(
+            &path(ids[3]),
+            json!({"valid": false, "note": "同一人重复填写"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // A response of another survey, or none, is not found.
+    assert_eq!(
+        api.post(&path(999_999), json!({"valid": true, "note": "x"}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    // The rules change: overrides win over the new verdicts.
+    let v = put(json!({"min_seconds": 150})).await;
+    assert_eq!(
+        v["counts"],
+        json!({"total": 4, "valid": 3, "invalid": 1, "overridden": 2})
+    );
+    let v = put(json!({})).await;
+    assert_eq!(v["counts"]["valid"], 3, "ids[3] stays invalid by override");
+    let got = reasons_of(&api, id).await;
+    assert_eq!(got[&ids[3]], (false, vec![]));
+    assert_eq!(got[&ids[1]], (true, vec![]));
+    let (_, over) = api
+        .get(&format!(
+            "/api/v1/surveys/{id}/responses?validity=overridden"
+        ))
+        .await;
+    assert_eq!(over["total"], 2);
+    // Removing an override goes back to the rules' verdict.
+    let (status, body) = api
+        .post(&path(ids[3]), json!({"valid": null, "note": "复核后撤销"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["valid"].as_bool(), &body["overridden"]),
+        (Some(true), &Value::Null)
+    );
+    assert_eq!(app.audit_count("survey_response_overridden").await, 3);
+    assert_eq!(app.audit_count("survey_validity_changed").await, 3);
+}
+
+#[tokio::test]
+async fn recomputation_walks_a_large_survey_in_steps_counting_devices_across_them() {
+    let app = TestApp::spawn().await;
+    let (api, id, _, v) = published(&app).await;
+    // 4,500 stored responses (more than two recomputation steps), 1,000
+    // phones: phones 0–499 sent five each, 500–999 four each.
+    let org: i64 = sqlx::query_scalar("SELECT org_id FROM surveys WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    for i in 0..4500 {
+        sqlx::query(
+            "INSERT INTO survey_responses (survey_id, version_id, org_id, instance_id, answers, device_id, \
+             started_at, ended_at, submitted_at) VALUES ($1, $2, $3, $4, '{}', $5, 0, 600, $6)",
+        )
+        .bind(id)
+        .bind(v)
+        .bind(org)
+        .bind(format!("bulk-{i:06}"))
+        .bind(format!("phone-{:04}", i % 1000))
+        .bind(1_795_000_000i64 + i)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let (status, body) = api
+        .send(
+            Method::PUT,
+            &format!("/api/v1/surveys/{id}/validity"),
+            json!({"max_per_device": 2}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Small enough to finish before the answer; otherwise follow the progress.
+    let mut state = body;
+    for _ in 0..100 {
+        if state["recompute"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        state = api.get(&format!("/api/v1/surveys/{id}/validity")).await.1;
+    }
+    assert_eq!(state["recompute"], Value::Null, "{state}");
+    assert_eq!(
+        state["counts"],
+        json!({"total": 4500, "valid": 2000, "invalid": 2500, "overridden": 0})
+    );
+    let (_, page) = api
+        .get(&format!(
+            "/api/v1/surveys/{id}/responses?validity=invalid&page=2"
+        ))
+        .await;
+    assert_eq!(
+        (page["page"].as_i64(), page["pages"].as_i64()),
+        (Some(2), Some(50))
+    );
+    assert_eq!(page["items"].as_array().unwrap().len(), 50);
+    assert_eq!(page["items"][0]["reasons"][0]["code"], "device_repeat");
+}
+
+#[tokio::test]
+async fn validity_routes_are_for_the_owning_subtree_and_overrides_for_its_writers() {
+    let app = TestApp::spawn().await;
+    let (api, id, code, _) = published(&app).await;
+    let (_, body) = respond(
+        &app,
+        &code,
+        timed("access-00001", "phone-x-0001", 300, answers()),
+    )
+    .await;
+    let rid = body["id"].as_i64().unwrap();
+    let reads = [
+        format!("/api/v1/surveys/{id}/validity"),
+        format!("/api/v1/surveys/{id}/responses"),
+    ];
+    let writes = [
+        (
+            Method::PUT,
+            format!("/api/v1/surveys/{id}/validity"),
+            json!({"min_seconds": 10}),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/surveys/{id}/responses/{rid}/validity"),
+            json!({"valid": false, "note": "x"}),
+        ),
+    ];
+    let outsider = app.api("b.cadre").await;
+    for p in &reads {
+        assert_eq!(outsider.get(p).await.0, StatusCode::NOT_FOUND, "{p}");
+    }
+    for (m, p, b) in &writes {
+        assert_eq!(
+            outsider.send(m.clone(), p, b.clone()).await.0,
+            StatusCode::NOT_FOUND,
+            "{m} {p}"
+        );
+    }
+    let browser = app.browser("b.cadre").await;
+    for p in [
+        format!("/surveys/{id}/validity"),
+        format!("/surveys/{id}/responses"),
+    ] {
+        assert_eq!(
+            browser.get(app.url(&p)).send().await.unwrap().status(),
+            StatusCode::NOT_FOUND,
+            "{p}"
+        );
+    }
+    for p in [
+        format!("/surveys/{id}/validity"),
+        format!("/surveys/{id}/responses/{rid}/validity"),
+    ] {
+        let res = browser
+            .post(app.url(&p))
+            .form(&[("valid", "0"), ("note", "x"), ("min_seconds", "5")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");
+    }
+    // A viewer of the owning org reads but neither changes rules nor overrides.
+    let viewer = app.api("a.viewer").await;
+    for p in &reads {
+        assert_eq!(viewer.get(p).await.0, StatusCode::OK, "{p}");
+    }
+    for (m, p, b) in &writes {
+        assert_eq!(
+            viewer.send(m.clone(), p, b.clone()).await.0,
+            StatusCode::FORBIDDEN,
+            "{m} {p}"
+        );
+    }
+    // Even without a note the viewer is refused for the role, not the field.
+    assert_eq!(
+        viewer
+            .post(
+                &format!("/api/v1/surveys/{id}/responses/{rid}/validity"),
+                json!({"valid": false})
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // A reader above (the district) sees; anonymous callers are not let in.
+    assert_eq!(
+        app.api("district.admin").await.get(&reads[1]).await.0,
+        StatusCode::OK
+    );
+    for p in &reads {
+        assert_eq!(
+            reqwest::get(app.url(p)).await.unwrap().status(),
+            StatusCode::UNAUTHORIZED,
+            "{p}"
+        );
+    }
+    // Nothing changed.
+    let (_, v) = api.get(&reads[0]).await;
+    assert_eq!(v["counts"]["overridden"], 0);
+    assert_eq!(v["rules"]["min_seconds"], Value::Null);
+}
+
+#[tokio::test]
+async fn validity_and_review_pages_work_for_the_owner() {
+    let app = TestApp::spawn().await;
+    let (_, id, code, _) = published(&app).await;
+    let (_, body) = respond(
+        &app,
+        &code,
+        timed("page-0000001", "phone-p-0001", 20, answers()),
+    )
+    .await;
+    let rid = body["id"].as_i64().unwrap();
+    let c = app.browser("a.cadre").await;
+    let res = c
+        .post(app.url(&format!("/surveys/{id}/validity")))
+        .form(&[("min_seconds", "x"), ("attention_lines", "score 4")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("甄别题第 1 行"), "the line is named");
+    let res = c
+        .post(app.url(&format!("/surveys/{id}/validity")))
+        .form(&[
+            ("min_seconds", "60"),
+            ("attention_lines", "score = 4"),
+            ("straight_lining_rows", ""),
+            ("max_per_device", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = c
+        .get(app.url(&format!("/surveys/{id}/validity")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("score = 4") && html.contains("value=\"60\""));
+    let html = c
+        .get(app.url(&format!("/surveys/{id}/responses?validity=invalid")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("too_fast") && html.contains("答题用时 20 秒"),
+        "reasons shown"
+    );
+    // An override without a note is shown again with the message beside the note.
+    let res = c
+        .post(app.url(&format!("/surveys/{id}/responses/{rid}/validity")))
+        .form(&[("valid", "1"), ("note", ""), ("back_validity", "invalid")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("“说明”"));
+    let res = c
+        .post(app.url(&format!("/surveys/{id}/responses/{rid}/validity")))
+        .form(&[
+            ("valid", "1"),
+            ("note", "现场核实"),
+            ("back_validity", "invalid"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = c
+        .get(app.url(&format!("/surveys/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("有效问卷"));
+    let html = c
+        .get(app.url(&format!("/surveys/{id}/responses?validity=overridden")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("现场核实") && html.contains("经人工复核计为有效"));
 }
