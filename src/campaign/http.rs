@@ -173,6 +173,8 @@ pub struct CampaignDetail {
     pub can_manage: bool,
     /// Whether the caller reads the issuing org (and so sees the summary overview).
     pub is_issuer_reader: bool,
+    /// The campaign's questionnaires the caller reads, with their valid response counts.
+    pub surveys: Vec<crate::survey::analysis::store::CampaignSurvey>,
 }
 
 /// Builds the detail. Readers of the issuing org see every unit; participants
@@ -213,7 +215,14 @@ async fn detail(state: &AppState, caller: &Caller, c: Campaign) -> AppResult<Cam
         })
         .collect();
     let can_manage = is_issuer_admin(state, caller, &c).await?;
+    let surveys = crate::survey::analysis::store::campaign_surveys(
+        &state.db,
+        &caller.scope(Need::Read),
+        c.id,
+    )
+    .await?;
     Ok(CampaignDetail {
+        surveys,
         total_percent: Percent::of(&total_actual, &total_targets),
         campaign: c,
         units: rows,

@@ -5,6 +5,7 @@ mod demo;
 mod migrate;
 mod org;
 mod serve;
+mod survey;
 mod token;
 mod user;
 
@@ -51,6 +52,9 @@ enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(config::Command),
+    /// Questionnaires: export responses with a progress bar.
+    #[command(subcommand)]
+    Survey(survey::Command),
 }
 
 /// Parses the command line, runs the command and maps failure to exit code 1.
@@ -89,6 +93,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(c) => user::run(&connect(&settings).await?, c).await,
         Command::Token(c) => token::run(&connect(&settings).await?, c).await,
         Command::Org(c) => org::run(&connect(&settings).await?, c).await,
+        Command::Survey(c) => survey::run(&connect(&settings).await?, c).await,
         Command::Config(_) => Ok(()),
     }
 }

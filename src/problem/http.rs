@@ -505,6 +505,8 @@ pub struct ProblemDetail {
     pub feedback: Vec<Feedback>,
     /// Whether the caller may decide, escalate, return, reopen or close it.
     pub can_act: bool,
+    /// The questionnaire answer it was made from ("转为问题"), if it was.
+    pub survey_response: Option<crate::survey::analysis::store::ProblemSource>,
 }
 
 /// Loads a problem for the caller: 404 outside their reach; the raiser's
@@ -538,6 +540,8 @@ async fn detail(
             feedback: store::feedback(&state.db, id).await?,
             problem: p,
             can_act,
+            survey_response: crate::survey::analysis::store::source_of_problem(&state.db, id)
+                .await?,
         },
         write,
     ))

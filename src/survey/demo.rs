@@ -865,6 +865,9 @@ pub async fn generate(db: &Db, org: OrgId) -> anyhow::Result<String> {
     }
     tx.commit().await?;
     bar.finish_and_clear();
+    // Coded now rather than by the first visit to the analysis page.
+    let forms = super::analysis::store::forms(db, id).await?;
+    super::analysis::store::ensure_coded(db, id, &forms).await?;
     let valid = store::valid_count(db.pool(), id).await?;
     let invalid = all.len() as i64 - valid;
     let mut out = String::new();

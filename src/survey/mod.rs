@@ -12,6 +12,7 @@
 //! the live version; editing after that starts a new draft. Each response
 //! keeps the version it answered.
 
+pub mod analysis;
 pub mod answers;
 pub mod demo;
 pub mod expr;

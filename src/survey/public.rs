@@ -904,6 +904,18 @@ async fn submit(
     if !store::take_quota(&mut tx, s.id, group.as_deref(), region.as_deref()).await? {
         return Err(Failure::Refused(Refusal::QuotaFull));
     }
+    // The coded copy analysis counts, in the same transaction: a stored
+    // response is always countable at once.
+    super::analysis::store::write_codes(
+        &mut tx,
+        id,
+        version,
+        &super::analysis::codec::Layout::of(&form),
+        &kept,
+        group.as_deref(),
+        region.as_deref(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Outcome::Stored(id))
 }

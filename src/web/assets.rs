@@ -13,6 +13,19 @@ struct Asset {
     body: &'static [u8],
 }
 
+/// Vendored libraries: their path names the version they are (refreshing one
+/// replaces the file and its README), so a browser may keep them a year
+/// instead of an hour. Only the analysis page loads them.
+const VENDORED: &[Asset] = &[Asset {
+    path: "vendor/echarts/echarts.simple.min.js",
+    mime: "text/javascript; charset=utf-8",
+    body: include_bytes!("../../assets/vendor/echarts/echarts.simple.min.js"),
+}];
+
+/// The path of the vendored ECharts, with its version as a query so a
+/// refreshed file is never read from an old cache.
+pub const ECHARTS: &str = "/assets/vendor/echarts/echarts.simple.min.js?v=6.1.0";
+
 const ASSETS: &[Asset] = &[
     Asset {
         path: "app.css",
@@ -35,6 +48,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../assets/survey-fill.js"),
     },
     Asset {
+        path: "survey-analysis.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/survey-analysis.js"),
+    },
+    Asset {
         path: "favicon.svg",
         mime: "image/svg+xml",
         body: include_bytes!("../../assets/favicon.svg"),
@@ -43,6 +61,16 @@ const ASSETS: &[Asset] = &[
 
 /// Serves `/assets/{path}`.
 pub async fn serve(Path(path): Path<String>) -> Response {
+    if let Some(a) = VENDORED.iter().find(|a| a.path == path) {
+        return (
+            [
+                (header::CONTENT_TYPE, a.mime),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            a.body,
+        )
+            .into_response();
+    }
     match ASSETS.iter().find(|a| a.path == path) {
         Some(a) => (
             [

@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::problem::public::routes())
         .merge(crate::problem::topics::routes())
         .merge(crate::survey::http::routes())
+        .merge(crate::survey::analysis::http::routes())
         .merge(crate::survey::public::routes())
         .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())

@@ -49,6 +49,19 @@ impl Chrome {
         self.lang.ta(key, &[(name, value.to_string())])
     }
 
+    /// A message with two arguments.
+    pub fn ta2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl ToString,
+        n2: &str,
+        v2: impl ToString,
+    ) -> String {
+        self.lang
+            .ta(key, &[(n1, v1.to_string()), (n2, v2.to_string())])
+    }
+
     /// A count formatted for the reader.
     pub fn num(&self, n: &i64) -> String {
         self.lang.number(*n)

@@ -18,6 +18,7 @@ mod problems;
 mod public;
 mod smtp;
 mod summaries;
+mod survey_analysis;
 mod surveys;
 mod users;
 mod workdays;

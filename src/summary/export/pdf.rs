@@ -200,6 +200,65 @@ impl PdfFonts {
     }
 }
 
+/// Text set in the export faces, for PDFs other than the summary table
+/// (questionnaire results): measures and draws single lines.
+pub struct Pen<'a> {
+    regular: Setter<'a>,
+    bold: Setter<'a>,
+}
+
+impl PdfFonts {
+    /// A pen over these fonts.
+    pub fn pen(&self) -> Pen<'_> {
+        Pen {
+            regular: Setter::new(&self.regular),
+            bold: Setter::new(&self.bold),
+        }
+    }
+}
+
+impl Pen<'_> {
+    fn face(&self, bold: bool) -> &Setter<'_> {
+        if bold { &self.bold } else { &self.regular }
+    }
+
+    /// The width of `text` at `size` points.
+    pub fn width(&self, text: &str, size: f64, bold: bool) -> f64 {
+        let s = self.face(bold);
+        text.chars().map(|c| s.advance(c)).sum::<f64>() * size
+    }
+
+    /// The font's ascent as a fraction of the size (baseline below a line's top).
+    pub fn ascent(&self) -> f64 {
+        f64::from(self.regular.ascent)
+    }
+
+    /// Draws one line with its left end at `x` and its baseline at `y`.
+    pub fn draw(
+        &self,
+        surface: &mut Surface<'_>,
+        x: f64,
+        y: f64,
+        size: f64,
+        bold: bool,
+        line: &str,
+    ) {
+        if line.is_empty() {
+            return;
+        }
+        let s = self.face(bold);
+        let glyphs = s.glyphs(line);
+        surface.draw_glyphs(
+            Point::from_xy(x as f32, y as f32),
+            &glyphs,
+            s.font.clone(),
+            line,
+            size as f32,
+            false,
+        );
+    }
+}
+
 /// Measures and maps text in one face.
 struct Setter<'a> {
     font: Font,
