@@ -5,7 +5,12 @@ use std::{net::SocketAddr, sync::Arc};
 
 use tokio::net::TcpListener;
 
-use crate::{config::Settings, db::Db, web};
+use crate::{
+    config::Settings,
+    db::Db,
+    survey::intake::{Intake, Mode},
+    web,
+};
 
 /// A connected, migrated database and a bound listener, ready to serve.
 pub struct Application {
@@ -13,6 +18,7 @@ pub struct Application {
     pub addr: SocketAddr,
     listener: TcpListener,
     settings: Arc<Settings>,
+    responses: Mode,
 }
 
 impl Application {
@@ -30,7 +36,15 @@ impl Application {
             addr,
             listener,
             settings: Arc::new(settings),
+            responses: Mode::Store,
         })
+    }
+
+    /// Answers questionnaire submissions without storing them: the baseline
+    /// the submission benchmark compares durable storage with.
+    pub fn discarding_responses(mut self) -> Application {
+        self.responses = Mode::Discard;
+        self
     }
 
     /// Serves until the process receives Ctrl-C or SIGTERM.
@@ -44,6 +58,7 @@ impl Application {
                 self.settings.security.public_intake_per_hour,
                 std::time::Duration::from_secs(3600),
             )),
+            intake: Intake::start(self.db.clone(), self.responses),
             settings: self.settings,
         });
         axum::serve(

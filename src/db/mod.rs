@@ -71,7 +71,11 @@ impl Db {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // FULL: a commit returns once the WAL is on disk, so an
+                        // acknowledged response survives a power cut (NORMAL
+                        // could lose the last commits). The cost, a flush per
+                        // commit, is shared by batching (survey::intake).
+                        conn.execute("PRAGMA synchronous = FULL").await?;
                     }
                     Ok(())
                 })

@@ -19,6 +19,7 @@ pub mod expr;
 pub mod form;
 pub mod form_json;
 pub mod http;
+pub mod intake;
 pub mod public;
 pub mod store;
 pub mod validity;

@@ -32,7 +32,7 @@ use super::{
     answers::{self, AnswerError, Rule},
     expr::{self, Expr},
     form::{Appearance, Form, Item, Question, QuestionKind, Required},
-    group_value, store, validity,
+    group_value, intake, store,
 };
 use crate::{
     activity::valid_client_id,
@@ -632,7 +632,9 @@ async fn fill_page(
         return refusal_page(lang, &s, Refusal::DeviceLimit);
     }
     let version = s.live_version_id.ok_or(AppError::NotFound)?;
-    let form = store::published_form(&state.db, s.id, version)
+    let form = state
+        .intake
+        .form(&state.db, s.id, version)
         .await?
         .ok_or(AppError::NotFound)?;
     let page = fill(
@@ -793,7 +795,9 @@ async fn submit(
         .version_id
         .or(s.live_version_id)
         .ok_or(AppError::NotFound)?;
-    let form = store::published_form(&state.db, s.id, version)
+    let form = state
+        .intake
+        .form(&state.db, s.id, version)
         .await?
         .ok_or(AppError::BadRequest(
             "version_id is not a published version of this survey",
@@ -806,7 +810,8 @@ async fn submit(
         raw.insert(k.clone(), text);
     }
     let today = Day::today();
-    let kept = answers::check(&form, &raw, today).map_err(|e| Failure::Invalid(e, form.clone()))?;
+    let kept =
+        answers::check(&form, &raw, today).map_err(|e| Failure::Invalid(e, (*form).clone()))?;
     let asks = |name: &str| form.questions().iter().any(|q| q.name == name);
     let group = if asks(&s.group_question) {
         kept.get(&s.group_question).and_then(|g| group_value(g))
@@ -835,7 +840,7 @@ async fn submit(
             .join(if lang == Lang::Zh { "、" } else { ", " });
         return Err(Failure::Invalid(
             vec![AnswerError::target(&s.group_question, names)],
-            form,
+            (*form).clone(),
         ));
     }
     let device = device_of(sub.device_id.as_deref(), &CookieJar::new()).or(cookie_device);
@@ -850,7 +855,7 @@ async fn submit(
             return Err(Failure::Refused(Refusal::DeviceLimit));
         }
     }
-    let mut new = store::NewResponse {
+    let new = store::NewResponse {
         survey: s.id,
         version,
         org: s.org_id,
@@ -875,49 +880,20 @@ async fn submit(
         ended_at: plausible(sub.ended_at),
         reasons: Vec::new(),
     };
-    let mut tx = state.db.begin().await?;
-    // The verdict is stored with the row; the device rule needs the one
-    // count, read in this transaction (an index lookup).
-    let earlier = match (s.validity.max_per_device, new.device_id.as_deref()) {
-        (Some(_), Some(d)) => Some(store::device_count(&mut tx, s.id, d).await?),
-        _ => None,
-    };
-    new.reasons = validity::judge(
-        &s.validity,
-        &form,
-        &validity::Facts {
-            answers: &kept,
-            started_at: new.started_at,
-            ended_at: new.ended_at,
-            earlier_from_device: earlier,
-        },
+    // The verdict, the row, the quota and the coded copy are written by the
+    // server's submission writer, committed with whatever else is arriving.
+    let pending = intake::Pending {
+        new,
+        kept,
+        form,
+        rules: s.validity.clone(),
         today,
-    );
-    let Some(id) = store::insert_response(&mut tx, &new).await? else {
-        // The unique keys refused it: the same instance (a retry racing the
-        // first) or, for a one-per-device survey, the same device.
-        return match store::response_by_instance(&mut *tx, s.id, &instance).await? {
-            Some(id) => Ok(Outcome::Duplicate(id)),
-            None => Err(Failure::Refused(Refusal::DeviceLimit)),
-        };
     };
-    if !store::take_quota(&mut tx, s.id, group.as_deref(), region.as_deref()).await? {
-        return Err(Failure::Refused(Refusal::QuotaFull));
+    match state.intake.write(pending).await? {
+        intake::Written::Stored(id) => Ok(Outcome::Stored(id)),
+        intake::Written::Duplicate(id) => Ok(Outcome::Duplicate(id)),
+        intake::Written::Refused(r) => Err(Failure::Refused(r)),
     }
-    // The coded copy analysis counts, in the same transaction: a stored
-    // response is always countable at once.
-    super::analysis::store::write_codes(
-        &mut tx,
-        id,
-        version,
-        &super::analysis::codec::Layout::of(&form),
-        &kept,
-        group.as_deref(),
-        region.as_deref(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Outcome::Stored(id))
 }
 
 fn refusal_json(lang: Lang, r: Refusal) -> Response {
@@ -1107,7 +1083,9 @@ pub async fn api_public_form(
 ) -> AppResult<Json<PublicForm>> {
     let s = public_survey(&state, &code).await?;
     let version = s.live_version_id.ok_or(AppError::NotFound)?;
-    let form = store::published_form(&state.db, s.id, version)
+    let form = state
+        .intake
+        .form(&state.db, s.id, version)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(PublicForm {
@@ -1116,7 +1094,7 @@ pub async fn api_public_form(
         title: s.title,
         intro: s.intro,
         version_id: version,
-        form,
+        form: (*form).clone(),
     }))
 }
 
@@ -1179,7 +1157,9 @@ async fn poster_page(
     let svg =
         crate::web::qr::svg(&url).ok_or(AppError::BadRequest("link too long for a QR code"))?;
     let version = s.live_version_id.ok_or(AppError::NotFound)?;
-    let form = store::published_form(&state.db, s.id, version)
+    let form = state
+        .intake
+        .form(&state.db, s.id, version)
         .await?
         .ok_or(AppError::NotFound)?;
     let questions = form

@@ -40,6 +40,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Limits anonymous writes (the public problem page) per client address.
     pub limiter: Arc<ratelimit::Limiter>,
+    /// Stores questionnaire responses, committing concurrent ones together.
+    pub intake: crate::survey::intake::Intake,
 }
 
 /// The whole application: pages, API, assets, health and metrics.

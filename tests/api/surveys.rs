@@ -249,39 +249,69 @@ async fn a_survey_is_built_published_and_answered_once_per_instance() {
     }
 }
 
+/// 1,000 concurrent requests: ten retries each of 100 instance ids, all at
+/// once (as phones on a flaky network re-send). Each instance id makes
+/// exactly one row; every answer for it carries that row's id, and exactly
+/// one of its ten answers is the 201 that created it.
 #[tokio::test]
-async fn concurrent_retries_of_one_instance_make_one_row() {
+async fn a_thousand_concurrent_retries_make_one_row_per_instance() {
     let app = TestApp::spawn().await;
     let (_, id, code, _) = published(&app).await;
-    let mut tasks = Vec::new();
-    for _ in 0..20 {
-        let url = app.url(&format!("/api/v1/s/{code}/responses"));
-        tasks.push(tokio::spawn(async move {
-            let res = reqwest::Client::new()
-                .post(url)
-                .json(&submission("same-instance-42", answers()))
-                .send()
-                .await
-                .unwrap();
-            let status = res.status();
-            let body: Value = res.json().await.unwrap();
-            (status, body["id"].as_i64().unwrap())
-        }));
+    let client = reqwest::Client::new();
+    let url = app.url(&format!("/api/v1/s/{code}/responses"));
+    let mut tasks = tokio::task::JoinSet::new();
+    for retry in 0..10 {
+        for instance in 0..100 {
+            let (client, url) = (client.clone(), url.clone());
+            tasks.spawn(async move {
+                let instance_id = format!("retried-instance-{instance:03}");
+                let res = client
+                    .post(url)
+                    .json(&submission(&instance_id, answers()))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status();
+                let body: Value = res.json().await.unwrap();
+                assert_eq!(body["instance_id"], instance_id.as_str(), "retry {retry}");
+                (instance_id, status, body["id"].as_i64().unwrap())
+            });
+        }
     }
-    let mut created = 0;
-    let mut ids = std::collections::BTreeSet::new();
-    for t in tasks {
-        let (status, rid) = t.await.unwrap();
+    let mut seen: std::collections::BTreeMap<String, (usize, std::collections::BTreeSet<i64>)> =
+        Default::default();
+    while let Some(done) = tasks.join_next().await {
+        let (instance, status, rid) = done.unwrap();
         assert!(
             status == StatusCode::CREATED || status == StatusCode::OK,
             "{status}"
         );
-        created += usize::from(status == StatusCode::CREATED);
-        ids.insert(rid);
+        let e = seen.entry(instance).or_default();
+        e.0 += usize::from(status == StatusCode::CREATED);
+        e.1.insert(rid);
     }
-    assert_eq!(created, 1);
-    assert_eq!(ids.len(), 1);
-    assert_eq!(count(&app, id).await, 1);
+    assert_eq!(seen.len(), 100);
+    for (instance, (created, ids)) in &seen {
+        assert_eq!(*created, 1, "{instance} created once");
+        assert_eq!(ids.len(), 1, "{instance} answered with one id");
+    }
+    assert_eq!(count(&app, id).await, 100);
+    let distinct: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT instance_id) FROM survey_responses WHERE survey_id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(distinct, 100);
+    // And each has its coded copy for the analysis, written with it.
+    let coded: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM survey_codes WHERE survey_id = $1 AND line <> ''")
+            .bind(id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(coded, 100);
 }
 
 #[tokio::test]
@@ -833,6 +863,59 @@ async fn quotas_per_group_and_region_turn_respondents_away_politely() {
         )
         .await;
     assert_eq!(d["quotas"][0]["filled"], 2);
+}
+
+/// Forty phones at once against a quota of 7: the submissions are committed
+/// together, and the ones over the quota are undone alone — exactly seven
+/// rows, seven coded copies and a counter of seven, the rest turned away.
+#[tokio::test]
+async fn a_quota_holds_under_concurrent_submissions() {
+    let app = TestApp::spawn().await;
+    let (api, id, code, _) = published(&app).await;
+    let (status, body) = api
+        .patch(
+            &format!("/api/v1/surveys/{id}"),
+            json!({"quota_lines": "*, *, 7"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let url = app.url(&format!("/api/v1/s/{code}/responses"));
+        tasks.spawn(async move {
+            let res = reqwest::Client::new()
+                .post(url)
+                .json(&submission(&format!("quota-race-{i:03}"), answers()))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let body: Value = res.json().await.unwrap();
+            (status, body)
+        });
+    }
+    let (mut stored, mut full) = (0, 0);
+    while let Some(done) = tasks.join_next().await {
+        let (status, body) = done.unwrap();
+        match status {
+            StatusCode::CREATED => stored += 1,
+            StatusCode::CONFLICT => {
+                assert_eq!(body["error"]["code"], "quota_full");
+                full += 1;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!((stored, full), (7, 33));
+    assert_eq!(count(&app, id).await, 7);
+    let coded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM survey_codes WHERE survey_id = $1")
+        .bind(id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(coded, 7, "no coded copy of a refused response");
+    let (_, d) = api.get(&format!("/api/v1/surveys/{id}")).await;
+    assert_eq!(d["quotas"][0]["filled"], 7);
 }
 
 #[tokio::test]
