@@ -135,9 +135,14 @@ async fn load(
                     .await
                     .expect("send");
                 let status = res.status();
-                let _ = res.bytes().await.expect("body");
+                let answer = res.bytes().await.expect("body");
                 latencies.push(t.elapsed());
-                assert_eq!(status.as_u16(), 201, "every response is stored");
+                assert_eq!(
+                    status.as_u16(),
+                    201,
+                    "every response is stored: {}",
+                    String::from_utf8_lossy(&answer)
+                );
                 acknowledged.push(instance);
                 k += 1;
             }

@@ -118,6 +118,8 @@ pub fn answers(r: &mut Lcg, form: &Value) -> (Value, String, String) {
                     l.iter().filter(|_| r.below(3) == 0).cloned().collect();
                 if r.below(20) == 0 {
                     picked.push("other".into());
+                    // "Other" takes its "please specify" text.
+                    out.insert(format!("{name}_other"), Value::String("网约车".into()));
                 }
                 if picked.is_empty() {
                     picked.push(l[0].clone());

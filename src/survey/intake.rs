@@ -16,7 +16,7 @@
 //! by version for the handlers' checks.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     sync::{Arc, Mutex},
 };
 
@@ -30,7 +30,7 @@ use super::{
 };
 use crate::{
     date::Day,
-    db::{Db, DbError, ResponseId, SurveyId, SurveyVersionId, Tx},
+    db::{Backend, Db, DbError, ResponseId, SurveyId, SurveyVersionId, Tx, now},
     error::AppError,
 };
 
@@ -51,6 +51,8 @@ pub struct Pending {
     /// The answers kept (hidden questions dropped), by question name.
     pub kept: BTreeMap<String, String>,
     pub form: Arc<Form>,
+    /// How the form's answers are coded for analysis.
+    pub layout: Arc<Layout>,
     pub rules: validity::Rules,
     pub today: Day,
 }
@@ -115,19 +117,28 @@ impl Intake {
         survey: SurveyId,
         v: SurveyVersionId,
     ) -> anyhow::Result<Option<Arc<Form>>> {
-        if let Some(f) = self.lock().get(&(survey, v)) {
+        if let Some((f, _)) = self.lock().get(&(survey, v)) {
             return Ok(Some(f.clone()));
         }
         let Some(form) = store::published_form(db, survey, v).await? else {
             return Ok(None);
         };
+        let layout = Arc::new(Layout::of(&form));
         let form = Arc::new(form);
         let mut forms = self.lock();
         if forms.len() >= MAX_FORMS {
             forms.clear();
         }
-        forms.insert((survey, v), form.clone());
+        forms.insert((survey, v), (form.clone(), layout));
         Ok(Some(form))
+    }
+
+    /// How answers to `form` (version `v` of `survey`) are coded for analysis.
+    pub fn layout(&self, survey: SurveyId, v: SurveyVersionId, form: &Form) -> Arc<Layout> {
+        match self.lock().get(&(survey, v)) {
+            Some((_, layout)) => layout.clone(),
+            None => Arc::new(Layout::of(form)),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FormCache> {
@@ -136,7 +147,7 @@ impl Intake {
     }
 }
 
-type FormCache = HashMap<(SurveyId, SurveyVersionId), Arc<Form>>;
+type FormCache = HashMap<(SurveyId, SurveyVersionId), (Arc<Form>, Arc<Layout>)>;
 
 /// Takes what has queued, stores it in one transaction, answers each.
 async fn writer(db: Db, mode: Mode, mut rx: mpsc::Receiver<Job>) {
@@ -169,34 +180,118 @@ async fn writer(db: Db, mode: Mode, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// Stores a batch in one transaction, each response in its own savepoint:
-/// a refused response or a failing one is undone alone. An error here (the
-/// transaction itself failing) answers every response of the batch with it;
-/// their phones retry with the same instance ids.
+/// Stores a batch in one transaction. Most batches store every response
+/// (or find it a retry), so the first attempt runs without savepoints; if a
+/// response must be undone (its quota is full) or fails, the transaction is
+/// rolled back and the batch stored again with each response in its own
+/// savepoint, so that one is undone alone. An error here (the transaction
+/// itself failing) answers every response of the batch with it; their phones
+/// retry with the same instance ids.
 async fn store_batch(db: &Db, batch: &[Job]) -> Result<Vec<Result<Written, String>>, DbError> {
+    if let Some(written) = store_all(db, batch).await? {
+        return Ok(written);
+    }
     let mut tx = db.begin().await?;
+    let quotas = with_quotas(db, &mut tx, batch).await?;
     let mut out = Vec::with_capacity(batch.len());
+    let mut codes = Vec::with_capacity(batch.len());
     for job in batch {
         sqlx::query("SAVEPOINT response").execute(&mut *tx).await?;
-        let result = store_one(&mut tx, &job.pending).await;
-        if !matches!(result, Ok(Written::Stored(_) | Written::Duplicate(_))) {
-            // Undoes the row and the quota count of a refused response; on
-            // PostgreSQL also clears the error state of a failed statement.
-            sqlx::query("ROLLBACK TO SAVEPOINT response")
-                .execute(&mut *tx)
-                .await?;
+        let result = store_one(&mut tx, &job.pending, &quotas).await;
+        match &result {
+            Ok((Written::Stored(_), code)) => codes.extend(code.clone()),
+            Ok((Written::Duplicate(_), _)) => {}
+            Ok((Written::Refused(_), _)) | Err(_) => {
+                // Undoes the row and the quota count of a refused response; on
+                // PostgreSQL also clears the error state of a failed statement.
+                sqlx::query("ROLLBACK TO SAVEPOINT response")
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         sqlx::query("RELEASE SAVEPOINT response")
             .execute(&mut *tx)
             .await?;
-        out.push(result.map_err(|e| e.to_string()));
+        out.push(result.map(|(w, _)| w).map_err(|e| e.to_string()));
     }
+    analysis::store::write_codes(&mut tx, &codes).await?;
     tx.commit().await?;
     Ok(out)
 }
 
-/// Stores one response: its verdict, row, quota count and coded copy.
-async fn store_one(tx: &mut Tx, p: &Pending) -> Result<Written, DbError> {
+/// The fast path: the whole batch in one transaction without savepoints, or
+/// `None` (rolled back) when a response needed undoing.
+async fn store_all(
+    db: &Db,
+    batch: &[Job],
+) -> Result<Option<Vec<Result<Written, String>>>, DbError> {
+    let mut tx = db.begin().await?;
+    let quotas = with_quotas(db, &mut tx, batch).await?;
+    let mut out = Vec::with_capacity(batch.len());
+    let mut codes = Vec::with_capacity(batch.len());
+    for job in batch {
+        match store_one(&mut tx, &job.pending, &quotas).await {
+            Ok((w @ Written::Stored(_), code)) => {
+                codes.extend(code);
+                out.push(Ok(w));
+            }
+            Ok((w @ Written::Duplicate(_), _)) => out.push(Ok(w)),
+            // A device refused by its unique key left nothing to undo.
+            Ok((w @ Written::Refused(Refusal::DeviceLimit), None)) => out.push(Ok(w)),
+            Ok(_) | Err(_) => {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+        }
+    }
+    // Every coded copy in a few statements: the analysis can count them as
+    // soon as the responses are committed, with them.
+    analysis::store::write_codes(&mut tx, &codes).await?;
+    tx.commit().await?;
+    Ok(Some(out))
+}
+
+/// Which of the batch's surveys have quotas, read once per batch. The
+/// surveys' rows are share-locked on PostgreSQL so that quotas set meanwhile
+/// (which update the survey row first) wait for this commit and then count
+/// these responses; SQLite's write lock, held from `BEGIN IMMEDIATE`, does
+/// the same there.
+async fn with_quotas(db: &Db, tx: &mut Tx, batch: &[Job]) -> Result<HashSet<SurveyId>, DbError> {
+    let surveys: BTreeSet<SurveyId> = batch.iter().map(|j| j.pending.new.survey).collect();
+    let query = |head: &str, tail: &str| {
+        let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(head);
+        let mut ids = q.separated(", ");
+        for id in &surveys {
+            ids.push_bind(*id);
+        }
+        q.push(tail);
+        q
+    };
+    if db.backend() == Backend::Postgres {
+        // A statement of its own, so the next one's snapshot is taken once
+        // the locks are held and sees quotas committed before them.
+        query("SELECT id FROM surveys WHERE id IN (", ") FOR SHARE")
+            .build()
+            .execute(&mut **tx)
+            .await?;
+    }
+    let rows: Vec<SurveyId> = query(
+        "SELECT DISTINCT survey_id FROM survey_quotas WHERE survey_id IN (",
+        ")",
+    )
+    .build_query_scalar()
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Stores one response — its verdict, row and quota count — and returns its
+/// coded copy for the caller to write with the batch.
+async fn store_one(
+    tx: &mut Tx,
+    p: &Pending,
+    quotas: &HashSet<SurveyId>,
+) -> Result<(Written, Option<analysis::store::Coded>), DbError> {
     let mut new = p.new.clone();
     // The device rule counts the device's earlier responses in this
     // transaction (an index look-up), so a batch sees its own rows.
@@ -215,38 +310,39 @@ async fn store_one(tx: &mut Tx, p: &Pending) -> Result<Written, DbError> {
         },
         p.today,
     );
-    let Some(id) = store::insert_response(tx, &new).await? else {
+    let at = now();
+    let Some(id) = store::insert_response(tx, &new, at).await? else {
         // The unique keys refused it: the same instance (a retry racing the
         // first, maybe in this very batch) or, for a one-per-device survey,
         // the same device.
-        return Ok(
-            match store::response_by_instance(&mut **tx, new.survey, &new.instance_id).await? {
-                Some(id) => Written::Duplicate(id),
-                None => Written::Refused(Refusal::DeviceLimit),
-            },
-        );
+        let w = match store::response_by_instance(&mut **tx, new.survey, &new.instance_id).await? {
+            Some(id) => Written::Duplicate(id),
+            None => Written::Refused(Refusal::DeviceLimit),
+        };
+        return Ok((w, None));
     };
-    if !store::take_quota(
-        tx,
-        new.survey,
-        new.worker_group.as_deref(),
-        new.region.as_deref(),
-    )
-    .await?
+    if quotas.contains(&new.survey)
+        && !store::take_quota(
+            tx,
+            new.survey,
+            new.worker_group.as_deref(),
+            new.region.as_deref(),
+        )
+        .await?
     {
-        return Ok(Written::Refused(Refusal::QuotaFull));
+        return Ok((Written::Refused(Refusal::QuotaFull), None));
     }
-    // The coded copy analysis counts, in the same transaction: a stored
-    // response is countable at once.
-    analysis::store::write_codes(
-        tx,
+    let code = analysis::store::Coded::of(
+        new.survey,
         id,
+        new.org,
+        new.reasons.is_empty(),
+        at,
         new.version,
-        &Layout::of(&p.form),
+        &p.layout,
         &p.kept,
         new.worker_group.as_deref(),
         new.region.as_deref(),
-    )
-    .await?;
-    Ok(Written::Stored(id))
+    );
+    Ok((Written::Stored(id), Some(code)))
 }

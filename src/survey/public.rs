@@ -885,6 +885,7 @@ async fn submit(
     let pending = intake::Pending {
         new,
         kept,
+        layout: state.intake.layout(s.id, version, &form),
         form,
         rules: s.validity.clone(),
         today,

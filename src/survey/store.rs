@@ -17,6 +17,9 @@ use crate::{
     enterprise::WorkerGroup,
 };
 
+/// The count of a survey's responses in [`SELECT`].
+const RESPONSE_COUNT: &str = "(SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = s.id)";
+
 const SELECT: &str = "SELECT s.id, s.org_id, o.name AS org_name, s.campaign_id, c.title AS campaign_title, \
     s.title, s.intro, s.code, s.status, s.live_version_id, s.opens_at, s.closes_at, s.target_groups, \
     s.one_per_device, s.group_question, s.region_question, \
@@ -112,8 +115,14 @@ pub async fn get(db: &Db, scope: &Scope, id: SurveyId) -> Result<Option<Survey>,
 
 /// The survey behind a public link, whatever its status (the caller decides
 /// what a draft or closed survey shows).
+///
+/// Every submission reads the survey this way, so its responses are not
+/// counted here (`response_count` is 0): the count grows with the survey, and
+/// the public side never shows it.
 pub async fn by_code(db: &Db, code: &str) -> Result<Option<Survey>, DbError> {
-    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE s.code = $1")))
+    let select = SELECT.replacen(RESPONSE_COUNT, "0", 1);
+    debug_assert_ne!(select, SELECT);
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!("{select} WHERE s.code = $1")))
         .bind(code)
         .fetch_optional(db.pool())
         .await?;
@@ -263,24 +272,18 @@ pub async fn take_quota(
     group: Option<&str>,
     region: Option<&str>,
 ) -> Result<bool, DbError> {
-    let cond = "survey_id = $1 AND (worker_group = '' OR worker_group = $2) AND (region = '' OR region = $3)";
-    sqlx::query(AssertSqlSafe(format!(
-        "UPDATE survey_quotas SET filled = filled + 1 WHERE {cond}"
-    )))
+    // One statement: the counters go up and say whether any went over.
+    let over: Vec<i64> = sqlx::query_scalar(
+        "UPDATE survey_quotas SET filled = filled + 1 \
+         WHERE survey_id = $1 AND (worker_group = '' OR worker_group = $2) AND (region = '' OR region = $3) \
+         RETURNING CASE WHEN filled > max_responses THEN 1 ELSE 0 END",
+    )
     .bind(id)
     .bind(group.unwrap_or(""))
     .bind(region.unwrap_or(""))
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
-    let over: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM survey_quotas WHERE {cond} AND filled > max_responses"
-    )))
-    .bind(id)
-    .bind(group.unwrap_or(""))
-    .bind(region.unwrap_or(""))
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(over == 0)
+    Ok(over.iter().all(|o| *o == 0))
 }
 
 /// Moves a survey to `status`.
@@ -493,7 +496,11 @@ pub struct NewResponse {
 
 /// Stores a response unless one with the same instance id (or, for a
 /// one-per-device survey, the same device) exists: `None` then, and nothing written.
-pub async fn insert_response(tx: &mut Tx, r: &NewResponse) -> Result<Option<ResponseId>, DbError> {
+pub async fn insert_response(
+    tx: &mut Tx,
+    r: &NewResponse,
+    submitted_at: i64,
+) -> Result<Option<ResponseId>, DbError> {
     sqlx::query_scalar(
         "INSERT INTO survey_responses (survey_id, version_id, org_id, instance_id, answers, lang, worker_group, \
          region, device_id, device_key, started_at, ended_at, submitted_at, rules_valid, valid, invalid_reasons) \
@@ -512,7 +519,7 @@ pub async fn insert_response(tx: &mut Tx, r: &NewResponse) -> Result<Option<Resp
     .bind(&r.device_key)
     .bind(r.started_at)
     .bind(r.ended_at)
-    .bind(now())
+    .bind(submitted_at)
     .bind(i64::from(r.reasons.is_empty()))
     .bind(Reason::list_to_json(&r.reasons))
     .fetch_optional(&mut **tx)

@@ -28,35 +28,80 @@ use crate::{
 /// 30-question form, so memory stays flat whatever the number of responses.
 pub const CHUNK: i64 = 50_000;
 
-/// Writes the coded copy of a response just inserted (same transaction): the
-/// row the insert trigger made gets its line. `valid` and `submitted_at` were
-/// copied from the response row by the trigger, so whatever validity the row
-/// was given is the one scanned.
-pub async fn write_codes(
-    tx: &mut Tx,
-    id: ResponseId,
-    version: SurveyVersionId,
-    layout: &Layout,
-    answers: &BTreeMap<String, String>,
-    group: Option<&str>,
-    region: Option<&str>,
-) -> Result<(), DbError> {
-    let group = codec::clean(group.unwrap_or(""));
-    let region = codec::clean(region.unwrap_or(""));
-    let line = codec::line(version.0, &group, &region, &layout.encode(answers));
-    // An upsert rather than an UPDATE, so a row missing for any reason is made.
-    sqlx::query(
-        "INSERT INTO survey_codes (survey_id, response_id, org_id, valid, submitted_at, worker_group, region, line) \
-         SELECT survey_id, id, org_id, valid, submitted_at, $2, $3, $4 FROM survey_responses WHERE id = $1 \
-         ON CONFLICT (survey_id, response_id) DO UPDATE SET worker_group = excluded.worker_group, \
-         region = excluded.region, line = excluded.line",
-    )
-    .bind(id)
-    .bind(&group)
-    .bind(&region)
-    .bind(&line)
-    .execute(&mut **tx)
-    .await?;
+/// The coded copy of one response, with the copies of the response's
+/// fields that analysis filters on.
+#[derive(Clone, Debug)]
+pub struct Coded {
+    pub survey: SurveyId,
+    pub response: ResponseId,
+    pub org: OrgId,
+    pub valid: bool,
+    pub submitted_at: i64,
+    pub group: String,
+    pub region: String,
+    pub line: String,
+}
+
+impl Coded {
+    /// Codes `answers` of a response to version `version` laid out by `layout`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn of(
+        survey: SurveyId,
+        response: ResponseId,
+        org: OrgId,
+        valid: bool,
+        submitted_at: i64,
+        version: SurveyVersionId,
+        layout: &Layout,
+        answers: &BTreeMap<String, String>,
+        group: Option<&str>,
+        region: Option<&str>,
+    ) -> Coded {
+        let group = codec::clean(group.unwrap_or(""));
+        let region = codec::clean(region.unwrap_or(""));
+        let line = codec::line(version.0, &group, &region, &layout.encode(answers));
+        Coded {
+            survey,
+            response,
+            org,
+            valid,
+            submitted_at,
+            group,
+            region,
+            line,
+        }
+    }
+}
+
+/// Rows per statement of [`write_codes`]: 8 bound values each, far below
+/// either database's limit on bound parameters.
+const CODES_PER_STATEMENT: usize = 500;
+
+/// Writes the coded copies of responses in the same transaction as the
+/// responses (or later, by the back-fill), several rows per statement. An
+/// upsert: the row the insert trigger made gets its line, and a row missing
+/// for any reason is made.
+pub async fn write_codes(tx: &mut Tx, rows: &[Coded]) -> Result<(), DbError> {
+    for chunk in rows.chunks(CODES_PER_STATEMENT) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(
+            "INSERT INTO survey_codes (survey_id, response_id, org_id, valid, submitted_at, worker_group, region, line) ",
+        );
+        q.push_values(chunk, |mut b, c| {
+            b.push_bind(c.survey)
+                .push_bind(c.response)
+                .push_bind(c.org)
+                .push_bind(i64::from(c.valid))
+                .push_bind(c.submitted_at)
+                .push_bind(&c.group)
+                .push_bind(&c.region)
+                .push_bind(&c.line);
+        });
+        q.push(
+            " ON CONFLICT (survey_id, response_id) DO UPDATE SET worker_group = excluded.worker_group, \
+             region = excluded.region, line = excluded.line",
+        );
+        q.build().execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -97,13 +142,17 @@ pub async fn ensure_coded(db: &Db, survey: SurveyId, forms: &[(i64, Form)]) -> a
     backfill(db, survey, forms, |_| {}).await
 }
 
-/// A response without a coded line: id, version, answers, group, region.
+/// A response without a coded line: id, version, answers, group, region,
+/// org, validity, time of submission.
 type UncodedRow = (
     ResponseId,
     SurveyVersionId,
     String,
     Option<String>,
     Option<String>,
+    OrgId,
+    i64,
+    i64,
 );
 
 /// Codes the responses of `survey` whose line is empty, reporting progress
@@ -119,7 +168,8 @@ pub async fn backfill(
     let mut after = 0i64;
     loop {
         let rows: Vec<UncodedRow> = sqlx::query_as(
-            "SELECT r.id, r.version_id, r.answers, r.worker_group, r.region FROM survey_codes c \
+            "SELECT r.id, r.version_id, r.answers, r.worker_group, r.region, r.org_id, r.valid, r.submitted_at \
+             FROM survey_codes c \
              JOIN survey_responses r ON r.id = c.response_id \
              WHERE c.survey_id = $1 AND c.line = '' AND c.response_id > $2 \
              ORDER BY c.response_id LIMIT 2000",
@@ -130,25 +180,32 @@ pub async fn backfill(
         .await?;
         let Some(last) = rows.last() else { break };
         after = last.0.0;
-        let mut tx = db.begin().await?;
         let none = Layout { slots: Vec::new() };
-        for (id, version, answers, group, region) in &rows {
-            // A response always names a published version; one whose form is
-            // gone gets a line without slots (counted nowhere, never retried).
-            let layout = layouts.get(&version.0).unwrap_or(&none);
-            let answers: BTreeMap<String, String> =
-                serde_json::from_str(answers).unwrap_or_default();
-            write_codes(
-                &mut tx,
-                *id,
-                *version,
-                layout,
-                &answers,
-                group.as_deref(),
-                region.as_deref(),
-            )
-            .await?;
-        }
+        let coded: Vec<Coded> = rows
+            .iter()
+            .map(|(id, version, answers, group, region, org, valid, at)| {
+                // A response always names a published version; one whose form
+                // is gone gets a line without slots (counted nowhere, never
+                // retried).
+                let layout = layouts.get(&version.0).unwrap_or(&none);
+                let answers: BTreeMap<String, String> =
+                    serde_json::from_str(answers).unwrap_or_default();
+                Coded::of(
+                    survey,
+                    *id,
+                    *org,
+                    *valid != 0,
+                    *at,
+                    *version,
+                    layout,
+                    &answers,
+                    group.as_deref(),
+                    region.as_deref(),
+                )
+            })
+            .collect();
+        let mut tx = db.begin().await?;
+        write_codes(&mut tx, &coded).await?;
         tx.commit().await?;
         done += rows.len() as u64;
         progress(done);
