@@ -14,6 +14,7 @@
 
 pub mod analysis;
 pub mod answers;
+pub mod builder;
 pub mod demo;
 pub mod expr;
 pub mod form;
