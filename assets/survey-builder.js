@@ -374,6 +374,11 @@
   function tool(label, onClick, cls) {
     return el('button', { type: 'button', class: 'secondary small ' + (cls || ''), onclick: onClick, text: label });
   }
+  function labelled(button, label) {
+    button.setAttribute('aria-label', label);
+    button.title = label;
+    return button;
+  }
   function toggleAppearance(it, a, on) {
     var list = (it.appearance || []).filter(function (x) { return x !== a; });
     if (on) list.push(a);
@@ -414,10 +419,28 @@
     ]);
   }
 
+  /* Renaming a question rewrites ${old} in every expression, once the new
+     name is complete (on change, not per keystroke: a name passing through
+     another question's name on the way would capture its references). */
+  function renamed(it, old) {
+    if (!old || old === it.name || it.item === 'group' || nameProblem(it)) return;
+    var from = '${' + old + '}', to = '${' + it.name + '}';
+    var hit = false;
+    function fix(o, prop) {
+      if (typeof o[prop] === 'string' && o[prop].indexOf(from) >= 0) {
+        o[prop] = o[prop].split(from).join(to);
+        hit = true;
+      }
+    }
+    walk(form.items, function (x) { ['relevant', 'constraint', 'required', 'choice_filter'].forEach(function (p) { fix(x, p); }); });
+    if (hit) changed(true);
+  }
   function nameField(it) {
-    return field(msg.name, input(it.name, function (v) { it.name = v.trim(); recheckAll(); },
-      { class: 'mono', autocapitalize: 'off', spellcheck: 'false', 'data-prop': 'name' }),
-    { hint: msg['name-hint'], check: function () { return nameProblem(it); } });
+    var before = it.name;
+    var box = input(it.name, function (v) { it.name = v.trim(); recheckAll(); },
+      { class: 'mono', autocapitalize: 'off', spellcheck: 'false', 'data-prop': 'name' });
+    box.addEventListener('change', function () { var old = before; before = it.name; renamed(it, old); });
+    return field(msg.name, box, { hint: msg['name-hint'], check: function () { return nameProblem(it); } });
   }
   function labelFields(it, withHint) {
     var zh = textarea(text(it.label, 'zh'), function (v) { setText(it, 'label', 'zh', v); });
@@ -480,9 +503,9 @@
         input(text(c.label, 'zh'), function (v) { setText(c, 'label', 'zh', v); }, { 'aria-label': msg['choice-label'], placeholder: msg['choice-label'], 'data-prop': 'choice-label' }),
         input(text(c.label, 'en'), function (v) { setText(c, 'label', 'en', v); }, { 'aria-label': msg['label-en'], placeholder: 'English', lang: 'en' }),
         el('span', { class: 'qb-choice-tools' }, [
-          tool('↑', function () { if (i > 0) { l.choices.splice(i - 1, 0, l.choices.splice(i, 1)[0]); changed(true); } }),
-          tool('↓', function () { if (i < l.choices.length - 1) { l.choices.splice(i + 1, 0, l.choices.splice(i, 1)[0]); changed(true); } }),
-          tool('×', function () { l.choices.splice(i, 1); changed(true); }, 'danger')
+          labelled(tool('↑', function () { if (i > 0) { l.choices.splice(i - 1, 0, l.choices.splice(i, 1)[0]); changed(true); } }), msg.up),
+          labelled(tool('↓', function () { if (i < l.choices.length - 1) { l.choices.splice(i + 1, 0, l.choices.splice(i, 1)[0]); changed(true); } }), msg.down),
+          labelled(tool('×', function () { l.choices.splice(i, 1); changed(true); }, 'danger'), msg.remove)
         ])
       ]));
     });
@@ -752,7 +775,10 @@
     form = kept.form;
     keyed(form.items);
     markDirty(true);
-    say(msg.restored + ' ', 'ok', tool(msg.discard, function () {
+    // Kept over another version than the one now newest (saved elsewhere
+    // since, or published and edited again): saving would replace that one.
+    var note = kept.version === cfg.version ? msg.restored : msg.restored + ' ' + msg['restored-other'];
+    say(note + ' ', kept.version === cfg.version ? 'ok' : 'note', tool(msg.discard, function () {
       if (!window.confirm(msg['discard-confirm'])) return;
       form = copy(serverForm);
       keyed(form.items);

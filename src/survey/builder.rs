@@ -108,6 +108,7 @@ pub(crate) const SCRIPT_TEXTS: &[&str] = &[
     "errors",
     "errors-elsewhere",
     "restored",
+    "restored-other",
     "discard",
     "discard-confirm",
     "unsaved",

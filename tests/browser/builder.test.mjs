@@ -1,8 +1,9 @@
 // A cadre builds a questionnaire on the page — a choice question with "other",
 // a number with a constraint (typed wrong first: the parse error shows at the
-// field), a text question behind a skip rule, a star rating — keeps the work
-// through a reload, saves, sees the phone preview, publishes; a worker opens
-// the link and the skip rule hides the question.
+// field), a text question behind a skip rule (renaming the question it reads
+// rewrites it), a star rating — keeps the work through a reload, saves, sees
+// the phone preview, has a refusal shown at its question, publishes; a worker
+// opens the link and the skip rule hides the question.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { BASE, VIEWPORTS, launch, newPage, login, shot, fitsScreen } from "./lib.mjs";
@@ -87,6 +88,16 @@ for (const vp of VIEWPORTS) {
     assert.match(await rerr.textContent(), /job/);
     await relevant.fill("${worker_group} = 'courier'");
     await rerr.waitFor({ state: "hidden" });
+    // Renaming a question rewrites the rules that read it.
+    const first = p.locator("#qb-items > details.qb-item").first();
+    await first.locator("summary").click();
+    await first.locator("[data-prop=name]").fill("job");
+    await first.locator("[data-prop=name]").press("Tab");
+    const rule = p.locator("details[data-name=platform] [data-prop=relevant]");
+    assert.equal(await rule.inputValue(), "${job} = 'courier'");
+    await p.locator("#qb-items > details.qb-item").first().locator("[data-prop=name]").fill("worker_group");
+    await p.locator("#qb-items > details.qb-item").first().locator("[data-prop=name]").press("Tab");
+    assert.equal(await rule.inputValue(), "${worker_group} = 'courier'");
 
     // 4. A star rating, moved above the text question.
     q = await add(p, "rating");
