@@ -113,6 +113,8 @@ for (const vp of VIEWPORTS) {
     assert.equal((await p.textContent("#qb-dirty")).trim(), "已保存", "saved: nothing unsaved");
     const preview = p.frameLocator("#qb-preview");
     await preview.locator("[data-item=worker_group]").waitFor();
+    const width = await p.locator("#qb-preview").evaluate((e) => e.getBoundingClientRect().width);
+    assert.ok(width > 300 && width <= 390, `a phone-wide preview (${width}px)`);
     // The preview runs the skip rule: no courier, no company question.
     await preview.locator("[data-item=platform]").waitFor({ state: "hidden" });
     assert.ok(await fitsScreen(p), "the builder fits the screen");
