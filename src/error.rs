@@ -34,6 +34,14 @@ impl FieldError {
         self
     }
 
+    /// The value of a named argument.
+    pub fn arg_value(&self, name: &str) -> Option<&str> {
+        self.args
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The message in `lang`, naming the field.
     pub fn message(&self, lang: crate::i18n::Lang) -> String {
         let mut args = self.args.clone();

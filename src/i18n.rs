@@ -272,6 +272,9 @@ mod tests {
                 a.as_str()
             );
         }
+        for k in crate::survey::builder::SCRIPT_TEXTS {
+            assert!(zh.contains(&format!("builder-{k}")), "builder-{k}");
+        }
         for code in [
             "unauthenticated",
             "forbidden",

@@ -588,6 +588,8 @@ fn rejected_json(preview: Preview, lang: Lang) -> Response {
             // The same spelling in both languages, so scripts can parse it.
             field: format!("row {}, {}", e.row, e.column),
             message: e.message.clone(),
+            item: None,
+            column: None,
         })
         .collect();
     let body = ImportErrorBody {

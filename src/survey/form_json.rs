@@ -2,11 +2,15 @@
 //! the shape `GET …/form` returns, with conveniences for people writing it by
 //! hand — expressions as text (parsed here, once, like an XLSForm's), a label
 //! as a plain string, a question type as a string, and any property left out
-//! taking its empty default.
+//! taking its empty default. [`editable`] writes a form back in that
+//! hand-written shape (expressions as text), which the builder page edits.
 
 use serde_json::{Map, Value, json};
 
-use super::{expr, form::Form};
+use super::{
+    expr::{self, Expr},
+    form::{Form, Item, Required},
+};
 use crate::{
     error::{AppError, FieldError},
     i18n::Lang,
@@ -160,6 +164,44 @@ fn item(v: &mut Value, lang: Lang, errs: &mut Vec<FieldError>) {
     o.entry("other").or_insert(json!(false));
 }
 
+/// The form in the shape [`parse`] reads, with every expression as its
+/// canonical text (`Expr`'s `Display`, which parses back to the same tree)
+/// and `required` as `false`, `true` or the condition's text: what the
+/// questionnaire builder edits and sends back unchanged.
+pub fn editable(form: &Form) -> Value {
+    fn text(e: &Option<Expr>) -> Value {
+        json!(e.as_ref().map(ToString::to_string).unwrap_or_default())
+    }
+    fn item(it: &Item) -> Value {
+        match it {
+            Item::Group(g) => json!({
+                "item": "group", "name": g.name, "label": g.label,
+                "relevant": text(&g.relevant), "appearance": g.appearance,
+                "items": g.items.iter().map(item).collect::<Vec<_>>(),
+            }),
+            Item::Question(q) => json!({
+                "item": "question", "name": q.name, "kind": q.kind, "label": q.label,
+                "hint": q.hint,
+                "required": match &q.required {
+                    Required::No => json!(false),
+                    Required::Yes => json!(true),
+                    Required::When(e) => json!(e.to_string()),
+                },
+                "required_message": q.required_message, "relevant": text(&q.relevant),
+                "constraint": text(&q.constraint), "constraint_message": q.constraint_message,
+                "appearance": q.appearance, "choices": q.choices,
+                "choice_filter": text(&q.choice_filter), "other": q.other,
+            }),
+        }
+    }
+    json!({
+        "id": form.id, "title": form.title, "version": form.version,
+        "default_language": form.default_language, "languages": form.languages,
+        "items": form.items.iter().map(item).collect::<Vec<_>>(),
+        "choice_lists": form.choice_lists,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +227,29 @@ mod tests {
         assert!(matches!(&f.items[1], Item::Group(g) if g.relevant.is_some()));
         // The stored shape reads back as it is.
         let again = parse(&serde_json::to_vec(&f).unwrap(), Lang::Zh).unwrap();
+        assert_eq!(again, f);
+    }
+
+    #[test]
+    fn the_editable_shape_reads_back_as_the_same_form() {
+        let body = r#"{"title": "t", "items": [
+            {"name": "age", "kind": "integer", "label": {"中文 (zh)": "年龄", "English (en)": "Age"},
+             "required": "${g} = 'x'", "constraint": ". >= 16 and (. <= 70 or . = 99)",
+             "constraint_message": "16–70"},
+            {"item": "group", "name": "g2", "appearance": ["field-list"],
+             "relevant": "selected(${g}, 'x')", "items": [
+                {"name": "t", "kind": "text", "required": true,
+                 "constraint": "regex(., '^[0-9]{11}$')"},
+                {"name": "s", "kind": {"type": "range", "start": 1, "end": 5, "step": 1},
+                 "appearance": ["rating"]}]},
+            {"name": "g", "kind": "select_multiple", "choices": "yn", "other": true}],
+            "choice_lists": [{"name": "yn", "choices": [{"name": "x", "label": "是"}]}]}"#;
+        let f = parse(body.as_bytes(), Lang::Zh).unwrap();
+        let e = editable(&f);
+        assert_eq!(e["items"][0]["required"], "${g} = 'x'");
+        assert_eq!(e["items"][0]["relevant"], "");
+        assert_eq!(e["items"][1]["items"][0]["required"], true);
+        let again = parse(&serde_json::to_vec(&e).unwrap(), Lang::Zh).unwrap();
         assert_eq!(again, f);
     }
 

@@ -12,7 +12,7 @@ use axum::{
     Form as PageForm, Json, Router,
     body::Bytes,
     extract::{Multipart, Path, Query, State, multipart::MultipartError},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -80,16 +80,19 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/surveys/{id}/responses/{response}/validity",
             post(api_override),
         )
+        .merge(super::builder::routes())
 }
 
 /// This module's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
     paths(api_list, api_create, api_get, api_update, api_form, api_put_form, api_import,
-        api_publish, api_status, export_xlsform, api_validity, api_set_validity, api_responses, api_override),
+        api_publish, api_status, export_xlsform, api_validity, api_set_validity, api_responses, api_override,
+        super::builder::api_check_expression),
     components(schemas(Survey, SurveyStatus, SurveyInput, Quota, Version, SurveyDetail, StatusInput, SavedVersion,
         Rules, AttentionCheck, RulesInput, Progress, Counts, ValidityState, Reason, Explained, Override,
-        ResponseItem, ResponsePage, Filter, OverrideInput)),
+        ResponseItem, ResponsePage, Filter, OverrideInput,
+        super::builder::ExpressionInput, super::builder::ExpressionCheck)),
     tags((name = "surveys", description = "Questionnaires: settings, form versions (XLSForm or JSON), publication"))
 )]
 pub struct ApiDoc;
@@ -108,7 +111,11 @@ async fn visible(state: &AppState, caller: &Caller, id: SurveyId) -> AppResult<S
 
 /// The survey if the caller may change it: 404 when invisible, 403 when the
 /// caller only reads it.
-async fn manageable(state: &AppState, caller: &Caller, id: SurveyId) -> AppResult<Survey> {
+pub(super) async fn manageable(
+    state: &AppState,
+    caller: &Caller,
+    id: SurveyId,
+) -> AppResult<Survey> {
     let s = visible(state, caller, id).await?;
     if !caller
         .scope(Need::Write)
@@ -807,7 +814,21 @@ async fn preview_page(
         .as_deref()
         .and_then(Lang::from_tag)
         .unwrap_or(caller.lang);
-    super::public::preview(&state, lang, &s, &v, &form)
+    let mut res = super::public::preview(&state, lang, &s, &v, &form)?;
+    // The builder shows this page in a frame beside the form; every other
+    // page refuses to be framed (web::router).
+    let h = res.headers_mut();
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'self'",
+        ),
+    );
+    Ok(res)
 }
 
 // ---- JSON API ----

@@ -3,8 +3,8 @@
 //! responses checked against their form (`answers`), their validity
 //! (`validity`: 有效问卷); surveys with their
 //! versions, publication settings and quotas (this file, `store`), the
-//! management pages and API (`http`) and the public link respondents fill
-//! (`public`).
+//! management pages and API (`http`), the page that builds a form
+//! (`builder`) and the public link respondents fill (`public`).
 //!
 //! A survey belongs to an org and is read by roles over that org's subtree.
 //! Its form lives in versions: the newest may be a draft, edited in place;
@@ -14,6 +14,7 @@
 
 pub mod analysis;
 pub mod answers;
+pub mod builder;
 pub mod demo;
 pub mod expr;
 pub mod form;

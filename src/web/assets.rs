@@ -48,6 +48,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../assets/survey-fill.js"),
     },
     Asset {
+        path: "survey-builder.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/survey-builder.js"),
+    },
+    Asset {
         path: "survey-analysis.js",
         mime: "text/javascript; charset=utf-8",
         body: include_bytes!("../../assets/survey-analysis.js"),

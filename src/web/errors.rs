@@ -37,6 +37,13 @@ pub struct ErrorDetail {
 pub struct FieldMessage {
     pub field: String,
     pub message: String,
+    /// For a questionnaire form's errors: the question or group they are
+    /// about (`list/choice` for a choice), so a page can show each one there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    /// With `item`: the property at fault (`relevant`, `constraint`, `name`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 #[derive(Template)]
@@ -77,6 +84,8 @@ fn respond(err: &AppError, lang: Lang, is_api: bool, path: &str, query: Option<&
             .map(|f| FieldMessage {
                 field: f.field.clone(),
                 message: f.message(lang),
+                item: f.arg_value("item").map(str::to_string),
+                column: f.arg_value("column").map(str::to_string),
             })
             .collect(),
         _ => Vec::new(),

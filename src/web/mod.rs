@@ -76,7 +76,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CsrfLayer::new())
-        .layer(SetResponseHeaderLayer::overriding(
+        // A page may allow its own origin to frame it (the survey preview, shown
+        // in the questionnaire builder); every other page refuses framing.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))

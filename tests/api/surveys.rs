@@ -1328,6 +1328,7 @@ async fn the_openapi_document_lists_the_survey_routes() {
         "/api/v1/surveys/{id}/validity",
         "/api/v1/surveys/{id}/responses",
         "/api/v1/surveys/{id}/responses/{response}/validity",
+        "/api/v1/surveys/expression",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p}");
     }
@@ -1854,4 +1855,195 @@ async fn validity_and_review_pages_work_for_the_owner() {
         .await
         .unwrap();
     assert!(html.contains("现场核实") && html.contains("经人工复核计为有效"));
+}
+
+/// The builder's data as the page embeds it (`#qt-builder-config`).
+fn builder_config(html: &str) -> Value {
+    let start = html
+        .find(r#"id="qt-builder-config">"#)
+        .expect("the builder's data")
+        + r#"id="qt-builder-config">"#.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+#[tokio::test]
+async fn the_builder_is_for_those_who_may_edit_the_form_and_saves_through_the_api() {
+    let app = TestApp::spawn().await;
+    let (_, id, _, v) = published(&app).await;
+    // The survey's cadre: the page, linked from the survey, with the newest
+    // version as the JSON `PUT …/form` takes (expressions as text).
+    let cadre = app.browser("a.cadre").await;
+    let detail = cadre
+        .get(app.url(&format!("/surveys/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        detail
+            .text()
+            .await
+            .unwrap()
+            .contains(&format!("/surveys/{id}/build"))
+    );
+    let res = cadre
+        .get(app.url(&format!("/surveys/{id}/build")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("/assets/survey-builder.js"));
+    let cfg = builder_config(&html);
+    assert_eq!(cfg["version"], v);
+    assert_eq!(cfg["save"], format!("/api/v1/surveys/{id}/form"));
+    let platform = &cfg["form"]["items"][2]["items"][0];
+    assert_eq!(platform["relevant"], "${worker_group} = 'courier'");
+    assert_eq!(
+        cfg["form"]["items"][2]["items"][4]["required"],
+        "count-selected(${topics}) > 0"
+    );
+    assert!(cfg["msg"]["add-question"].is_string());
+    // The builder frames the phone preview; no other page may be framed.
+    let frame = |res: &reqwest::Response| {
+        let h = |n: &str| res.headers().get(n).unwrap().to_str().unwrap().to_string();
+        (h("x-frame-options"), h("content-security-policy"))
+    };
+    let preview = cadre
+        .get(app.url(&format!("/surveys/{id}/preview?version={v}")))
+        .send()
+        .await
+        .unwrap();
+    let (xfo, csp) = frame(&preview);
+    assert_eq!(xfo, "SAMEORIGIN");
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    let build = cadre
+        .get(app.url(&format!("/surveys/{id}/build")))
+        .send()
+        .await
+        .unwrap();
+    let (xfo, csp) = frame(&build);
+    assert_eq!(xfo, "DENY");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+
+    // Outside the owning subtree: 404; a viewer inside it: 403 — as the
+    // settings page and every form write answer them.
+    let outsider = app.browser("b.cadre").await;
+    let viewer = app.browser("a.viewer").await;
+    for (who, status) in [
+        (&outsider, StatusCode::NOT_FOUND),
+        (&viewer, StatusCode::FORBIDDEN),
+    ] {
+        for p in ["build", "edit"] {
+            let res = who
+                .get(app.url(&format!("/surveys/{id}/{p}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), status, "{p}");
+        }
+    }
+
+    // Saving as the page does: the editable form back through the API with
+    // the session, from the same origin. A published version stays as it is:
+    // the save starts version 2 as a draft.
+    let put = |who: &reqwest::Client, site: &'static str, body: Value| {
+        who.put(app.url(&format!("/api/v1/surveys/{id}/form")))
+            .header("sec-fetch-site", site)
+            .json(&body)
+            .send()
+    };
+    let form = cfg["form"].clone();
+    for (who, status) in [
+        (&outsider, StatusCode::NOT_FOUND),
+        (&viewer, StatusCode::FORBIDDEN),
+    ] {
+        let res = put(who, "same-origin", form.clone()).await.unwrap();
+        assert_eq!(res.status(), status);
+    }
+    let res = put(&cadre, "cross-site", form.clone()).await.unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "no writes from other sites"
+    );
+    let res = put(&cadre, "same-origin", form.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let saved: Value = res.json().await.unwrap();
+    assert_eq!(saved["created"], true);
+    let api = app.api("a.cadre").await;
+    let (_, first) = api
+        .get(&format!("/api/v1/surveys/{id}/form?version={v}"))
+        .await;
+    let (_, second) = api.get(&format!("/api/v1/surveys/{id}/form")).await;
+    assert_eq!(
+        first, second,
+        "the editable shape reads back as the same form"
+    );
+
+    // Refusals name the question and the property, so the page shows each
+    // one at its question, in the user's language.
+    let mut bad = form.clone();
+    bad["items"][2]["items"][0]["relevant"] = json!("${worker_group} = ");
+    bad["items"][2]["items"][1]["constraint"] = json!(". > ${nowhere}");
+    let res = put(&cadre, "same-origin", bad).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    let fields = body["error"]["fields"].as_array().unwrap();
+    assert_eq!(fields[0]["item"], "platform");
+    assert_eq!(fields[0]["column"], "relevant");
+    assert!(fields[0]["message"].as_str().unwrap().contains("第"));
+    let mut bad = form;
+    bad["items"][2]["items"][1]["constraint"] = json!(". > ${nowhere}");
+    let res = put(&cadre, "same-origin", bad).await.unwrap();
+    let body: Value = res.json().await.unwrap();
+    let f = &body["error"]["fields"][0];
+    assert_eq!(
+        (f["item"].as_str(), f["column"].as_str()),
+        (Some("hours"), Some("constraint"))
+    );
+    assert!(f["message"].as_str().unwrap().contains("nowhere"));
+}
+
+#[tokio::test]
+async fn expressions_are_checked_by_the_servers_parser_as_they_are_typed() {
+    let app = TestApp::spawn().await;
+    let api = app.api("a.viewer").await;
+    let (status, ok) = api
+        .post(
+            "/api/v1/surveys/expression",
+            json!({"expr": "${age}>=16 and selected( ${topics}, 'wages')"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ok["ok"], true);
+    assert_eq!(
+        ok["canonical"],
+        "${age} >= 16 and selected(${topics}, 'wages')"
+    );
+    assert_eq!(ok["references"], json!(["age", "topics"]));
+    let (_, bad) = api
+        .post(
+            "/api/v1/surveys/expression",
+            json!({"expr": "${age} >= 16 and"}),
+        )
+        .await;
+    assert_eq!(bad["ok"], false);
+    assert_eq!(bad["pos"], 16);
+    assert!(
+        bad["message"].as_str().unwrap().starts_with("第 17 个字符"),
+        "{bad}"
+    );
+    let (_, empty) = api
+        .post("/api/v1/surveys/expression", json!({"expr": "  "}))
+        .await;
+    assert_eq!(empty["ok"], true, "no condition");
+    let res = app
+        .anonymous()
+        .post(app.url("/api/v1/surveys/expression"))
+        .json(&json!({"expr": "1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
