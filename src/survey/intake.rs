@@ -259,29 +259,26 @@ async fn store_all(
 async fn with_quotas(db: &Db, tx: &mut Tx, batch: &[Job]) -> Result<HashSet<SurveyId>, DbError> {
     let surveys: BTreeSet<SurveyId> = batch.iter().map(|j| j.pending.new.survey).collect();
     let query = |head: &str, tail: &str| {
-        let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(head);
-        let mut ids = q.separated(", ");
-        for id in &surveys {
-            ids.push_bind(*id);
+        let mut q = crate::db::Sql::new(head);
+        for (i, id) in surveys.iter().enumerate() {
+            q.push(if i == 0 { "" } else { ", " }).bind(*id);
         }
         q.push(tail);
-        q
+        q.build()
     };
     if db.backend() == Backend::Postgres {
         // A statement of its own, so the next one's snapshot is taken once
         // the locks are held and sees quotas committed before them.
-        query("SELECT id FROM surveys WHERE id IN (", ") FOR SHARE")
-            .build()
-            .execute(&mut **tx)
-            .await?;
+        let (sql, args) = query("SELECT id FROM surveys WHERE id IN (", ") FOR SHARE");
+        sqlx::query_with(sql, args).execute(&mut **tx).await?;
     }
-    let rows: Vec<SurveyId> = query(
+    let (sql, args) = query(
         "SELECT DISTINCT survey_id FROM survey_quotas WHERE survey_id IN (",
         ")",
-    )
-    .build_query_scalar()
-    .fetch_all(&mut **tx)
-    .await?;
+    );
+    let rows: Vec<SurveyId> = sqlx::query_scalar_with(sql, args)
+        .fetch_all(&mut **tx)
+        .await?;
     Ok(rows.into_iter().collect())
 }
 

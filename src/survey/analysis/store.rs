@@ -83,24 +83,28 @@ const CODES_PER_STATEMENT: usize = 500;
 /// for any reason is made.
 pub async fn write_codes(tx: &mut Tx, rows: &[Coded]) -> Result<(), DbError> {
     for chunk in rows.chunks(CODES_PER_STATEMENT) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Any>::new(
-            "INSERT INTO survey_codes (survey_id, response_id, org_id, valid, submitted_at, worker_group, region, line) ",
+        let mut q = crate::db::Sql::new(
+            "INSERT INTO survey_codes (survey_id, response_id, org_id, valid, submitted_at, worker_group, region, line) VALUES ",
         );
-        q.push_values(chunk, |mut b, c| {
-            b.push_bind(c.survey)
-                .push_bind(c.response)
-                .push_bind(c.org)
-                .push_bind(i64::from(c.valid))
-                .push_bind(c.submitted_at)
-                .push_bind(&c.group)
-                .push_bind(&c.region)
-                .push_bind(&c.line);
-        });
+        for (i, c) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind(c.survey).push(", ").bind(c.response).push(", ");
+            q.bind(c.org).push(", ").bind(i64::from(c.valid)).push(", ");
+            q.bind(c.submitted_at)
+                .push(", ")
+                .bind(c.group.clone())
+                .push(", ");
+            q.bind(c.region.clone())
+                .push(", ")
+                .bind(c.line.clone())
+                .push(")");
+        }
         q.push(
             " ON CONFLICT (survey_id, response_id) DO UPDATE SET worker_group = excluded.worker_group, \
              region = excluded.region, line = excluded.line",
         );
-        q.build().execute(&mut **tx).await?;
+        let (sql, args) = q.build();
+        sqlx::query_with(sql, args).execute(&mut **tx).await?;
     }
     Ok(())
 }
