@@ -158,7 +158,7 @@
   function newQuestion(kind) {
     var q = { item: 'question', name: '', kind: { type: kind }, label: {}, hint: {}, required: false,
       required_message: {}, relevant: '', constraint: '', constraint_message: {}, appearance: [],
-      choices: null, choice_filter: '', other: false, _k: uid() };
+      choices: null, choice_filter: '', other: false, shuffle: false, _k: uid() };
     if (kind === 'rating') { q.kind = { type: 'range', start: 1, end: 5, step: 1 }; q.appearance = ['rating']; }
     if (kind === 'range') q.kind = { type: 'range', start: 1, end: 10, step: 1 };
     if (kind === 'select_one' || kind === 'select_multiple') q.choices = freshList('list', 2).name;
@@ -545,7 +545,7 @@
           if (v === 'range') q.kind = { type: 'range', start: 1, end: 10, step: 1 };
           else q.kind = { type: v };
           if (/^select_/.test(v)) { if (!q.choices) q.choices = freshList('list', 2).name; }
-          else { q.choices = null; q.other = false; q.choice_filter = ''; }
+          else { q.choices = null; q.other = false; q.shuffle = false; q.choice_filter = ''; }
           q.appearance = (q.appearance || []).filter(function (a) {
             return /^select_/.test(v) ? a === 'minimal' || a === 'horizontal' : v === 'range' && a === 'rating';
           });
@@ -571,6 +571,7 @@
       body.push(choiceEditor(q, false));
       body.push(el('div', { class: 'qb-checks' }, [
         checkbox(msg.other, q.other, function (on) { q.other = on; changed(false); }),
+        checkbox(msg.shuffle, q.shuffle, function (on) { q.shuffle = on; changed(false); }),
         checkbox(msg['appearance-minimal'], (q.appearance || []).indexOf('minimal') >= 0, function (on) { toggleAppearance(q, 'minimal', on); changed(false); }),
         checkbox(msg['appearance-horizontal'], (q.appearance || []).indexOf('horizontal') >= 0, function (on) { toggleAppearance(q, 'horizontal', on); changed(false); })
       ]));
@@ -688,7 +689,7 @@
     var f = clean(form);
     walk(f.items, function (it) {
       if (it.item === 'group') return;
-      if (!isSelect(it)) { it.choices = null; it.other = false; }
+      if (!isSelect(it)) { it.choices = null; it.other = false; it.shuffle = false; }
     });
     var used = {};
     walk(f.items, function (it) { if (it.item !== 'group' && it.choices) used[it.choices] = true; });

@@ -6,6 +6,31 @@
    what each answer must satisfy. */
 (function () {
   'use strict';
+
+  /* The order a shuffled choice question shows its n choices in for one
+     respondent: order[k] is the list index of the k-th choice shown. The
+     same as form::choice_order in Rust (FNV-1a over the UTF-16 units of
+     seed NUL question, xorshift32, Fisher-Yates) in the 32-bit steps ES5
+     has; tests/expr/order.test.mjs holds the two together. */
+  function order(seed, question, n) {
+    var s = seed + '\u0000' + question, h = 0x811c9dc5, x, k, j, t, out = [];
+    for (k = 0; k < s.length; k++) {
+      h ^= s.charCodeAt(k);
+      /* h * 16777619 mod 2^32 (Math.imul is not ES5) */
+      h = (h + (h << 1) + (h << 4) + (h << 7) + (h << 8) + (h << 24)) >>> 0;
+    }
+    x = h === 0 ? 0x9e3779b9 : h;
+    for (k = 0; k < n; k++) out.push(k);
+    for (k = n - 1; k > 0; k--) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      x >>>= 0;
+      j = x % (k + 1);
+      t = out[k]; out[k] = out[j]; out[j] = t;
+    }
+    return out;
+  }
+  if (typeof module === 'object' && module.exports) { module.exports = { order: order }; return; }
+
   var cfgEl = document.getElementById('qt-config');
   var form = document.getElementById('qt-form');
   if (!cfgEl || !form || !window.QtExpr || !window.JSON) return;
@@ -250,10 +275,42 @@
     return { answers: answers, shown: shown, bad: bad };
   }
 
+  /* ---- shuffled choices: this respondent's order ---- */
+
+  /* The server drew shuffled choices in the order of the page's instance id
+     (src/survey/public.rs); a draft keeps that id as its seed (its own
+     instance id stays random, so no two responses can share one), and a
+     reload, which brings a new id, is put back in the draft's order.
+     "Other" stays last: only the list's choices move, before it. */
+  var SEED = form.elements._instance ? form.elements._instance.value : '';
+  function arrange(seed) {
+    if (!seed || seed === SEED) return;
+    each(questions, function (q) {
+      var el = nodes[q.n], choices = cfg.lists[q.list] || [], byChoice = {}, last = null;
+      if (!q.shuffle || !el) return;
+      each(el.querySelectorAll('[data-choice]'), function (o) {
+        var c = o.getAttribute('data-choice');
+        if (q.other && c === 'other') return;
+        byChoice[c] = o; last = o;
+      });
+      if (!last) return;
+      var parent = last.parentNode, anchor = last.nextSibling;
+      if (anchor && anchor.nodeType === 3) anchor = anchor.nextSibling;
+      each(order(seed, q.n, choices.length), function (k) {
+        var o = byChoice[choices[k].n];
+        if (!o) return;
+        var gap = o.nextSibling && o.nextSibling.nodeType === 3 ? o.nextSibling : null;
+        parent.insertBefore(o, anchor);
+        if (gap) parent.insertBefore(gap, anchor);
+      });
+    });
+  }
+
   /* ---- the draft on the phone ---- */
 
   var draft = load(DRAFT, null);
-  if (!draft || draft.sent) draft = { instance: randomId(), started: now(), answers: {}, page: 0 };
+  if (!draft || draft.sent) draft = { instance: randomId(), seed: SEED, started: now(), answers: {}, page: 0 };
+  if (!draft.seed) draft.seed = SEED;
   draft.version = cfg.version;
   var device = load('qt-device', null) || cfg.device || randomId();
   save('qt-device', device);
@@ -449,8 +506,9 @@
   if (draft.queued && !pending) {
     /* Sent by another tab or an earlier visit: start afresh. */
     drop(DRAFT);
-    draft = { instance: randomId(), started: now(), answers: {}, page: 0, version: cfg.version };
+    draft = { instance: randomId(), seed: SEED, started: now(), answers: {}, page: 0, version: cfg.version };
   }
+  arrange(draft.seed);
   if (pending) finish(null, cfg.msg.saved, true);
   refresh(false);
   flush();

@@ -52,6 +52,7 @@ builder-appearance-horizontal = Choices side by side
 builder-appearance-rating = Show as stars
 builder-appearance-field-list = Show the group as one page
 builder-other = Add “Other (please specify)”
+builder-shuffle = Shuffle choices
 builder-choices = Choices
 builder-choice-list = Choice list
 builder-choice-list-new = New choice list

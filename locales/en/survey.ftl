@@ -56,6 +56,9 @@ xlsform-err-appearance = The appearance “{ $detail }” is not supported here 
 xlsform-err-table-list = The matrix “{ $detail }” (table-list) must hold only choice questions that share one choice list.
 xlsform-err-parameters = Range parameters “{ $detail }” are not valid: write start=1 end=10 step=1, step above 0.
 xlsform-err-not-applicable = “{ $detail }” does not apply to this type of row.
+xlsform-err-shuffle = Only a choice question outside a matrix can show its choices in a random order (randomize, “shuffle”): “{ $detail }”.
+xlsform-err-select-parameters = Parameter “{ $detail }” is not supported on a choice question: write randomize=true or randomize=false.
+xlsform-err-seed = Parameter “{ $detail }” is not supported: each respondent gets an order of their own; write randomize=true without a seed.
 
 # Surveys: management, publication, filling
 

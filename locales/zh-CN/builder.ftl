@@ -52,6 +52,7 @@ builder-appearance-horizontal = 选项横排
 builder-appearance-rating = 显示为星星
 builder-appearance-field-list = 本组显示为一页
 builder-other = 加“其他（请注明）”选项
+builder-shuffle = 选项随机排列
 builder-choices = 选项
 builder-choice-list = 选项列表
 builder-choice-list-new = 新建选项列表

@@ -56,6 +56,9 @@ xlsform-err-appearance = 这里不支持显示方式“{ $detail }”（minimal�
 xlsform-err-table-list = 矩阵题“{ $detail }”（table-list）中只能有使用同一个选项列表的选择题。
 xlsform-err-parameters = 滑块参数“{ $detail }”无效：请写 start=1 end=10 step=1，step 须大于 0。
 xlsform-err-not-applicable = “{ $detail }”不适用于这一类行。
+xlsform-err-shuffle = 只有矩阵题之外的选择题可以随机排列选项（randomize，“shuffle”）：“{ $detail }”。
+xlsform-err-select-parameters = 选择题不支持参数“{ $detail }”：请写 randomize=true 或 randomize=false。
+xlsform-err-seed = 不支持参数“{ $detail }”：每位填写人各有自己的选项顺序，请只写 randomize=true，不要写 seed。
 
 # 问卷：管理、发布、填写
 

@@ -84,6 +84,7 @@ pub(crate) const SCRIPT_TEXTS: &[&str] = &[
     "appearance-rating",
     "appearance-field-list",
     "other",
+    "shuffle",
     "choices",
     "choice-list",
     "choice-list-new",

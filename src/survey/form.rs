@@ -216,6 +216,11 @@ pub struct Question {
     pub choice_filter: Option<Expr>,
     /// `or_other`: an "other, please specify" choice.
     pub other: bool,
+    /// The choices show in a random order, one per respondent ([`choice_order`];
+    /// XLSForm `parameters` `randomize=true`); "other" stays last. Absent in
+    /// forms stored before it existed: off.
+    #[serde(default)]
+    pub shuffle: bool,
 }
 
 impl Question {
@@ -235,8 +240,39 @@ impl Question {
             choices: None,
             choice_filter: None,
             other: false,
+            shuffle: false,
         }
     }
+}
+
+/// The order a shuffled choice question shows its `n` choices in, for one
+/// respondent: `order[k]` is the index in the list of the choice shown k-th.
+/// The same seed (the page's per-respondent seed, see docs/surveys.md) and
+/// question always give the same order, so a reload does not reorder; each
+/// question of a form gets its own. FNV-1a over the UTF-16 units of
+/// `seed \0 question`, then xorshift32 drives a Fisher–Yates shuffle: only
+/// 32-bit operations, so `order` in assets/survey-fill.js (ES5) gives
+/// the same orders (tests/fixtures/choice-order.json holds both to it).
+pub fn choice_order(seed: &str, question: &str, n: usize) -> Vec<usize> {
+    let mut h: u32 = 0x811c_9dc5;
+    for unit in seed
+        .encode_utf16()
+        .chain(std::iter::once(0))
+        .chain(question.encode_utf16())
+    {
+        h ^= u32::from(unit);
+        h = h.wrapping_mul(16_777_619);
+    }
+    let mut x = if h == 0 { 0x9e37_79b9 } else { h };
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let j = (x % (i as u32 + 1)) as usize;
+        order.swap(i, j);
+    }
+    order
 }
 
 /// A named list of choices, shared by the select questions that name it.
@@ -386,6 +422,25 @@ impl Form {
             }
         };
         let none = BTreeSet::new();
+        // The rows of matrices, by their place in reading order.
+        fn size(it: &Item) -> usize {
+            match it {
+                Item::Question(_) => 1,
+                Item::Group(g) => 1 + g.items.iter().map(size).sum::<usize>(),
+            }
+        }
+        let mut matrix_rows = BTreeSet::new();
+        for (i, it) in items.iter().enumerate() {
+            if let Item::Group(g) = it
+                && g.appearance.contains(&Appearance::TableList)
+            {
+                let mut at = i + 1;
+                for row in &g.items {
+                    matrix_rows.insert(at);
+                    at += size(row);
+                }
+            }
+        }
         for (i, it) in items.iter().enumerate() {
             match it {
                 Item::Group(g) => {
@@ -460,6 +515,11 @@ impl Form {
                             errs.push(err(i, "type", "xlsform-err-not-applicable", l));
                         }
                         _ => {}
+                    }
+                    // Shuffling: choice questions only, and not a matrix's
+                    // rows (they share one scale, shown in one order).
+                    if q.shuffle && (!q.kind.is_select() || matrix_rows.contains(&i)) {
+                        errs.push(err(i, "parameters", "xlsform-err-shuffle", &q.name));
                     }
                     if !q.kind.is_select() {
                         if q.other {
@@ -691,6 +751,152 @@ mod tests {
             .map(|e| (e.place, e.key))
             .collect();
         assert_eq!(keys, [(Place::Item(1), "xlsform-err-appearance")]);
+    }
+
+    #[test]
+    fn a_form_stored_before_shuffling_loads_with_it_off() {
+        let mut s = Question::new("s", QuestionKind::SelectOne);
+        s.choices = Some("yn".into());
+        let mut json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["shuffle"], false, "written out");
+        json.as_object_mut().unwrap().remove("shuffle");
+        let back: Question = serde_json::from_value(json).unwrap();
+        assert_eq!(back, s);
+        s.shuffle = true;
+        let back: Question = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert!(back.shuffle);
+    }
+
+    #[test]
+    fn only_choice_questions_outside_a_matrix_shuffle() {
+        let select = |name: &str| {
+            let mut s = Question::new(name, QuestionKind::SelectMultiple);
+            s.choices = Some("yn".into());
+            s.shuffle = true;
+            s
+        };
+        let mut text = q("t");
+        text.shuffle = true;
+        let form = Form {
+            items: vec![
+                Item::Question(select("a")),
+                Item::Question(text),
+                Item::Group(Group {
+                    name: "m".into(),
+                    appearance: vec![Appearance::TableList],
+                    items: vec![Item::Question(select("r1")), {
+                        let mut r = select("r2");
+                        r.shuffle = false;
+                        Item::Question(r)
+                    }],
+                    ..Group::default()
+                }),
+                Item::Group(Group {
+                    name: "g".into(),
+                    items: vec![Item::Question(select("b"))],
+                    ..Group::default()
+                }),
+            ],
+            choice_lists: vec![ChoiceList {
+                name: "yn".into(),
+                choices: vec![Choice {
+                    name: "y".into(),
+                    ..Choice::default()
+                }],
+            }],
+            ..Form::default()
+        };
+        let found: Vec<_> = form
+            .validate()
+            .into_iter()
+            .map(|e| (e.place, e.field, e.key, e.detail))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    Place::Item(1),
+                    "parameters",
+                    "xlsform-err-shuffle",
+                    "t".to_string()
+                ),
+                (
+                    Place::Item(3),
+                    "parameters",
+                    "xlsform-err-shuffle",
+                    "r1".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_respondent_keeps_one_order_and_respondents_differ() {
+        let order = |seed: &str, n| choice_order(seed, "topics", n);
+        for n in [0, 1, 2, 7, 40] {
+            let mut o = order("5f0c3a9e1b2d4c6e8f0a1b2c", n);
+            assert_eq!(o, order("5f0c3a9e1b2d4c6e8f0a1b2c", n), "stable");
+            o.sort_unstable();
+            assert_eq!(o, (0..n).collect::<Vec<_>>(), "a permutation");
+        }
+        // Ten choices: 3.6 million orders; twenty respondents all differ,
+        // and each question of one respondent has its own.
+        let seeds: Vec<String> = (0..20).map(|i| format!("instance{i:04}")).collect();
+        let orders: BTreeSet<Vec<usize>> = seeds.iter().map(|s| order(s, 10)).collect();
+        assert_eq!(orders.len(), 20);
+        assert_ne!(
+            choice_order("instance0000", "a", 10),
+            choice_order("instance0000", "b", 10)
+        );
+        // Every choice comes first for someone: no position is favoured much.
+        let mut first = [0usize; 5];
+        for i in 0..5000 {
+            first[choice_order(&format!("r{i}"), "q", 5)[0]] += 1;
+        }
+        assert!(first.iter().all(|&c| (850..1150).contains(&c)), "{first:?}");
+    }
+
+    /// Orders for the page's `order` (assets/survey-fill.js) to match (`tests/expr/order.test.mjs`).
+    fn order_table() -> String {
+        let mut lines = Vec::new();
+        for seed in [
+            "",
+            "5f0c3a9e1b2d4c6e8f0a1b2c",
+            "no-js-bad-0001",
+            "ffffffffffffffffffffffff",
+        ] {
+            for question in ["topics", "worker_group", "关心的问题", "q.1-x"] {
+                for n in [0, 1, 2, 3, 5, 8, 13, 30] {
+                    let case = serde_json::json!({
+                        "seed": seed, "question": question, "n": n,
+                        "order": choice_order(seed, question, n),
+                    });
+                    lines.push(format!("    {case}"));
+                }
+            }
+        }
+        format!(
+            "{{\n  \"about\": \"Generated by src/survey/form.rs (choice_order); regenerate with \
+             QINGTING_UPDATE_FIXTURES=1 cargo test --lib survey::form\",\n  \"cases\": [\n{}\n  ]\n}}\n",
+            lines.join(",\n")
+        )
+    }
+
+    #[test]
+    fn the_order_table_for_the_page_is_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/choice-order.json");
+        let fresh = order_table();
+        if std::env::var_os("QINGTING_UPDATE_FIXTURES").is_some() {
+            std::fs::write(&path, &fresh).unwrap();
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "tests/fixtures/choice-order.json is stale: run \
+             QINGTING_UPDATE_FIXTURES=1 cargo test --lib survey::form"
+        );
     }
 
     #[test]

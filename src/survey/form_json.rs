@@ -162,6 +162,7 @@ fn item(v: &mut Value, lang: Lang, errs: &mut Vec<FieldError>) {
     }
     o.entry("choices").or_insert(Value::Null);
     o.entry("other").or_insert(json!(false));
+    o.entry("shuffle").or_insert(json!(false));
 }
 
 /// The form in the shape [`parse`] reads, with every expression as its
@@ -191,6 +192,7 @@ pub fn editable(form: &Form) -> Value {
                 "constraint": text(&q.constraint), "constraint_message": q.constraint_message,
                 "appearance": q.appearance, "choices": q.choices,
                 "choice_filter": text(&q.choice_filter), "other": q.other,
+                "shuffle": q.shuffle,
             }),
         }
     }
@@ -214,11 +216,15 @@ mod tests {
              "constraint": ". >= 16"},
             {"item": "group", "name": "g", "relevant": "${age} > 30", "items": [
                 {"name": "why", "kind": {"type": "text"}, "required": "${age} > 40"}]},
-            {"name": "pick", "kind": "select_one", "choices": "yn", "other": true}],
+            {"name": "pick", "kind": "select_one", "choices": "yn", "other": true, "shuffle": true}],
             "choice_lists": [{"name": "yn", "choices": [{"name": "y", "label": "是"}]}]}"#;
         let f = parse(body.as_bytes(), Lang::Zh).unwrap();
         assert!(f.validate().is_empty(), "{:?}", f.validate());
         let qs = f.questions();
+        assert!(
+            qs[2].shuffle && !qs[0].shuffle,
+            "shuffle read, off when left out"
+        );
         assert_eq!(qs[0].kind, QuestionKind::Integer);
         assert_eq!(qs[0].required, Required::Yes);
         assert_eq!(qs[0].label.get("zh"), Some("年龄"));
@@ -242,10 +248,12 @@ mod tests {
                  "constraint": "regex(., '^[0-9]{11}$')"},
                 {"name": "s", "kind": {"type": "range", "start": 1, "end": 5, "step": 1},
                  "appearance": ["rating"]}]},
-            {"name": "g", "kind": "select_multiple", "choices": "yn", "other": true}],
+            {"name": "g", "kind": "select_multiple", "choices": "yn", "other": true, "shuffle": true}],
             "choice_lists": [{"name": "yn", "choices": [{"name": "x", "label": "是"}]}]}"#;
         let f = parse(body.as_bytes(), Lang::Zh).unwrap();
         let e = editable(&f);
+        assert_eq!(e["items"][2]["shuffle"], true);
+        assert_eq!(e["items"][0]["shuffle"], false);
         assert_eq!(e["items"][0]["required"], "${g} = 'x'");
         assert_eq!(e["items"][0]["relevant"], "");
         assert_eq!(e["items"][1]["items"][0]["required"], true);

@@ -31,7 +31,7 @@ use super::{
     Refusal, Survey, SurveyStatus, Version,
     answers::{self, AnswerError, Rule},
     expr::{self, Expr},
-    form::{Appearance, Form, Item, Question, QuestionKind, Required},
+    form::{Appearance, Form, Item, Question, QuestionKind, Required, choice_order},
     group_value, intake, store,
 };
 use crate::{
@@ -159,13 +159,24 @@ fn range_steps(start: f64, end: f64, step: f64) -> usize {
     ((end - start).abs() / step).floor() as usize + 1
 }
 
-fn view(
-    form: &Form,
-    q: &Question,
+/// What the rows of a page are drawn from.
+struct Draw<'a> {
+    form: &'a Form,
     lang: Lang,
-    values: &BTreeMap<String, String>,
-    errors: &BTreeMap<String, String>,
-) -> QuestionView {
+    values: &'a BTreeMap<String, String>,
+    errors: &'a BTreeMap<String, String>,
+    /// The respondent's seed for shuffled choices (the instance id of the page).
+    seed: &'a str,
+}
+
+fn view(d: &Draw<'_>, q: &Question) -> QuestionView {
+    let Draw {
+        form,
+        lang,
+        values,
+        errors,
+        seed,
+    } = *d;
     let text = |l: &super::form::Labels| l.get(lang.code()).unwrap_or("").to_string();
     let mut v = QuestionView {
         name: q.name.clone(),
@@ -203,6 +214,14 @@ fn view(
                         )
                     })
                     .collect();
+                // In this respondent's order; "other" is drawn after them.
+                if q.shuffle {
+                    let listed = std::mem::take(&mut v.choices);
+                    v.choices = choice_order(seed, &q.name, listed.len())
+                        .into_iter()
+                        .map(|i| listed[i].clone())
+                        .collect();
+                }
             }
             match q.kind {
                 QuestionKind::SelectMultiple => "select_multiple",
@@ -241,25 +260,13 @@ fn view(
 /// The rows of the page. A top-level `field-list` group is a page of its own
 /// and the items between such groups share one; without any, everything is
 /// one page.
-fn rows(
-    form: &Form,
-    lang: Lang,
-    values: &BTreeMap<String, String>,
-    errors: &BTreeMap<String, String>,
-) -> (Vec<Row>, usize) {
-    fn walk(
-        items: &[Item],
-        form: &Form,
-        lang: Lang,
-        values: &BTreeMap<String, String>,
-        errors: &BTreeMap<String, String>,
-        out: &mut Vec<Row>,
-        matrix: bool,
-    ) {
+fn rows(d: &Draw<'_>) -> (Vec<Row>, usize) {
+    fn walk(items: &[Item], d: &Draw<'_>, out: &mut Vec<Row>, matrix: bool) {
+        let lang = d.lang;
         for it in items {
             match it {
                 Item::Question(q) => {
-                    let mut v = view(form, q, lang, values, errors);
+                    let mut v = view(d, q);
                     v.horizontal |= matrix;
                     out.push(Row::Question(Box::new(v)));
                 }
@@ -270,7 +277,7 @@ fn rows(
                         label: g.label.get(lang.code()).unwrap_or("").to_string(),
                         matrix,
                     });
-                    walk(&g.items, form, lang, values, errors, out, matrix);
+                    walk(&g.items, d, out, matrix);
                     out.push(Row::GroupEnd);
                 }
             }
@@ -279,6 +286,7 @@ fn rows(
     let is_page =
         |it: &Item| matches!(it, Item::Group(g) if g.appearance.contains(&Appearance::FieldList));
     let is_note = |it: &Item| matches!(it, Item::Question(q) if q.kind == QuestionKind::Note);
+    let form = d.form;
     let paged = form.items.iter().any(is_page);
     let mut out = Vec::new();
     let mut pages = 0;
@@ -296,15 +304,7 @@ fn rows(
             open = true;
             only_notes = true;
         }
-        walk(
-            std::slice::from_ref(it),
-            form,
-            lang,
-            values,
-            errors,
-            &mut out,
-            false,
-        );
+        walk(std::slice::from_ref(it), d, &mut out, false);
         only_notes &= is_note(it);
         if paged && is_page(it) {
             out.push(Row::PageEnd);
@@ -350,6 +350,7 @@ fn client_items(items: &[Item]) -> Vec<Value> {
                     "n": q.name, "t": t, "rel": tree(&q.relevant), "req": req,
                     "con": tree(&q.constraint), "cf": tree(&q.choice_filter),
                     "list": q.choices, "other": q.other, "range": range,
+                    "shuffle": q.shuffle,
                 })
             }
         })
@@ -514,7 +515,17 @@ fn fill(
     errors: BTreeMap<String, String>,
     instance: Option<String>,
 ) -> FillPage {
-    let (rows, _) = rows(form, lang, &values, &errors);
+    // The instance id is also the seed of shuffled choices: the page without
+    // JavaScript posts it back, so a page shown again with its errors keeps
+    // the order; the script keeps it as the respondent's seed.
+    let instance = instance.unwrap_or_else(|| random_token(12));
+    let (rows, _) = rows(&Draw {
+        form,
+        lang,
+        values: &values,
+        errors: &errors,
+        seed: &instance,
+    });
     FillPage {
         c: Chrome::bare(lang, &format!("/s/{}", s.code)),
         title: s.title.clone(),
@@ -524,7 +535,7 @@ fn fill(
         rows,
         preview,
         config: config(s, version, form, lang, preview, device, &link),
-        instance: instance.unwrap_or_else(|| random_token(12)),
+        instance,
         started: now(),
         link,
         switch: other_language(form, lang),
@@ -1214,7 +1225,13 @@ mod tests {
                 items,
                 ..Form::default()
             };
-            let (rows, pages) = rows(&form, Lang::Zh, &BTreeMap::new(), &BTreeMap::new());
+            let (rows, pages) = rows(&Draw {
+                form: &form,
+                lang: Lang::Zh,
+                values: &BTreeMap::new(),
+                errors: &BTreeMap::new(),
+                seed: "",
+            });
             let marks: String = rows
                 .iter()
                 .map(|r| match r {
@@ -1249,6 +1266,61 @@ mod tests {
             ("[qq]".to_string(), 1),
             "no page groups: one page"
         );
+    }
+
+    #[test]
+    fn shuffled_choices_are_drawn_in_the_seeds_order() {
+        use crate::survey::form::{Choice, ChoiceList};
+        let select = |name: &str, shuffle: bool| {
+            let mut q = Question::new(name, QuestionKind::SelectMultiple);
+            q.choices = Some("topics".into());
+            q.other = true;
+            q.shuffle = shuffle;
+            Item::Question(q)
+        };
+        let names: Vec<String> = (0..8).map(|i| format!("c{i}")).collect();
+        let form = Form {
+            items: vec![select("mixed", true), select("fixed", false)],
+            choice_lists: vec![ChoiceList {
+                name: "topics".into(),
+                choices: names
+                    .iter()
+                    .map(|n| Choice {
+                        name: n.clone(),
+                        ..Choice::default()
+                    })
+                    .collect(),
+            }],
+            ..Form::default()
+        };
+        let drawn = |seed: &str| -> Vec<Vec<String>> {
+            let (rows, _) = rows(&Draw {
+                form: &form,
+                lang: Lang::Zh,
+                values: &BTreeMap::new(),
+                errors: &BTreeMap::new(),
+                seed,
+            });
+            rows.iter()
+                .filter_map(|r| match r {
+                    Row::Question(v) => Some(v.choices.iter().map(|c| c.0.clone()).collect()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let a = drawn("5f0c3a9e1b2d4c6e8f0a1b2c");
+        let expected: Vec<String> = choice_order("5f0c3a9e1b2d4c6e8f0a1b2c", "mixed", 8)
+            .into_iter()
+            .map(|i| names[i].clone())
+            .collect();
+        assert_eq!(a[0], expected);
+        assert_eq!(a[1], names, "not shuffled: the list's order");
+        assert_eq!(
+            drawn("5f0c3a9e1b2d4c6e8f0a1b2c"),
+            a,
+            "the same seed, the same order"
+        );
+        assert_ne!(drawn("0000000000000000000000ff")[0], a[0]);
     }
 
     #[test]

@@ -85,6 +85,9 @@ pub const ERROR_KEYS: &[&str] = &[
     "xlsform-err-table-list",
     "xlsform-err-parameters",
     "xlsform-err-not-applicable",
+    "xlsform-err-shuffle",
+    "xlsform-err-select-parameters",
+    "xlsform-err-seed",
 ];
 
 impl XlsError {
@@ -570,31 +573,53 @@ fn is_required_keyword(s: &str) -> Option<bool> {
     }
 }
 
-/// `start=1 end=10 step=1` (also separated by `;` or `,`); missing ones keep
-/// XLSForm's defaults 1, 10, 1.
-fn parse_parameters(p: &str, kind: &mut QuestionKind) -> Result<(), String> {
-    let QuestionKind::Range { start, end, step } = kind else {
-        return Err(p.to_string());
-    };
-    for part in p
+/// The `parameters` cell, parts separated by spaces, `;` or `,`. A range:
+/// `start=1 end=10 step=1`, missing ones keeping XLSForm's defaults 1, 10, 1.
+/// A choice question: `randomize=true` (or `false`), which sets `shuffle`;
+/// `seed=…` is refused (every respondent has an order of their own), as is
+/// any other part. Other types take none. The error: its key and the part.
+fn parse_parameters(
+    p: &str,
+    kind: &mut QuestionKind,
+    shuffle: &mut bool,
+) -> Result<(), (&'static str, String)> {
+    let parts = p
         .split(|c: char| c.is_whitespace() || c == ';' || c == ',')
-        .filter(|s| !s.is_empty())
-    {
-        let (k, v) = part.split_once('=').ok_or_else(|| part.to_string())?;
-        let v: f64 = v
-            .trim()
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite())
-            .ok_or_else(|| part.to_string())?;
-        match k.trim() {
-            "start" => *start = v,
-            "end" => *end = v,
-            "step" => *step = v,
-            _ => return Err(part.to_string()),
+        .filter(|s| !s.is_empty());
+    match kind {
+        QuestionKind::Range { start, end, step } => {
+            for part in parts {
+                let bad = || ("xlsform-err-parameters", part.to_string());
+                let (k, v) = part.split_once('=').ok_or_else(bad)?;
+                let v: f64 = v
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|v: &f64| v.is_finite())
+                    .ok_or_else(bad)?;
+                match k.trim() {
+                    "start" => *start = v,
+                    "end" => *end = v,
+                    "step" => *step = v,
+                    _ => return Err(bad()),
+                }
+            }
+            Ok(())
         }
+        QuestionKind::SelectOne | QuestionKind::SelectMultiple => {
+            for part in parts {
+                let (k, v) = part.split_once('=').unwrap_or((part, ""));
+                match (k.trim().to_lowercase().as_str(), v.trim()) {
+                    ("randomize", v) if v.eq_ignore_ascii_case("true") => *shuffle = true,
+                    ("randomize", v) if v.eq_ignore_ascii_case("false") => *shuffle = false,
+                    ("seed", _) => return Err(("xlsform-err-seed", part.to_string())),
+                    _ => return Err(("xlsform-err-select-parameters", part.to_string())),
+                }
+            }
+            Ok(())
+        }
+        _ => Err(("xlsform-err-not-applicable", p.to_string())),
     }
-    Ok(())
 }
 
 /// The items, the 0-based row of every item in reading order, and the names
@@ -722,14 +747,10 @@ fn read_survey(
             }
             Type::Question(mut kind, choices, other) => {
                 let p = s.get(r, "parameters");
+                let mut shuffle = false;
                 if !p.is_empty()
-                    && let Err(bad) = parse_parameters(p, &mut kind)
+                    && let Err((key, bad)) = parse_parameters(p, &mut kind, &mut shuffle)
                 {
-                    let key = if matches!(kind, QuestionKind::Range { .. }) {
-                        "xlsform-err-parameters"
-                    } else {
-                        "xlsform-err-not-applicable"
-                    };
                     errs.push(s.err(r, "parameters", key, &bad));
                 }
                 let req = s.get(r, "required");
@@ -752,6 +773,7 @@ fn read_survey(
                     choices,
                     choice_filter: expr_at(r, "choice_filter", errs),
                     other,
+                    shuffle,
                 };
                 rows.push(r);
                 if let Some((parent, _)) = stack.last_mut() {
@@ -942,6 +964,9 @@ pub fn export(form: &Form) -> Result<Vec<u8>, XlsxError> {
                 expr::number_to_text(*end),
                 expr::number_to_text(*step)
             ),
+            Some(k) if k.is_select() && question(it).is_some_and(|q| q.shuffle) => {
+                "randomize=true".into()
+            }
             _ => String::new(),
         }),
     ));

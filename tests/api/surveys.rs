@@ -3,7 +3,10 @@
 //! respondent's language; limits, windows, quotas, one per device), access,
 //! and the weight of the filling page.
 
-use qingting::survey::{form::Form, xlsform};
+use qingting::survey::{
+    form::{Form, choice_order},
+    xlsform,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -1015,6 +1018,133 @@ async fn one_response_per_device() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// The choices of one question on a filling page, in the order shown.
+fn shown_choices(html: &str, question: &str) -> Vec<String> {
+    let start = html
+        .find(&format!("data-item=\"{question}\""))
+        .expect("the question is on the page");
+    let rest = &html[start..];
+    let end = rest.find("data-error").unwrap_or(rest.len());
+    rest[..end]
+        .split("data-choice=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .collect()
+}
+
+fn instance_of(html: &str) -> String {
+    let at = html.find("name=\"_instance\" value=\"").unwrap() + 24;
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn a_shuffled_question_saves_publishes_and_takes_answers_in_any_order() {
+    let app = TestApp::spawn().await;
+    let api = app.api("a.cadre").await;
+    let (status, body) = api
+        .post("/api/v1/surveys", json!({"title": "关心的问题"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["survey"]["id"].as_i64().unwrap();
+    let code = body["survey"]["code"].as_str().unwrap().to_string();
+    let names: Vec<String> = (1..=8).map(|i| format!("t{i}")).collect();
+    let form = json!({
+        "title": "关心的问题",
+        "items": [
+            {"name": "topics", "kind": "select_multiple", "choices": "topics", "required": true,
+             "other": true, "shuffle": true, "label": "您最关心的问题"},
+            {"name": "job", "kind": "select_one", "choices": "topics", "label": "不随机"}
+        ],
+        "choice_lists": [{"name": "topics", "choices": names.iter().map(|n| json!({"name": n, "label": n})).collect::<Vec<_>>()}]
+    });
+    let (status, body) = api
+        .send(Method::PUT, &format!("/api/v1/surveys/{id}/form"), form)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, stored) = api.get(&format!("/api/v1/surveys/{id}/form")).await;
+    assert_eq!(stored["items"][0]["shuffle"], true);
+    assert_eq!(stored["items"][1]["shuffle"], false);
+    // A shuffled row of a matrix is refused, naming the row and the property.
+    let (status, body) = api
+        .send(
+            Method::PUT,
+            &format!("/api/v1/surveys/{id}/form"),
+            json!({"items": [{"item": "group", "name": "m", "appearance": ["table-list"], "items": [
+                {"name": "r", "kind": "select_one", "choices": "yn", "shuffle": true}]}],
+              "choice_lists": [{"name": "yn", "choices": [{"name": "y"}]}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["fields"][0]["item"], "r", "{body}");
+    let (status, body) = api
+        .post(&format!("/api/v1/surveys/{id}/publish"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The page draws the shuffled choices in the order of its instance id,
+    // "other" last; the other question keeps the list's order.
+    let mut orders = std::collections::BTreeSet::new();
+    for _ in 0..3 {
+        let html = app
+            .anonymous()
+            .get(app.url(&format!("/s/{code}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let instance = instance_of(&html);
+        let mut expected: Vec<String> = choice_order(&instance, "topics", 8)
+            .into_iter()
+            .map(|i| names[i].clone())
+            .collect();
+        expected.push("other".into());
+        assert_eq!(shown_choices(&html, "topics"), expected, "{instance}");
+        assert_eq!(shown_choices(&html, "job"), names);
+        assert!(html.contains("\"shuffle\":true"), "the script is told");
+        orders.insert(shown_choices(&html, "topics"));
+    }
+    assert!(orders.len() > 1, "respondents get different orders");
+
+    // Answers are checked whatever the order they come in.
+    let (status, body) = respond(
+        &app,
+        &code,
+        submission(
+            "shuffled-0001",
+            json!({"topics": ["t8", "t1", "other"], "topics_other": "停车", "job": "t3"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = respond(
+        &app,
+        &code,
+        submission("shuffled-0002", json!({"topics": "t5 t2 t7"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(count(&app, id).await, 2);
+
+    // Without JavaScript: the page shown again with its errors keeps the order.
+    let res = app
+        .anonymous()
+        .post(app.url(&format!("/s/{code}")))
+        .form(&[("_instance", "no-js-shuffle-01"), ("job", "t1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    let mut expected: Vec<String> = choice_order("no-js-shuffle-01", "topics", 8)
+        .into_iter()
+        .map(|i| names[i].clone())
+        .collect();
+    expected.push("other".into());
+    assert_eq!(shown_choices(&html, "topics"), expected);
 }
 
 #[tokio::test]

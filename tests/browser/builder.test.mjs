@@ -48,6 +48,7 @@ for (const vp of VIEWPORTS) {
     await q.locator("[data-prop=choice-code]").nth(2).fill("truck_driver");
     await q.locator("[data-prop=choice-label]").nth(2).fill("货车司机");
     await q.locator("label.qb-check >> text=其他").click();
+    await q.locator("label.qb-check >> text=选项随机排列").click();
     await q.locator("[data-prop=required]").selectOption("yes");
     assert.equal(await q.locator("[data-prop=choice-code]").count(), 3);
 
@@ -150,6 +151,11 @@ for (const vp of VIEWPORTS) {
     await w.fill("input[name=age]", "12");
     await w.locator("[data-item=age] .field-error >> text=年龄应在16到70岁之间").waitFor();
     assert.ok(await w.isVisible("[data-item=worker_group] input[value=other]"), "other, please specify");
+    const choices = await w.$$eval("[data-item=worker_group] [data-choice]", (els) => els.map((e) => e.getAttribute("data-choice")));
+    assert.deepEqual([...choices].sort(), ["courier", "food_delivery", "other", "truck_driver"]);
+    assert.equal(choices[3], "other", "shuffled, other last");
+    const saved = await (await p.request.get(`${BASE}/api/v1/surveys/${id}/form`)).json();
+    assert.equal(saved.items[0].shuffle, true, "the shuffle box was saved");
     await shot(w, "builder-public", vp);
     assert.deepEqual(p.foreign, [], "nothing loaded from outside");
     assert.deepEqual(w.foreign, [], "nothing loaded from outside");

@@ -1,7 +1,8 @@
 // A cadre builds and publishes a questionnaire; a worker scans the link on a
 // phone, sees a skip rule hide a question and a constraint message, loses the
 // network before submitting (the response waits on the phone), and it arrives
-// once the network is back — exactly once.
+// once the network is back — exactly once. Two questions shuffle their
+// choices: "other" stays last and a reload keeps the respondent's order.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { BASE, VIEWPORTS, launch, newPage, login, shot, fitsScreen } from "./lib.mjs";
@@ -15,19 +16,21 @@ const FORM = {
   items: [
     { name: "intro", kind: "note", label: "匿名填写，约两分钟。" },
     { item: "group", name: "about", appearance: ["field-list"], label: "基本情况", items: [
-      { name: "worker_group", kind: "select_one", choices: "groups", required: true, other: true, label: "您的职业" },
+      { name: "worker_group", kind: "select_one", choices: "groups", required: true, other: true, shuffle: true, label: "您的职业" },
       { name: "age", kind: "integer", required: true, constraint: ". >= 16 and . <= 70",
         constraint_message: "年龄应在16到70岁之间", label: "您的年龄" },
     ] },
     { item: "group", name: "work", appearance: ["field-list"], label: "工作情况", items: [
       { name: "platform", kind: "text", relevant: "${worker_group} = 'courier'", label: "您所在的快递公司" },
-      { name: "topics", kind: "select_multiple", choices: "topics", required: true, label: "您最关心的问题" },
+      { name: "topics", kind: "select_multiple", choices: "topics", required: true, shuffle: true, label: "您最关心的问题" },
       { name: "score", kind: { type: "range", start: 1, end: 5, step: 1 }, label: "满意度" },
     ] },
   ],
   choice_lists: [
     { name: "groups", choices: [{ name: "courier", label: "快递员" }, { name: "food_delivery", label: "外卖配送员" }] },
-    { name: "topics", choices: [{ name: "wages", label: "工资收入" }, { name: "rest", label: "休息场所" }] },
+    { name: "topics", choices: [{ name: "wages", label: "工资收入" }, { name: "rest", label: "休息场所" },
+      { name: "hours", label: "工作时间" }, { name: "safety", label: "交通安全" }, { name: "insurance", label: "社会保险" },
+      { name: "rating", label: "平台评价" }] },
   ],
 };
 
@@ -54,6 +57,12 @@ for (const vp of VIEWPORTS) {
     const p = await newPage(browser, vp);
     await p.goto(`${BASE}/s/${code}`);
     assert.ok(await fitsScreen(p), "the filling page fits the screen");
+    const shown = (name) => p.$$eval(`[data-item=${name}] [data-choice]`, (els) => els.map((e) => e.getAttribute("data-choice")));
+    const groups = await shown("worker_group");
+    assert.deepEqual([...groups].sort(), ["courier", "food_delivery", "other"]);
+    assert.equal(groups[2], "other", "other stays last");
+    const topics = await shown("topics");
+    assert.deepEqual([...topics].sort(), ["hours", "insurance", "rating", "rest", "safety", "wages"]);
     await p.click("[data-next]");
     assert.ok(await p.isVisible("[data-item=age] .field-error"), "required, shown on Next");
     await p.click("label[data-choice=courier]");
@@ -71,6 +80,10 @@ for (const vp of VIEWPORTS) {
     // A reload keeps the answers and the page.
     await p.reload();
     assert.ok(await p.isChecked("[data-item=topics] input[value=rest]"), "answers survive a reload");
+    // The server drew the reloaded page for a new instance; the script put
+    // the choices back in this respondent's order.
+    assert.deepEqual(await shown("topics"), topics, "a reload keeps the order of the choices");
+    assert.deepEqual(await shown("worker_group"), groups);
     await shot(p, "survey-fill", vp);
 
     // 3. The network drops; the response waits on the phone.

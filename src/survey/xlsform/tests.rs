@@ -136,6 +136,8 @@ fn full_book() -> Vec<u8> {
             "最多三项",
             "",
             "horizontal",
+            "",
+            "randomize=true",
         ],
         &["end_group"],
         &["end group"],
@@ -166,6 +168,12 @@ fn full_book() -> Vec<u8> {
             "",
             "",
             "selected(${group}, 'courier')",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "randomize=false",
         ],
         &[
             "text",
@@ -336,6 +344,8 @@ fn every_supported_feature_is_imported() {
     assert!(topics.other);
     assert_eq!(topics.appearance, vec![Appearance::Horizontal]);
     assert_eq!(topics.constraint_message, zh("最多三项"));
+    assert!(topics.shuffle, "randomize=true");
+    assert!(!group.shuffle);
 
     let city = question(&form, "city");
     assert_eq!(
@@ -344,6 +354,7 @@ fn every_supported_feature_is_imported() {
     );
     let group2 = question(&form, "group2");
     assert!(group2.other);
+    assert!(!group2.shuffle, "randomize=false");
     assert_eq!(
         group2.relevant,
         Some(parse("selected(${group}, 'courier')").unwrap())
@@ -943,6 +954,100 @@ fn appearances_parameters_and_misplaced_columns_are_checked() {
 }
 
 #[test]
+fn randomize_is_read_on_choice_questions_and_anything_else_refused_where_it_is() {
+    let bytes = survey_only(&[
+        &["type", "name", "label", "parameters"],
+        &["select_one yn", "a", "A", "randomize=true"],
+        &["select_multiple yn", "b", "B", "randomize=true seed=${a}"],
+        &["select_one yn", "c", "C", "randomize=yes"],
+        &["select_one yn", "d", "D", "randomise=true"],
+        &["text", "e", "E", "randomize=true"],
+        &["begin group", "m", "M", ""],
+        &["end group"],
+        &["select_one yn", "f", "F", "RANDOMIZE=False; "],
+    ]);
+    assert_eq!(
+        errors(&bytes),
+        vec![
+            err(
+                "survey",
+                3,
+                Some("D parameters"),
+                "xlsform-err-seed",
+                "seed=${a}"
+            ),
+            err(
+                "survey",
+                4,
+                Some("D parameters"),
+                "xlsform-err-select-parameters",
+                "randomize=yes"
+            ),
+            err(
+                "survey",
+                5,
+                Some("D parameters"),
+                "xlsform-err-select-parameters",
+                "randomise=true"
+            ),
+            err(
+                "survey",
+                6,
+                Some("D parameters"),
+                "xlsform-err-not-applicable",
+                "randomize=true"
+            ),
+        ]
+    );
+    // Accepted: on, and off written out; the message names sheet, row and column.
+    let ok = survey_only(&[
+        &["type", "name", "label", "parameters"],
+        &["select_one yn", "a", "A", "randomize=true"],
+        &["select_one yn", "f", "F", "RANDOMIZE=False; "],
+    ]);
+    let form = import(&ok).unwrap();
+    assert!(question(&form, "a").shuffle);
+    assert!(!question(&form, "f").shuffle);
+    let e = &import(&bytes).unwrap_err()[0];
+    let m = e.message(Lang::En);
+    assert!(
+        m.contains("survey")
+            && m.contains("row 3")
+            && m.contains("D (parameters)")
+            && m.contains("seed=${a}"),
+        "{m}"
+    );
+    // A matrix's rows share one scale in one order: shuffling one is refused at its row.
+    let matrix = survey_only(&[
+        &["type", "name", "label", "appearance", "parameters"],
+        &["begin group", "m", "M", "table-list"],
+        &["select_one yn", "r1", "R1", "", ""],
+        &["select_one yn", "r2", "R2", "", "randomize=true"],
+        &["end group"],
+    ]);
+    assert_eq!(
+        errors(&matrix),
+        vec![err(
+            "survey",
+            4,
+            Some("E parameters"),
+            "xlsform-err-shuffle",
+            "r2"
+        )]
+    );
+}
+
+#[test]
+fn a_shuffled_question_survives_the_round_trip() {
+    let form = import(&full_book()).unwrap();
+    assert!(question(&form, "topics").shuffle);
+    let again = import(&export(&form).unwrap()).unwrap();
+    assert!(question(&again, "topics").shuffle);
+    assert!(!question(&again, "group2").shuffle);
+    assert_eq!(again, form);
+}
+
+#[test]
 fn missing_sheets_and_unsupported_sheets_are_refused() {
     let no_survey = book(&[("choices", &[&["list_name", "name"], &["a", "b"]])]);
     assert_eq!(
@@ -1080,6 +1185,7 @@ fn arb_question() -> impl Strategy<Value = Question> {
             ),
             any::<bool>(),
             any::<bool>(),
+            any::<bool>(),
         ),
     )
         .prop_map(
@@ -1087,7 +1193,7 @@ fn arb_question() -> impl Strategy<Value = Question> {
                 kind,
                 (label, hint, rmsg, cmsg),
                 (relevant, constraint, filter, req),
-                (appearance, other, filtered),
+                (appearance, other, filtered, shuffle),
             )| {
                 let select = kind.is_select();
                 let required = match req {
@@ -1099,6 +1205,7 @@ fn arb_question() -> impl Strategy<Value = Question> {
                     name: String::new(),
                     choices: select.then(|| "list".to_string()),
                     other: select && other,
+                    shuffle: select && shuffle,
                     choice_filter: if select && filtered { filter } else { None },
                     kind,
                     label,
@@ -1219,6 +1326,7 @@ const CELLS: &[&str] = &[
     "field-list",
     "minimal",
     "start=1 end=3 step=1",
+    "randomize=true",
     "label::English (en)",
     "标签",
 ];
