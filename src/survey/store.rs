@@ -538,6 +538,12 @@ where
     sqlx::query_scalar("SELECT id FROM survey_responses WHERE survey_id = $1 AND instance_id = $2")
         .bind(survey)
         .bind(instance)
+        // Planned on every run, with its values: a pooled PostgreSQL
+        // connection would otherwise keep the generic plan it settles on
+        // after five runs, made while a new survey had no responses, and that
+        // plan walked the survey's responses by (survey_id, valid) — every
+        // submission slower than the one before.
+        .persistent(false)
         .fetch_optional(exec)
         .await
 }
