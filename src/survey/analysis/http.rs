@@ -677,7 +677,8 @@ struct Chart {
 
 /// A cross-tab row as the page shows it: label, (count, row percent) per
 /// column, row total.
-type XRow = (String, Vec<(u64, String)>, u64);
+/// A cross-tab row as shown: label, (count, row percent) per column, total.
+type XRow = (String, Vec<(String, String)>, String);
 
 #[derive(Template)]
 #[template(path = "survey/analysis.html")]
@@ -761,11 +762,25 @@ impl AnalysisPage {
                 let cells = x.cells[r]
                     .iter()
                     .zip(&x.row_percent[r])
-                    .map(|(n, p)| (*n, format!("{p:.1}%")))
+                    .map(|(n, p)| (self.count(*n), format!("{p:.1}%")))
                     .collect();
-                (label.clone(), cells, x.row_totals[r])
+                (label.clone(), cells, self.count(x.row_totals[r]))
             })
             .collect()
+    }
+
+    /// The cross-tab's column totals as shown.
+    fn xtotals(&self) -> Vec<String> {
+        self.a
+            .crosstab
+            .as_ref()
+            .map(|x| x.column_totals.iter().map(|n| self.count(*n)).collect())
+            .unwrap_or_default()
+    }
+
+    /// A count with the language's digit grouping (12,345).
+    fn count(&self, n: u64) -> String {
+        self.c.int(i64::try_from(n).unwrap_or(i64::MAX))
     }
 
     fn link(&self, extra: &str) -> String {
