@@ -188,61 +188,63 @@ async fn writer(db: Db, mode: Mode, mut rx: mpsc::Receiver<Job>) {
 /// itself failing) answers every response of the batch with it; their phones
 /// retry with the same instance ids.
 async fn store_batch(db: &Db, batch: &[Job]) -> Result<Vec<Result<Written, String>>, DbError> {
-    if let Some(written) = store_all(db, batch).await? {
+    if let Some(written) = attempt(db, batch, false).await? {
         return Ok(written);
     }
-    let mut tx = db.begin().await?;
-    let quotas = with_quotas(db, &mut tx, batch).await?;
-    let mut out = Vec::with_capacity(batch.len());
-    let mut codes = Vec::with_capacity(batch.len());
-    for job in batch {
-        sqlx::query("SAVEPOINT response").execute(&mut *tx).await?;
-        let result = store_one(&mut tx, &job.pending, &quotas).await;
-        match &result {
-            Ok((Written::Stored(_), code)) => codes.extend(code.clone()),
-            Ok((Written::Duplicate(_), _)) => {}
-            Ok((Written::Refused(_), _)) | Err(_) => {
-                // Undoes the row and the quota count of a refused response; on
-                // PostgreSQL also clears the error state of a failed statement.
-                sqlx::query("ROLLBACK TO SAVEPOINT response")
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        sqlx::query("RELEASE SAVEPOINT response")
-            .execute(&mut *tx)
-            .await?;
-        out.push(result.map(|(w, _)| w).map_err(|e| e.to_string()));
-    }
-    analysis::store::write_codes(&mut tx, &codes).await?;
-    tx.commit().await?;
-    Ok(out)
+    // With savepoints every response is settled, so this is never `None`
+    // (and an empty answer would reach each handler as an error, not a
+    // false acknowledgement).
+    Ok(attempt(db, batch, true).await?.unwrap_or_default())
 }
 
-/// The fast path: the whole batch in one transaction without savepoints, or
-/// `None` (rolled back) when a response needed undoing.
-async fn store_all(
+/// One transaction over the batch. Without savepoints it gives up (rolled
+/// back, `None`) at the first response that left something to undo; with
+/// them it undoes that response alone.
+async fn attempt(
     db: &Db,
     batch: &[Job],
+    savepoints: bool,
 ) -> Result<Option<Vec<Result<Written, String>>>, DbError> {
     let mut tx = db.begin().await?;
     let quotas = with_quotas(db, &mut tx, batch).await?;
     let mut out = Vec::with_capacity(batch.len());
     let mut codes = Vec::with_capacity(batch.len());
     for job in batch {
-        match store_one(&mut tx, &job.pending, &quotas).await {
-            Ok((w @ Written::Stored(_), code)) => {
-                codes.extend(code);
-                out.push(Ok(w));
-            }
-            Ok((w @ Written::Duplicate(_), _)) => out.push(Ok(w)),
-            // A device refused by its unique key left nothing to undo.
-            Ok((w @ Written::Refused(Refusal::DeviceLimit), None)) => out.push(Ok(w)),
-            Ok(_) | Err(_) => {
-                tx.rollback().await?;
-                return Ok(None);
-            }
+        if savepoints {
+            sqlx::query("SAVEPOINT response").execute(&mut *tx).await?;
         }
+        let result = store_one(&mut tx, &job.pending, &quotas).await;
+        // A full quota leaves its row and count to undo, a failed statement
+        // (on PostgreSQL) an aborted transaction; a device refused by its
+        // unique key left nothing.
+        let undo = !matches!(
+            result,
+            Ok((
+                Written::Stored(_) | Written::Duplicate(_) | Written::Refused(Refusal::DeviceLimit),
+                _
+            ))
+        );
+        if savepoints {
+            if undo {
+                sqlx::query("ROLLBACK TO SAVEPOINT response")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("RELEASE SAVEPOINT response")
+                .execute(&mut *tx)
+                .await?;
+        } else if undo {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        out.push(
+            result
+                .map(|(w, code)| {
+                    codes.extend(code);
+                    w
+                })
+                .map_err(|e| e.to_string()),
+        );
     }
     // Every coded copy in a few statements: the analysis can count them as
     // soon as the responses are committed, with them.

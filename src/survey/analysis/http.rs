@@ -469,54 +469,34 @@ pub async fn api_results_export(
     let lang = caller.lang;
     let title = s.title.clone();
     let detail = export::filter_line(&a, lang);
-    let stamp = crate::web::download::stamp();
-    match q.format.as_deref().unwrap_or("xlsx") {
-        "xlsx" => {
-            let body = tokio::task::spawn_blocking(move || export::results_xlsx(&title, &a, lang))
-                .await
-                .map_err(export_err)?
-                .map_err(export_err)?;
-            let name = format!("survey-{id}-results-{stamp}.xlsx");
-            download(
-                &state,
-                &caller,
-                &s,
-                File {
-                    body,
-                    name,
-                    mime: XLSX,
-                    detail,
-                },
-                q.dl.as_deref(),
-            )
-            .await
+    let settings = state.settings.clone();
+    let (ext, mime) = match q.format.as_deref().unwrap_or("xlsx") {
+        "xlsx" => ("xlsx", XLSX),
+        "pdf" => ("pdf", "application/pdf"),
+        _ => return Err(AppError::field("format", "analysis-err-format")),
+    };
+    let body = tokio::task::spawn_blocking(move || {
+        if ext == "pdf" {
+            let fonts = crate::summary::export::pdf::PdfFonts::load(&settings)?;
+            export::results_pdf(&title, &a, lang, &fonts)
+        } else {
+            export::results_xlsx(&title, &a, lang)
         }
-        "pdf" => {
-            let settings = state.settings.clone();
-            let body = tokio::task::spawn_blocking(move || {
-                let fonts = crate::summary::export::pdf::PdfFonts::load(&settings)?;
-                export::results_pdf(&title, &a, lang, &fonts)
-            })
-            .await
-            .map_err(export_err)?
-            .map_err(export_err)?;
-            let name = format!("survey-{id}-results-{stamp}.pdf");
-            download(
-                &state,
-                &caller,
-                &s,
-                File {
-                    body,
-                    name,
-                    mime: "application/pdf",
-                    detail,
-                },
-                q.dl.as_deref(),
-            )
-            .await
-        }
-        _ => Err(AppError::field("format", "analysis-err-format")),
-    }
+    })
+    .await
+    .map_err(export_err)?
+    .map_err(export_err)?;
+    let name = format!(
+        "survey-{id}-results-{}.{ext}",
+        crate::web::download::stamp()
+    );
+    let file = File {
+        body,
+        name,
+        mime,
+        detail,
+    };
+    download(&state, &caller, &s, file, q.dl.as_deref()).await
 }
 
 /// Writes the responses that pass the filter as CSV or XLSX, reporting how
