@@ -95,6 +95,14 @@ impl Lang {
         }
     }
 
+    /// A calendar day as the language writes it: 2021年6月22日 or 2021-06-22.
+    pub fn day(self, d: crate::date::Day) -> String {
+        match self {
+            Lang::Zh => d.zh(),
+            Lang::En => d.iso(),
+        }
+    }
+
     /// A count with thousands separators, as both languages write them (12,345).
     pub fn number(self, n: i64) -> String {
         let digits = n.unsigned_abs().to_string();

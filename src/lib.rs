@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod date;
 pub mod db;
 pub mod demo;

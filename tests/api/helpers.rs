@@ -284,3 +284,18 @@ pub fn codes(v: &Value) -> Vec<String> {
         .map(|o| o["code"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The text of a PDF by poppler's pdftotext, when it is installed.
+pub fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}

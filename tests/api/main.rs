@@ -7,6 +7,7 @@ mod activities;
 mod attachments;
 mod calendar;
 mod campaigns;
+mod dashboard;
 mod enterprises;
 mod helpers;
 mod import;

@@ -14,9 +14,9 @@ use qingting::{
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, pdf_text};
 
-async fn campaign(app: &TestApp, due: &str) -> i64 {
+pub(crate) async fn campaign(app: &TestApp, due: &str) -> i64 {
     let admin = app.api("district.admin").await;
     let (status, c) = admin
         .post(
@@ -38,7 +38,7 @@ async fn campaign(app: &TestApp, due: &str) -> i64 {
     id
 }
 
-async fn enterprise(app: &TestApp, org: OrgId, code: &str) -> i64 {
+pub(crate) async fn enterprise(app: &TestApp, org: OrgId, code: &str) -> i64 {
     sqlx::query_scalar(
         "INSERT INTO enterprises (org_id, name, credit_code, sort_key, created_at, updated_at) \
          VALUES ($1, $2, $3, $2, 0, 0) RETURNING id",
@@ -52,7 +52,7 @@ async fn enterprise(app: &TestApp, org: OrgId, code: &str) -> i64 {
 }
 
 /// An activity of `kind` by `org`, with its counts and enterprises.
-async fn activity(
+pub(crate) async fn activity(
     app: &TestApp,
     campaign: i64,
     org: OrgId,
@@ -93,7 +93,7 @@ fn rand_id() -> String {
 }
 
 /// A problem recorded by `org`, owned by `owner`, with an outcome (code, date) or open.
-async fn problem(
+pub(crate) async fn problem(
     app: &TestApp,
     campaign: i64,
     org: OrgId,
@@ -1141,21 +1141,6 @@ async fn exports_read_back_with_the_computed_figures_and_follow_access() {
         assert!(wb[0].1.contains(&v), "total {i} = {v} in {:?}", wb[0].1);
     }
     assert!(app.audit_count("export").await >= 4);
-}
-
-/// The text of a PDF by poppler's pdftotext, when it is installed.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Something that can happen to the records after a table was submitted.

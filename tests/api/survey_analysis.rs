@@ -10,7 +10,8 @@ use std::io::Cursor;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Api, TestApp};
+use crate::helpers::{Api, TestApp, pdf_text};
+use qingting::db::CampaignId;
 
 fn form_json() -> Value {
     json!({
@@ -52,7 +53,7 @@ fn responses() -> Vec<Value> {
     ]
 }
 
-struct Fixture {
+pub(crate) struct Fixture {
     api: Api,
     id: i64,
     code: String,
@@ -63,6 +64,11 @@ struct Fixture {
 /// responses stored through the public API and the sixth marked invalid.
 async fn fixture(app: &TestApp) -> Fixture {
     let campaign = crate::activities::campaign(app, app.district).await;
+    fixture_in(app, campaign).await
+}
+
+/// The same survey, in `campaign`.
+pub(crate) async fn fixture_in(app: &TestApp, campaign: CampaignId) -> Fixture {
     let api = app.api("a.cadre").await;
     let (status, body) = api
         .post(
@@ -756,21 +762,6 @@ async fn survey_analysis_exports_read_back() {
         .unwrap();
     let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap();
     assert!(cookie.starts_with("qt_download=abc123"), "{cookie}");
-}
-
-/// The text of a PDF by poppler's pdftotext, when it is installed.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[tokio::test]

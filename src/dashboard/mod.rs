@@ -1,0 +1,167 @@
+//! Dashboards (看板): the figures of a campaign or stationing programme at one
+//! level of the org tree — the level's total, one line per child org, the
+//! months of the campaign's window — and the one-page briefing (简报) printed
+//! from the same numbers.
+//!
+//! Nothing here counts on its own: every figure comes from the module that
+//! owns the records (`summary::store` for visits, interviews and problems,
+//! `survey::store` for valid questionnaires, and so on), so a dashboard always
+//! equals the records a drill-down lists.
+
+pub mod briefing;
+pub mod http;
+pub mod store;
+
+use serde::Serialize;
+
+use crate::{date::Day, db::OrgId};
+
+/// The figures of one subtree for one campaign (seed 002's list, and seed
+/// 000's problems by outcome).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Figures {
+    /// 走访企业: distinct enterprises with an activity of the campaign.
+    pub enterprises_visited: i64,
+    /// 访谈: workers interviewed, summed over activities.
+    pub workers_interviewed: i64,
+    /// 座谈会次数.
+    pub symposiums: i64,
+    /// 参加座谈人数.
+    pub symposium_participants: i64,
+    /// 有效问卷: valid responses to the campaign's questionnaires.
+    pub valid_questionnaires: i64,
+    /// Problems owned in the subtree, every state.
+    pub problems: i64,
+    /// Problems owned in the subtree by outcome: solved, in progress,
+    /// planned, for reference, undecided.
+    pub outcomes: [i64; 5],
+    /// 上报: problems recorded in the subtree and passed above it.
+    pub escalated: i64,
+}
+
+impl Figures {
+    /// Problems solved.
+    pub fn solved(&self) -> i64 {
+        self.outcomes[0]
+    }
+}
+
+/// A rate in whole percent, or `None` when there is nothing to divide by.
+pub fn percent(part: i64, whole: i64) -> Option<i64> {
+    (whole > 0).then(|| (part * 100 + whole / 2) / whole)
+}
+
+/// One line of a level: a child org's subtree, or the level's own records
+/// that no child covers.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Line {
+    pub org_id: OrgId,
+    pub name: String,
+    /// True for the level's own line (its records outside every child).
+    pub own: bool,
+    /// Whether the line has children of its own to drill into.
+    pub has_children: bool,
+    pub figures: Figures,
+}
+
+/// A monthly series: one value per month of [`Board::months`].
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Series {
+    /// activities, problems, questionnaires, …
+    pub key: String,
+    pub values: Vec<i64>,
+}
+
+/// A dashboard: one level of one campaign.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Board {
+    pub campaign_id: crate::db::CampaignId,
+    pub campaign_title: String,
+    /// The org whose subtree the board shows.
+    pub org_id: OrgId,
+    pub org_name: String,
+    /// From the caller's top org down to this one (for going back up).
+    pub path: Vec<(OrgId, String)>,
+    pub totals: Figures,
+    pub lines: Vec<Line>,
+    /// `YYYY-MM` of every month of the campaign's window.
+    pub months: Vec<String>,
+    pub trends: Vec<Series>,
+    /// The day the figures were computed for (China Standard Time).
+    pub as_of: Day,
+}
+
+/// The months `YYYY-MM` from `from`'s to `to`'s, at most 36 (a longer window
+/// shows its last three years).
+pub fn months(from: Day, to: Day) -> Vec<String> {
+    use chrono::Datelike;
+    let (a, b) = (from.naive(), to.naive().max(from.naive()));
+    let mut y = a.year();
+    let mut m = a.month();
+    let mut out = Vec::new();
+    while (y, m) <= (b.year(), b.month()) {
+        out.push(format!("{y:04}-{m:02}"));
+        m += 1;
+        if m > 12 {
+            m = 1;
+            y += 1;
+        }
+    }
+    let skip = out.len().saturating_sub(36);
+    out.split_off(skip)
+}
+
+/// Folds (`YYYY-MM`, count) pairs into one value per month of `months`;
+/// counts outside the window are dropped.
+pub fn fold(months: &[String], counts: impl IntoIterator<Item = (String, i64)>) -> Vec<i64> {
+    let mut out = vec![0; months.len()];
+    for (m, n) in counts {
+        if let Ok(i) = months.binary_search(&m) {
+            out[i] += n;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Day {
+        Day::parse_str(s).unwrap()
+    }
+
+    #[test]
+    fn months_cover_the_window() {
+        assert_eq!(
+            months(d("2019-10-21"), d("2020-01-05")),
+            ["2019-10", "2019-11", "2019-12", "2020-01"]
+        );
+        assert_eq!(months(d("2021-05-18"), d("2021-05-18")), ["2021-05"]);
+        // An end before the start still shows the start's month.
+        assert_eq!(months(d("2021-05-18"), d("2021-04-01")), ["2021-05"]);
+        assert_eq!(months(d("2000-01-01"), d("2009-12-31")).len(), 36);
+    }
+
+    #[test]
+    fn fold_drops_months_outside() {
+        let m = months(d("2021-05-01"), d("2021-07-31"));
+        let v = fold(
+            &m,
+            [
+                ("2021-06".to_string(), 3),
+                ("2021-04".to_string(), 9),
+                ("2021-06".to_string(), 1),
+                ("2021-07".to_string(), 2),
+            ],
+        );
+        assert_eq!(v, [0, 4, 2]);
+    }
+
+    #[test]
+    fn percent_rounds_and_refuses_zero() {
+        assert_eq!(percent(2, 3), Some(67));
+        assert_eq!(percent(0, 5), Some(0));
+        assert_eq!(percent(1, 0), None);
+    }
+}
