@@ -17,6 +17,7 @@ mod orgs;
 mod problems;
 mod public;
 mod smtp;
+mod stationing;
 mod summaries;
 mod survey_analysis;
 mod surveys;
