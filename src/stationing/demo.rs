@@ -432,10 +432,10 @@ pub async fn generate(db: &Db, n: &National) -> anyhow::Result<(CampaignId, Stri
                         held_on: d("2021-05-25")?.plus_days(7 * w as i64),
                         subject: (*t).into(),
                         attendees: pr.members as i64,
-                        remarks: Some(
-                            "参照宁波市总工会“夜学”模式，党史学习教育作为重要政治任务抓紧抓好。"
-                                .into(),
-                        ),
+                        remarks: (w == 0).then(|| {
+                            "参照宁波市总工会“夜学”模式制定“周二夜学”学习制度，将党史学习教育作为重要政治任务抓紧抓好。"
+                                .into()
+                        }),
                     });
                 }
             }

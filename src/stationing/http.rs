@@ -687,6 +687,8 @@ async fn update_page(
 /// One field of the record form.
 struct ItemField {
     name: &'static str,
+    /// The catalogue key of its label.
+    label: String,
     /// `text`, `date`, `number`, `tel` or `textarea`.
     kind: &'static str,
     value: String,
@@ -729,6 +731,12 @@ fn item_fields(input: &ItemInput) -> Vec<ItemField> {
     let f =
         |name: &'static str, kind: &'static str, v: &Option<String>, required: bool| ItemField {
             name,
+            // A contact is a person: 姓名, not the 名称 of an org.
+            label: if name == "name" {
+                "field-member-name".to_string()
+            } else {
+                format!("field-{name}")
+            },
             kind,
             value: v.clone().unwrap_or_default(),
             required,
