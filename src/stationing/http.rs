@@ -104,6 +104,22 @@ async fn programme(state: &AppState, caller: &Caller, id: CampaignId) -> AppResu
     Ok(c)
 }
 
+/// The programme of a group the caller reached (read with the issuer's own
+/// scope: a host need not be one of the programme's units).
+async fn programme_of(state: &AppState, g: &WorkGroup) -> AppResult<Campaign> {
+    crate::campaign::store::get(&state.db, &Scope::of(vec![g.issuer_org_id]), g.campaign_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A closed programme is read only, like any closed campaign.
+fn open(c: &Campaign) -> AppResult<()> {
+    if c.status == crate::campaign::CampaignStatus::Closed {
+        return Err(AppError::field("status", "err-campaign-closed"));
+    }
+    Ok(())
+}
+
 /// The group if the caller sees it, else 404.
 async fn visible(state: &AppState, caller: &Caller, id: WorkGroupId) -> AppResult<WorkGroup> {
     store::get(&state.db, &caller.scope(Need::Read), id)
@@ -168,6 +184,7 @@ async fn create(
 ) -> AppResult<WorkGroupId> {
     caller.require(Need::Write)?;
     let c = programme(state, caller, id).await?;
+    open(&c)?;
     let (f, org, users) = resolve(state, caller, &c, input).await?;
     let mut tx = state.db.begin().await?;
     let gid = store::insert(&mut tx, id, org, &f, &users, caller.user_id).await?;
@@ -188,7 +205,8 @@ async fn update(
     patch: bool,
 ) -> AppResult<()> {
     let g = writable(state, caller, id).await?;
-    let c = programme(state, caller, g.campaign_id).await?;
+    let c = programme_of(state, &g).await?;
+    open(&c)?;
     let input = if patch {
         let members = store::members(&state.db, id).await?;
         input.over(GroupInput::from_group(&g, &members))
@@ -353,6 +371,7 @@ async fn save_item(
     input: &ItemInput,
 ) -> AppResult<i64> {
     let g = writable(state, caller, id).await?;
+    open(&programme_of(state, &g).await?)?;
     let today = Day::today();
     let mut tx = state.db.begin().await?;
     let (item, detail) = match input {
@@ -655,7 +674,7 @@ async fn edit_page(
     Path(id): Path<WorkGroupId>,
 ) -> AppResult<Response> {
     let g = writable(&state, &caller, id).await?;
-    let k = programme(&state, &caller, g.campaign_id).await?;
+    let k = programme_of(&state, &g).await?;
     let members = store::members(&state.db, id).await?;
     render(FormPage {
         c: Chrome::for_caller(&caller, &state_path(&k, Some(id))),
@@ -678,7 +697,7 @@ async fn update_page(
         Ok(()) => Ok(Redirect::to(&format!("/work-groups/{id}?saved=group")).into_response()),
         Err(e) => {
             let g = visible(&state, &caller, id).await?;
-            let k = programme(&state, &caller, g.campaign_id).await?;
+            let k = programme_of(&state, &g).await?;
             form_again(&state, &caller, k, Some(id), input, e).await
         }
     }

@@ -462,6 +462,44 @@ async fn bad_groups_are_refused_with_the_field_named() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields(&e), ["kind"]);
+    // A closed programme is read only.
+    let (status, _) = a
+        .post(
+            &format!("/api/v1/campaigns/{p}/status"),
+            json!({"status": "closed"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, e) = a
+        .post(
+            &format!("/api/v1/work-groups/{g}/studies"),
+            json!({"subject": "学习"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&e), ["status"]);
+    let (status, e) = a
+        .patch(&format!("/api/v1/work-groups/{g}"), json!({"name": "新名"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&e), ["status"]);
+    let (status, e) = a.post(&path, group_body("丙工作组", "STB", "乙")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&e), ["status"]);
+    // Every route is in the OpenAPI document.
+    let (_, doc) = a.get("/api/v1/openapi.json").await;
+    for path in [
+        "/api/v1/campaigns/{id}/groups",
+        "/api/v1/work-groups/{id}",
+        "/api/v1/work-groups/{id}/contacts/{item}",
+        "/api/v1/work-groups/{id}/studies/{item}",
+        "/api/v1/work-groups/{id}/visits/{item}",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} in the OpenAPI document"
+        );
+    }
 }
 
 #[tokio::test]
