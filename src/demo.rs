@@ -1,6 +1,9 @@
 //! Deterministic demo data modelled on seed 000: the Yangpu district federation
 //! with its departments, industry, street and direct unions, about 200
-//! grassroots unions, about 1,500 enterprises and users at each level.
+//! grassroots unions, about 1,500 enterprises and users at each level; above
+//! it the national tree of seed 002 (中华全国总工会 → 15 provincial
+//! federations, 上海市总工会 the district's parent) with the stationing
+//! programme and its questionnaire (see `stationing::demo`).
 
 use std::fmt::Write;
 
@@ -98,7 +101,7 @@ pub async fn is_empty(db: &Db) -> anyhow::Result<bool> {
     Ok(n == 0)
 }
 
-async fn add_org(
+pub(crate) async fn add_org(
     tx: &mut Tx,
     code: &str,
     name: &str,
@@ -120,7 +123,7 @@ async fn add_org(
         .map_err(|e| anyhow::anyhow!("demo org {code}: {e:?}"))
 }
 
-async fn add_user(
+pub(crate) async fn add_user(
     tx: &mut Tx,
     username: &str,
     name: &str,
@@ -163,12 +166,13 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
     let mut rng = Lcg::new(2019);
     let mut tx = db.begin().await?;
+    let national = crate::stationing::demo::national_tree(&mut tx, &hash).await?;
     let root = add_org(
         &mut tx,
         "YPQZGH",
         "上海市杨浦区总工会",
         "federation",
-        None,
+        Some(national.shanghai),
         0,
     )
     .await?;
@@ -302,12 +306,13 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     tx.commit().await?;
     // Tables are computed from committed records, like any unit's.
     let summaries = crate::summary::demo::generate(db, root).await?;
-    // The seed 002 questionnaire with its ~20,000 responses (bulk-inserted).
-    let survey = crate::survey::demo::generate(db, root).await?;
+    // The seed 002 programme, then its questionnaire with ~20,000 responses (bulk-inserted).
+    let (programme, stationing) = crate::stationing::demo::generate(db, &national).await?;
+    let survey = crate::survey::demo::generate(db, national.acftu, Some(programme)).await?;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Demo data loaded: 1 district federation, {} departments, {} industry, {} street and {} direct unions, {} grassroots unions, {} enterprises.",
+        "Demo data loaded: the national federation and 15 provincial federations above 1 district federation, {} departments, {} industry, {} street and {} direct unions, {} grassroots unions, {} enterprises.",
         DEPARTMENTS.len(),
         INDUSTRIES.len(),
         STREETS.len(),
@@ -321,6 +326,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         out,
         "Field records: {activities} activities and {problems} problems and suggestions."
     );
+    let _ = writeln!(out, "{stationing}");
     let _ = writeln!(out, "{survey}");
     out.push_str(&logins_text());
     Ok(out)
@@ -346,7 +352,8 @@ pub fn logins_text() -> String {
          district.viewer  区总工会查阅员 (district viewer, read only)\n  \
          dhl.admin        定海路街道 admin;  dhl.cadre  定海路街道 cadre\n  \
          pll.cadre        平凉路街道 cadre;  wl.cadre   物流快递行业工会 cadre\n  \
-         (every industry, street and direct union has <code>.admin and <code>.cadre)\n"
+         (every industry, street and direct union has <code>.admin and <code>.cadre)\n{}",
+        crate::stationing::demo::logins_text()
     )
 }
 

@@ -23,6 +23,7 @@ pub mod notify;
 pub mod org;
 pub mod problem;
 pub mod startup;
+pub mod stationing;
 pub mod summary;
 pub mod survey;
 pub mod user;

@@ -232,6 +232,7 @@ pub async fn generate(
             let f = ActivityFields {
                 client_id: format!("demo-{u:02}-{i:02}-activity"),
                 campaign,
+                work_group: None,
                 org_code: None,
                 kind,
                 held_on,

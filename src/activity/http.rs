@@ -116,6 +116,7 @@ impl ListParams {
         Ok((
             ActivityFilter {
                 campaign,
+                work_group: None,
                 org,
                 kind,
                 enterprise: None,
@@ -287,6 +288,22 @@ pub async fn record(state: &AppState, caller: &Caller, f: &ActivityFields) -> Ap
         && !store::campaign_open_to(db, c, org).await?
     {
         errs.push(FieldError::new("campaign_id", "err-campaign-not-open"));
+    }
+    // A work group must be of the activity's campaign and one the caller records for.
+    if let Some(g) = f.work_group {
+        match crate::stationing::store::programme_of(db, g).await? {
+            Some((campaign, host, issuer)) if Some(campaign) == f.campaign => {
+                let write = caller.scope(Need::Write);
+                if !(write.contains(db, host).await? || write.contains(db, issuer).await?) {
+                    errs.push(FieldError::new("work_group_id", "err-group-out-of-scope"));
+                }
+            }
+            Some(_) => errs.push(FieldError::new(
+                "work_group_id",
+                "err-group-not-in-campaign",
+            )),
+            None => errs.push(FieldError::new("work_group_id", "err-group-out-of-scope")),
+        }
     }
     let read = caller.scope(Need::Read);
     let mut enterprises: Vec<EnterpriseId> = Vec::new();
@@ -484,6 +501,7 @@ struct FormPage {
     errors: Vec<(String, String)>,
     kinds: Vec<ActivityKind>,
     campaigns: Vec<CampaignChoice>,
+    work_groups: Vec<crate::stationing::store::GroupChoice>,
     enterprises: Vec<EnterpriseRef>,
     sources: Vec<Source>,
     topics: Vec<Topic>,
@@ -536,6 +554,10 @@ impl FormPage {
     fn is_campaign(&self, id: &CampaignId) -> bool {
         self.input.campaign_id.as_deref() == Some(id.to_string().as_str())
     }
+
+    fn is_group(&self, id: &crate::db::WorkGroupId) -> bool {
+        self.input.work_group_id.as_deref() == Some(id.to_string().as_str())
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -543,6 +565,24 @@ struct NewParams {
     kind: Option<String>,
     campaign: Option<String>,
     enterprise: Option<String>,
+    /// A stationing work group to record for (with its programme as `campaign`).
+    group: Option<String>,
+}
+
+/// The campaigns the form offers and the work groups the caller records for:
+/// a stationing programme is offered only to those who record for one of its
+/// groups (its activities are the groups').
+async fn recordable(
+    state: &AppState,
+    caller: &Caller,
+) -> AppResult<(
+    Vec<CampaignChoice>,
+    Vec<crate::stationing::store::GroupChoice>,
+)> {
+    let mut campaigns = store::campaign_choices(&state.db, &caller.scope(Need::Read)).await?;
+    let groups = crate::stationing::store::choices(&state.db, &caller.scope(Need::Write)).await?;
+    campaigns.retain(|c| c.kind != "stationing" || groups.iter().any(|g| g.campaign_id == c.id));
+    Ok((campaigns, groups))
 }
 
 async fn form_page(
@@ -551,14 +591,14 @@ async fn form_page(
     input: ActivityInput,
     errors: Vec<(String, String)>,
 ) -> AppResult<FormPage> {
-    let read = caller.scope(Need::Read);
-    let campaigns = store::campaign_choices(&state.db, &read).await?;
+    let (campaigns, work_groups) = recordable(state, caller).await?;
     Ok(FormPage {
         c: Chrome::for_caller(caller, "/activities/new"),
         input,
         errors,
         kinds: ActivityKind::ALL.to_vec(),
         campaigns,
+        work_groups,
         enterprises: store::enterprise_choices(&state.db, &caller.scope(Need::Write), 2000).await?,
         sources: Source::ALL.to_vec(),
         topics: problem::store::topics(&state.db).await?,
@@ -574,7 +614,7 @@ async fn new_page(
     Query(q): Query<NewParams>,
 ) -> AppResult<Response> {
     caller.require(Need::Write)?;
-    let campaigns = store::campaign_choices(&state.db, &caller.scope(Need::Read)).await?;
+    let (campaigns, _) = recordable(&state, &caller).await?;
     let input = ActivityInput {
         // A fresh id per form: every retry of this form's submission carries it.
         client_id: Some(random_token(12)),
@@ -583,6 +623,7 @@ async fn new_page(
             .campaign
             .or_else(|| campaigns.first().map(|c| c.id.to_string())),
         enterprises: q.enterprise,
+        work_group_id: q.group,
         held_on: Some(Day::today().iso()),
         cadres: Some(caller.display_name.clone()),
         ..Default::default()
@@ -621,6 +662,7 @@ fn form_input(raw: Vec<(String, String)>) -> ActivityInput {
         let slot = match k.as_str() {
             "client_id" => &mut a.client_id,
             "campaign_id" => &mut a.campaign_id,
+            "work_group_id" => &mut a.work_group_id,
             "org_code" => &mut a.org_code,
             "kind" => &mut a.kind,
             "held_on" => &mut a.held_on,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     date::Day,
-    db::{ActivityId, CampaignId, EnterpriseId, OrgId},
+    db::{ActivityId, CampaignId, EnterpriseId, OrgId, WorkGroupId},
     error::{AppError, FieldError},
     problem::{ProblemFields, ProblemInput},
     web::form::{self, Errors},
@@ -119,6 +119,9 @@ pub struct Activity {
     pub client_id: String,
     pub campaign_id: Option<CampaignId>,
     pub campaign_title: Option<String>,
+    /// The stationing work group that recorded it (see `crate::stationing`).
+    pub work_group_id: Option<WorkGroupId>,
+    pub work_group_name: Option<String>,
     pub org_id: OrgId,
     pub org_name: String,
     pub kind: ActivityKind,
@@ -171,6 +174,10 @@ pub struct ActivityInput {
     pub client_id: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
     pub campaign_id: Option<String>,
+    /// A work group of the campaign (a stationing programme) that the caller
+    /// may record for.
+    #[serde(default, deserialize_with = "form::lenient")]
+    pub work_group_id: Option<String>,
     /// The org recording it; defaults to the caller's own org.
     #[serde(default, deserialize_with = "form::lenient")]
     pub org_code: Option<String>,
@@ -231,6 +238,7 @@ pub enum EnterpriseKey {
 pub struct ActivityFields {
     pub client_id: String,
     pub campaign: Option<CampaignId>,
+    pub work_group: Option<WorkGroupId>,
     pub org_code: Option<String>,
     pub kind: ActivityKind,
     pub held_on: Day,
@@ -280,6 +288,15 @@ impl ActivityInput {
             ))
             .flatten()
             .map(CampaignId);
+        let work_group = errs
+            .take(form::optional_int(
+                "work_group_id",
+                &self.work_group_id,
+                1,
+                i64::MAX,
+            ))
+            .flatten()
+            .map(WorkGroupId);
         let kind = match form::opt(&self.kind) {
             None => {
                 errs.push(FieldError::new("kind", "err-required"));
@@ -384,6 +401,7 @@ impl ActivityInput {
             (Some(client_id), Some(kind)) => Ok(ActivityFields {
                 client_id,
                 campaign,
+                work_group,
                 org_code,
                 kind,
                 held_on,

@@ -6,11 +6,14 @@ use super::{Activity, ActivityFields, ActivityKind, Composition, EnterpriseRef};
 use crate::{
     auth::Scope,
     date::Day,
-    db::{ActivityId, CampaignId, Db, DbError, EnterpriseId, OrgId, Sql, Tx, UserId, now},
+    db::{
+        ActivityId, CampaignId, Db, DbError, EnterpriseId, OrgId, Sql, Tx, UserId, WorkGroupId, now,
+    },
     org::store::like_pattern,
 };
 
-const SELECT: &str = "SELECT a.id, a.client_id, a.campaign_id, c.title AS campaign_title, a.org_id, \
+const SELECT: &str = "SELECT a.id, a.client_id, a.campaign_id, c.title AS campaign_title, \
+    a.work_group_id, (SELECT g.name FROM work_groups g WHERE g.id = a.work_group_id) AS work_group_name, a.org_id, \
     o.name AS org_name, a.kind, a.held_on, a.place, a.cadres, a.others, a.workers_interviewed, \
     a.participants, a.frontline_workers, a.women_workers, a.migrant_workers, a.new_form_workers, \
     a.enterprise_side, a.union_cadres, a.notes, a.created_at, \
@@ -23,6 +26,8 @@ struct Row {
     client_id: String,
     campaign_id: Option<CampaignId>,
     campaign_title: Option<String>,
+    work_group_id: Option<WorkGroupId>,
+    work_group_name: Option<String>,
     org_id: OrgId,
     org_name: String,
     kind: String,
@@ -50,6 +55,8 @@ impl From<Row> for Activity {
             client_id: r.client_id,
             campaign_id: r.campaign_id,
             campaign_title: r.campaign_title,
+            work_group_id: r.work_group_id,
+            work_group_name: r.work_group_name,
             org_id: r.org_id,
             org_name: r.org_name,
             kind: ActivityKind::parse(&r.kind).unwrap_or(ActivityKind::Other),
@@ -79,6 +86,8 @@ impl From<Row> for Activity {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ActivityFilter {
     pub campaign: Option<CampaignId>,
+    /// Recorded for this stationing work group.
+    pub work_group: Option<WorkGroupId>,
     /// Recorded in this org's subtree.
     pub org: Option<OrgId>,
     pub kind: Option<ActivityKind>,
@@ -93,6 +102,9 @@ fn conditions(q: &mut Sql, scope: &Scope, f: &ActivityFilter) {
     q.push(" WHERE ").push(&scope.sql("a.org_id"));
     if let Some(c) = f.campaign {
         q.push(" AND a.campaign_id = ").bind(c);
+    }
+    if let Some(g) = f.work_group {
+        q.push(" AND a.work_group_id = ").bind(g);
     }
     if let Some(org) = f.org {
         q.push(" AND a.org_id IN (SELECT descendant_id FROM org_tree WHERE ancestor_id = ")
@@ -209,8 +221,8 @@ pub async fn insert(
     let inserted: Result<ActivityId, DbError> = sqlx::query_scalar(
         "INSERT INTO activities (client_id, campaign_id, org_id, kind, held_on, place, cadres, others, \
          workers_interviewed, participants, frontline_workers, women_workers, migrant_workers, \
-         new_form_workers, enterprise_side, union_cadres, notes, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19) \
+         new_form_workers, enterprise_side, union_cadres, notes, created_by, created_at, updated_at, work_group_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20) \
          ON CONFLICT (org_id, client_id) DO NOTHING RETURNING id",
     )
     .bind(&f.client_id)
@@ -232,6 +244,7 @@ pub async fn insert(
     .bind(&f.notes)
     .bind(user)
     .bind(ts)
+    .bind(f.work_group)
     .fetch_one(&mut **tx)
     .await;
     let id = match inserted {
@@ -286,6 +299,8 @@ pub struct CampaignChoice {
     pub id: CampaignId,
     pub title: String,
     pub doc_number: Option<String>,
+    /// campaign or stationing.
+    pub kind: String,
 }
 
 /// The active campaigns issued at or above any of the scope's orgs, newest first.
@@ -295,7 +310,7 @@ pub async fn campaign_choices(db: &Db, scope: &Scope) -> Result<Vec<CampaignChoi
     }
     let roots: Vec<String> = scope.roots().iter().map(|r| r.0.to_string()).collect();
     let sql = format!(
-        "SELECT c.id, c.title, c.doc_number FROM campaigns c WHERE c.status = 'active' AND EXISTS \
+        "SELECT c.id, c.title, c.doc_number, c.kind FROM campaigns c WHERE c.status = 'active' AND EXISTS \
          (SELECT 1 FROM org_tree t WHERE t.ancestor_id = c.org_id AND t.descendant_id IN ({})) \
          ORDER BY c.starts_on DESC, c.id DESC",
         roots.join(",")

@@ -61,11 +61,16 @@ pub enum Action {
     SurveyStatusChanged,
     SurveyValidityChanged,
     SurveyResponseOverridden,
+    WorkGroupCreated,
+    WorkGroupUpdated,
+    WorkGroupContactSaved,
+    WorkGroupStudySaved,
+    WorkGroupVisitSaved,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 50] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -111,6 +116,11 @@ impl Action {
         Action::SurveyStatusChanged,
         Action::SurveyValidityChanged,
         Action::SurveyResponseOverridden,
+        Action::WorkGroupCreated,
+        Action::WorkGroupUpdated,
+        Action::WorkGroupContactSaved,
+        Action::WorkGroupStudySaved,
+        Action::WorkGroupVisitSaved,
     ];
 
     /// The stored spelling.
@@ -161,6 +171,11 @@ impl Action {
             Action::SurveyStatusChanged => "survey_status_changed",
             Action::SurveyValidityChanged => "survey_validity_changed",
             Action::SurveyResponseOverridden => "survey_response_overridden",
+            Action::WorkGroupCreated => "work_group_created",
+            Action::WorkGroupUpdated => "work_group_updated",
+            Action::WorkGroupContactSaved => "work_group_contact_saved",
+            Action::WorkGroupStudySaved => "work_group_study_saved",
+            Action::WorkGroupVisitSaved => "work_group_visit_saved",
         }
     }
 

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
 use super::{
-    Campaign, CampaignInput, CampaignStatus, Progress, Targets, Unit, UnitTargetsInput, next_year,
-    percent,
+    Campaign, CampaignInput, CampaignKind, CampaignStatus, Progress, Targets, Unit,
+    UnitTargetsInput, next_year, percent,
     plan::{
         self, MilestoneInput, Plan, PlanAction, PlanContent, PlanEvent, PlanInput, PlanStatus,
         ReturnInput,
@@ -83,7 +83,7 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     paths(api_list, api_get, api_create, api_update, api_status, api_copy, api_plan, api_plan_put,
         api_plan_submit, api_plan_accept, api_plan_return),
-    components(schemas(Campaign, CampaignInput, UnitTargetsInput, CampaignStatus, CampaignDetail,
+    components(schemas(Campaign, CampaignInput, UnitTargetsInput, CampaignStatus, CampaignKind, CampaignDetail,
         UnitProgress, Percent, Progress, Targets, StatusInput, Plan, PlanInput, MilestoneInput,
         PlanStatus, PlanEvent, PlanDetail, ReturnInput, plan::Milestone, PlanContent)),
     tags((name = "campaigns", description = "Campaigns, their participating units, targets and live progress, and the units' implementation plans"))
@@ -288,6 +288,11 @@ async fn update(
         return Err(AppError::field("status", "err-campaign-closed"));
     }
     let f = input.parse()?;
+    if f.kind != CampaignKind::Stationing
+        && crate::stationing::store::group_count(&state.db, id).await? > 0
+    {
+        return Err(AppError::field("kind", "err-campaign-kind-has-groups"));
+    }
     let units = match &f.units {
         Some(choice) => Some(resolve_units(&state.db, c.org_id, choice).await?),
         None => None,
@@ -380,6 +385,7 @@ async fn copy(state: &AppState, caller: &Caller, id: CampaignId) -> AppResult<Ca
         .collect();
     let f = super::CampaignFields {
         issuer_code: None,
+        kind: c.kind,
         title: c.title.clone(),
         doc_number: None,
         theme: c.theme.clone(),
@@ -697,6 +703,7 @@ struct FormPage {
     /// Units as they are now (edit only), for the per-unit targets.
     units: Vec<Unit>,
     kinds: Vec<OrgKind>,
+    campaign_kinds: Vec<CampaignKind>,
     /// Orgs where the caller may issue campaigns (new only).
     issuers: Vec<(String, String)>,
     errors: Vec<(String, String)>,
@@ -747,6 +754,7 @@ impl FormPage {
                 OrgKind::Grassroots,
                 OrgKind::Department,
             ],
+            campaign_kinds: CampaignKind::ALL.to_vec(),
             issuers,
             errors,
         })
@@ -773,6 +781,10 @@ impl FormPage {
 
     fn has_kind(&self, k: &OrgKind) -> bool {
         super::split_list(self.value(&self.input.kinds)).any(|s| OrgKind::parse(s) == Some(*k))
+    }
+
+    fn is_campaign_kind(&self, k: &CampaignKind) -> bool {
+        CampaignKind::parse(self.value(&self.input.kind)).unwrap_or_default() == *k
     }
 
     fn is_issuer(&self, code: &str) -> bool {
@@ -834,6 +846,7 @@ fn form_input(raw: Vec<(String, String)>) -> CampaignInput {
         }
         let slot = match k.as_str() {
             "issuer_code" => &mut input.issuer_code,
+            "kind" => &mut input.kind,
             "title" => &mut input.title,
             "doc_number" => &mut input.doc_number,
             "theme" => &mut input.theme,

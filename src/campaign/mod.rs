@@ -76,6 +76,45 @@ impl CampaignStatus {
     }
 }
 
+/// What kind of programme a campaign is.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignKind {
+    /// 调研活动: a campaign of visits, interviews and symposiums (seed 000).
+    #[default]
+    Campaign,
+    /// 蹲点活动: cadres stationed at the grassroots in work groups (seed 002,
+    /// see `crate::stationing`).
+    Stationing,
+}
+
+impl CampaignKind {
+    /// Every kind.
+    pub const ALL: [CampaignKind; 2] = [CampaignKind::Campaign, CampaignKind::Stationing];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignKind::Campaign => "campaign",
+            CampaignKind::Stationing => "stationing",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<CampaignKind> {
+        CampaignKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+    }
+
+    /// The catalogue key of the kind's name.
+    pub fn label_key(self) -> String {
+        format!("campaign-kind-{}", self.as_str())
+    }
+}
+
 /// The four targets of a participating unit.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
@@ -99,6 +138,8 @@ pub struct Campaign {
     pub org_id: OrgId,
     pub org_code: String,
     pub org_name: String,
+    /// A campaign or a stationing programme.
+    pub kind: CampaignKind,
     pub title: String,
     /// Document number, e.g. 杨工〔2019〕28号.
     pub doc_number: Option<String>,
@@ -173,6 +214,9 @@ pub struct CampaignInput {
     /// Defaults to the caller's own org.
     #[serde(default, deserialize_with = "lenient")]
     pub issuer_code: Option<String>,
+    /// campaign (default) or stationing (a programme of work groups).
+    #[serde(default, deserialize_with = "lenient")]
+    pub kind: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
@@ -226,6 +270,7 @@ pub struct UnitChoice {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CampaignFields {
     pub issuer_code: Option<String>,
+    pub kind: CampaignKind,
     pub title: String,
     pub doc_number: Option<String>,
     pub theme: Option<String>,
@@ -271,6 +316,16 @@ impl CampaignInput {
                 .take(OrgCode::parse("issuer_code", &c))
                 .map(|c| Some(c.as_str().to_string())),
         };
+        let kind = match form::opt(&self.kind) {
+            None => Some(CampaignKind::Campaign),
+            Some(k) => {
+                let p = CampaignKind::parse(&k);
+                if p.is_none() {
+                    errs.push(FieldError::new("kind", "err-campaign-kind"));
+                }
+                p
+            }
+        };
         let title = errs.take(form::required("title", &self.title, 200));
         let doc_number = errs.take(form::optional("doc_number", &self.doc_number, 50));
         let theme = errs.take(form::optional("theme", &self.theme, 100));
@@ -294,9 +349,18 @@ impl CampaignInput {
             Some(None)
         };
         errs.finish()?;
-        match (issuer_code, title, starts_on, ends_on, report_due_on, units) {
+        match (
+            issuer_code,
+            kind,
+            title,
+            starts_on,
+            ends_on,
+            report_due_on,
+            units,
+        ) {
             (
                 Some(issuer_code),
+                Some(kind),
                 Some(title),
                 Some(starts_on),
                 Some(ends_on),
@@ -304,6 +368,7 @@ impl CampaignInput {
                 Some(units),
             ) => Ok(CampaignFields {
                 issuer_code,
+                kind,
                 title,
                 doc_number: doc_number.flatten(),
                 theme: theme.flatten(),
@@ -417,6 +482,7 @@ impl CampaignInput {
             .collect();
         CampaignInput {
             issuer_code: Some(c.org_code.clone()),
+            kind: Some(c.kind.as_str().to_string()),
             title: Some(c.title.clone()),
             doc_number: c.doc_number.clone(),
             theme: c.theme.clone(),
@@ -447,6 +513,7 @@ impl CampaignInput {
         let pick = |a: Option<String>, b: Option<String>| if units { a } else { a.or(b) };
         CampaignInput {
             issuer_code: base.issuer_code,
+            kind: self.kind.or(base.kind),
             title: self.title.or(base.title),
             doc_number: self.doc_number.or(base.doc_number),
             theme: self.theme.or(base.theme),
@@ -605,6 +672,7 @@ mod tests {
             starts_on: Some("2019-11-15".into()),
             ends_on: Some("2019-10-21".into()),
             report_due_on: Some("2019-13-01".into()),
+            kind: Some("retreat".into()),
             kinds: Some("pilots".into()),
             target_interviews: Some("-1".into()),
             ..Default::default()
@@ -616,6 +684,7 @@ mod tests {
         assert_eq!(
             fields,
             [
+                ("kind", "err-campaign-kind"),
                 ("title", "err-required"),
                 ("report_due_on", "err-date"),
                 ("ends_on", "err-window"),
@@ -686,6 +755,7 @@ mod tests {
             org_id: OrgId(1),
             org_code: "D".into(),
             org_name: "区".into(),
+            kind: CampaignKind::Stationing,
             title: "t".into(),
             doc_number: None,
             theme: None,
@@ -719,6 +789,7 @@ mod tests {
         ];
         let input = CampaignInput::from_campaign(&c, &units, &[OrgKind::Street]);
         assert_eq!(input.kinds.as_deref(), Some("street"));
+        assert_eq!(input.parse().unwrap().kind, CampaignKind::Stationing);
         assert_eq!(input.org_codes.as_deref(), Some("G"));
         assert_eq!(input.target_enterprises.as_deref(), Some("10"));
         let f = input.parse().unwrap().units.unwrap();

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sqlx::AssertSqlSafe;
 
 use super::{
-    Campaign, CampaignFields, CampaignStatus, Progress, Targets, Unit,
+    Campaign, CampaignFields, CampaignKind, CampaignStatus, Progress, Targets, Unit,
     plan::{Milestone, Plan, PlanAction, PlanContent, PlanEvent, PlanStatus},
 };
 use crate::{
@@ -44,7 +44,7 @@ pub fn visible_sql(scope: &Scope) -> String {
     )
 }
 
-const SELECT: &str = "SELECT c.id, c.org_id, o.code AS org_code, o.name AS org_name, c.title, c.doc_number, \
+const SELECT: &str = "SELECT c.id, c.org_id, o.code AS org_code, o.name AS org_name, c.kind, c.title, c.doc_number, \
     c.theme, c.notice, c.starts_on, c.ends_on, c.report_due_on, c.status, c.copied_from, \
     (SELECT COUNT(*) FROM campaign_units n WHERE n.campaign_id = c.id) AS unit_count, \
     c.created_at, c.updated_at FROM campaigns c JOIN orgs o ON o.id = c.org_id";
@@ -55,6 +55,7 @@ struct Row {
     org_id: OrgId,
     org_code: String,
     org_name: String,
+    kind: String,
     title: String,
     doc_number: Option<String>,
     theme: Option<String>,
@@ -81,6 +82,7 @@ impl From<Row> for Campaign {
             org_id: r.org_id,
             org_code: r.org_code,
             org_name: r.org_name,
+            kind: CampaignKind::parse(&r.kind).unwrap_or_default(),
             title: r.title,
             doc_number: r.doc_number,
             theme: r.theme,
@@ -316,8 +318,8 @@ pub async fn insert(
 ) -> Result<CampaignId, DbError> {
     sqlx::query_scalar(
         "INSERT INTO campaigns (org_id, title, doc_number, theme, notice, starts_on, ends_on, report_due_on, \
-         status, copied_from, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+         status, copied_from, created_by, created_at, updated_at, kind) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id",
     )
     .bind(issuer)
     .bind(&f.title)
@@ -331,6 +333,7 @@ pub async fn insert(
     .bind(copied_from)
     .bind(by)
     .bind(now())
+    .bind(f.kind.as_str())
     .fetch_one(&mut **tx)
     .await
 }
@@ -339,7 +342,7 @@ pub async fn insert(
 pub async fn update(tx: &mut Tx, id: CampaignId, f: &CampaignFields) -> Result<(), AppError> {
     let done = sqlx::query(
         "UPDATE campaigns SET title = $1, doc_number = $2, theme = $3, notice = $4, starts_on = $5, \
-         ends_on = $6, report_due_on = $7, updated_at = $8 WHERE id = $9",
+         ends_on = $6, report_due_on = $7, updated_at = $8, kind = $10 WHERE id = $9",
     )
     .bind(&f.title)
     .bind(&f.doc_number)
@@ -350,6 +353,7 @@ pub async fn update(tx: &mut Tx, id: CampaignId, f: &CampaignFields) -> Result<(
     .bind(f.report_due_on.iso())
     .bind(now())
     .bind(id)
+    .bind(f.kind.as_str())
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {

@@ -58,4 +58,14 @@ id_type!(
     SurveyVersionId,
     /// One submitted questionnaire.
     ResponseId,
+    /// A work group (工作组) of a stationing programme.
+    WorkGroupId,
+    /// A member (leader or cadre) of a work group.
+    GroupMemberId,
+    /// A work group's contact at a local union.
+    GroupContactId,
+    /// A study session (学习) in a work group's log.
+    GroupStudyId,
+    /// A leader's visit to a work group.
+    GroupVisitId,
 );

@@ -304,6 +304,18 @@ fn org_code_check(body: &[u8]) -> u8 {
 /// A credit code of Yangpu (310110): authority and category, then a GB 11714
 /// organisation code, new-style (`MA…`/`MJ…`) or old-style (8 digits).
 fn credit_code(rng: &mut Lcg, prefix: &str, new_style: Option<&str>) -> Option<CreditCode> {
+    credit_code_in(rng, prefix, "310110", new_style)
+}
+
+/// A credit code registered in `region` (a six-digit administrative division
+/// code, e.g. 430100 for 长沙), built like [`credit_code`]'s; the stationing
+/// demo draws the provinces' enterprises with it.
+pub fn credit_code_in(
+    rng: &mut Lcg,
+    prefix: &str,
+    region: &str,
+    new_style: Option<&str>,
+) -> Option<CreditCode> {
     let mut body = Vec::with_capacity(8);
     match new_style {
         Some(lead) => {
@@ -321,7 +333,7 @@ fn credit_code(rng: &mut Lcg, prefix: &str, new_style: Option<&str>) -> Option<C
     }
     let check = org_code_check(&body);
     body.push(check);
-    let first17 = format!("{prefix}310110{}", String::from_utf8_lossy(&body));
+    let first17 = format!("{prefix}{region}{}", String::from_utf8_lossy(&body));
     CreditCode::with_check(&first17)
 }
 

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     date::Day,
-    db::{Db, OrgId, UserId},
+    db::{CampaignId, Db, OrgId, UserId},
     demo::Lcg,
     enterprise::WorkerGroup,
     i18n::Lang,
@@ -734,14 +734,17 @@ fn generate_all(rng: &mut Lcg) -> Vec<Gen> {
 /// parameters, so many small statements in one transaction win.
 const ROWS_PER_INSERT: usize = 25;
 
-/// Creates the survey under `org` (the demo has no national federation, so
-/// it belongs to the demo's top org), publishes and closes it, and loads its
-/// responses. Returns the summary line.
-pub async fn generate(db: &Db, org: OrgId) -> anyhow::Result<String> {
+/// Creates the survey under `org` (the national federation of the demo),
+/// linked to `campaign` (the stationing programme), publishes and closes it,
+/// and loads its responses. Returns the summary line.
+pub async fn generate(db: &Db, org: OrgId, campaign: Option<CampaignId>) -> anyhow::Result<String> {
     let started = std::time::Instant::now();
-    let user: Option<UserId> = sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'")
-        .fetch_optional(db.pool())
-        .await?;
+    // Created by the org's admin (acftu.admin in the demo; admin without the national tree).
+    let user: Option<UserId> = sqlx::query_scalar(
+        "SELECT id FROM users WHERE username IN ('acftu.admin', 'admin') ORDER BY username LIMIT 1",
+    )
+    .fetch_optional(db.pool())
+    .await?;
     let user = user.ok_or_else(|| anyhow::anyhow!("demo survey: no admin user"))?;
     let mut form: Form = super::form_json::parse(form_json().to_string().as_bytes(), Lang::Zh)
         .map_err(|e| anyhow::anyhow!("demo survey form: {e:?}"))?;
@@ -754,7 +757,7 @@ pub async fn generate(db: &Db, org: OrgId) -> anyhow::Result<String> {
             "全总机关干部赴基层蹲点活动工作小组组织，了解货车司机、网约车司机、快递员、外卖送餐员的工资收入、组织形式、劳动安全保护、社会保障、思想状况和社会稳定情况。".into(),
         ),
         org_code: None,
-        campaign_id: None,
+        campaign_id: campaign,
         opens_at: Some(OPENS_AT),
         closes_at: Some(CLOSES_AT),
         target_groups: GROUPS.to_vec(),

@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())
         .merge(crate::dashboard::http::routes())
+        .merge(crate::stationing::http::routes())
         .merge(crate::attachment::http::routes(&state.settings.uploads))
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))

@@ -70,6 +70,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::survey::analysis::http::ApiDoc::openapi());
     doc.merge(crate::survey::public::ApiDoc::openapi());
     doc.merge(crate::dashboard::http::ApiDoc::openapi());
+    doc.merge(crate::stationing::http::ApiDoc::openapi());
     doc
 }
 

@@ -18,6 +18,7 @@ mod orgs;
 mod problems;
 mod public;
 mod smtp;
+mod stationing;
 mod summaries;
 mod survey_analysis;
 mod surveys;
