@@ -61,11 +61,13 @@ pub enum Action {
     SurveyStatusChanged,
     SurveyValidityChanged,
     SurveyResponseOverridden,
+    MediationCaseCreated,
+    MediationCaseChanged,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 47] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -111,6 +113,8 @@ impl Action {
         Action::SurveyStatusChanged,
         Action::SurveyValidityChanged,
         Action::SurveyResponseOverridden,
+        Action::MediationCaseCreated,
+        Action::MediationCaseChanged,
     ];
 
     /// The stored spelling.
@@ -161,6 +165,8 @@ impl Action {
             Action::SurveyStatusChanged => "survey_status_changed",
             Action::SurveyValidityChanged => "survey_validity_changed",
             Action::SurveyResponseOverridden => "survey_response_overridden",
+            Action::MediationCaseCreated => "mediation_case_created",
+            Action::MediationCaseChanged => "mediation_case_changed",
         }
     }
 

@@ -58,4 +58,6 @@ id_type!(
     SurveyVersionId,
     /// One submitted questionnaire.
     ResponseId,
+    /// A labour-dispute mediation case (调解案件).
+    MediationCaseId,
 );

@@ -11,6 +11,7 @@ mod enterprises;
 mod helpers;
 mod import;
 mod login;
+mod mediation;
 mod misc;
 mod notify;
 mod orgs;
