@@ -130,13 +130,15 @@ const FAIL_REASONS: [&str; 3] = [
     "申请人不接受分期支付方案",
 ];
 
-/// A problem to make a case of: id, recording org, description, enterprise.
+/// A problem to make a case of: id, recording org, description, enterprise,
+/// its name, and the problem's topic code.
 type DemoProblem = (
     ProblemId,
     OrgId,
     String,
     Option<EnterpriseId>,
     Option<String>,
+    String,
 );
 
 /// The streets whose committees received cases, with their cadre.
@@ -169,13 +171,15 @@ pub async fn generate(tx: &mut Tx, rng: &mut Lcg) -> anyhow::Result<String> {
     if streets.is_empty() {
         return Ok(String::new());
     }
-    // Problems about wages and social security heard on the streets' visits.
+    // Problems about wages and social security heard on the streets' visits
+    // and not yet solved: the worker's dispute goes to mediation.
     let problems: Vec<DemoProblem> =
         sqlx::query_as(
-            "SELECT p.id, p.org_id, p.description, p.enterprise_id, e.name FROM problems p \
+            "SELECT p.id, p.org_id, p.description, p.enterprise_id, e.name, t.code FROM problems p \
              JOIN topics t ON t.id = p.topic_id JOIN orgs o ON o.id = p.org_id \
              LEFT JOIN enterprises e ON e.id = p.enterprise_id \
              WHERE o.code LIKE 'YP-JD-%' AND p.source = 'worker' AND t.code IN ('wages', 'social_security') \
+             AND (p.outcome IS NULL OR p.outcome IN ('in_progress', 'planned')) \
              ORDER BY p.id LIMIT 4",
         )
         .fetch_all(&mut **tx)
@@ -213,7 +217,7 @@ pub async fn generate(tx: &mut Tx, rng: &mut Lcg) -> anyhow::Result<String> {
             });
         }
         let (matter, employer_ent, employer_name, problem_id) = match problem {
-            Some((pid, _, desc, ent, ent_name)) => {
+            Some((pid, _, desc, ent, ent_name, _)) => {
                 from_problems += 1;
                 (
                     desc.clone(),
@@ -256,7 +260,9 @@ pub async fn generate(tx: &mut Tx, rng: &mut Lcg) -> anyhow::Result<String> {
             workers,
             employer_enterprise: employer_ent,
             employer_name: Some(employer_name.clone()),
-            dispute_type: kind,
+            dispute_type: problem
+                .map(|p| DisputeType::from_topic(&p.5))
+                .unwrap_or(kind),
             matter,
             claims: Some(claims.to_string()),
             amount: Fen(yuan * 100 + if i % 4 == 0 { 50 } else { 0 }),

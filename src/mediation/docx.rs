@@ -148,7 +148,7 @@ pub fn agreement(case: &Case) -> Option<Vec<u8>> {
         Intake::Oral { .. } => "口头",
     };
     doc = doc.add_paragraph(body(&format!(
-        "申请人于{}向本委员会{}申请调解，本委员会当日受理。经调解员{}主持调解，双方当事人在查明事实、分清是非的基础上，自愿达成如下协议：",
+        "本委员会于{}收到申请人的{}调解申请并予受理。经调解员{}主持调解，双方当事人在查明事实、分清是非的基础上，自愿达成如下协议：",
         case.received_on.zh(),
         how,
         case.mediator
