@@ -303,6 +303,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     let campaigns = crate::campaign::demo::generate(&mut tx, root).await?;
     let (activities, problems) =
         crate::activity::demo::generate(&mut tx, &mut Lcg::new(20191021), root).await?;
+    let mediation = crate::mediation::demo::generate(&mut tx, &mut Lcg::new(20191025)).await?;
     tx.commit().await?;
     // Tables are computed from committed records, like any unit's.
     let summaries = crate::summary::demo::generate(db, root).await?;
@@ -327,6 +328,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         "Field records: {activities} activities and {problems} problems and suggestions."
     );
     let _ = writeln!(out, "{stationing}");
+    let _ = writeln!(out, "{mediation}");
     let _ = writeln!(out, "{survey}");
     out.push_str(&logins_text());
     Ok(out)

@@ -19,6 +19,7 @@ pub mod enterprise;
 pub mod error;
 pub mod i18n;
 pub mod import;
+pub mod mediation;
 pub mod notify;
 pub mod org;
 pub mod problem;

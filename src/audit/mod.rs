@@ -66,11 +66,13 @@ pub enum Action {
     WorkGroupContactSaved,
     WorkGroupStudySaved,
     WorkGroupVisitSaved,
+    MediationCaseCreated,
+    MediationCaseChanged,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 50] = [
+    pub const ALL: [Action; 52] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -121,6 +123,8 @@ impl Action {
         Action::WorkGroupContactSaved,
         Action::WorkGroupStudySaved,
         Action::WorkGroupVisitSaved,
+        Action::MediationCaseCreated,
+        Action::MediationCaseChanged,
     ];
 
     /// The stored spelling.
@@ -176,6 +180,8 @@ impl Action {
             Action::WorkGroupContactSaved => "work_group_contact_saved",
             Action::WorkGroupStudySaved => "work_group_study_saved",
             Action::WorkGroupVisitSaved => "work_group_visit_saved",
+            Action::MediationCaseCreated => "mediation_case_created",
+            Action::MediationCaseChanged => "mediation_case_changed",
         }
     }
 

@@ -68,4 +68,6 @@ id_type!(
     GroupStudyId,
     /// A leader's visit to a work group.
     GroupVisitId,
+    /// A labour-dispute mediation case (调解案件).
+    MediationCaseId,
 );

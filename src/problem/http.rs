@@ -507,6 +507,9 @@ pub struct ProblemDetail {
     pub can_act: bool,
     /// The questionnaire answer it was made from ("转为问题"), if it was.
     pub survey_response: Option<crate::survey::analysis::store::ProblemSource>,
+    /// The mediation case made from it ("转为调解案件"), if the caller sees one.
+    #[schema(value_type = Option<i64>)]
+    pub mediation_case: Option<crate::db::MediationCaseId>,
 }
 
 /// Loads a problem for the caller: 404 outside their reach; the raiser's
@@ -542,6 +545,9 @@ async fn detail(
             can_act,
             survey_response: crate::survey::analysis::store::source_of_problem(&state.db, id)
                 .await?,
+            mediation_case: crate::mediation::store::case_of_problem(&state.db, &read, id)
+                .await?
+                .map(|m| m.id),
         },
         write,
     ))

@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::summary::http::routes())
         .merge(crate::activity::http::routes())
         .merge(crate::problem::http::routes())
+        .merge(crate::mediation::http::routes())
         .merge(crate::problem::public::routes())
         .merge(crate::problem::topics::routes())
         .merge(crate::survey::http::routes())

@@ -60,6 +60,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::summary::http::ApiDoc::openapi());
     doc.merge(crate::activity::http::ApiDoc::openapi());
     doc.merge(crate::problem::http::ApiDoc::openapi());
+    doc.merge(crate::mediation::http::ApiDoc::openapi());
     doc.merge(crate::problem::public::ApiDoc::openapi());
     doc.merge(crate::problem::topics::ApiDoc::openapi());
     doc.merge(crate::notify::http::ApiDoc::openapi());

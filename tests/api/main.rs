@@ -12,6 +12,7 @@ mod enterprises;
 mod helpers;
 mod import;
 mod login;
+mod mediation;
 mod misc;
 mod notify;
 mod orgs;
