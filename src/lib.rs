@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod enterprise;
 pub mod error;
+pub mod formation;
 pub mod i18n;
 pub mod import;
 pub mod notify;

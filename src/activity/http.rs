@@ -366,6 +366,16 @@ pub async fn record(state: &AppState, caller: &Caller, f: &ActivityFields) -> Ap
             })?;
         enterprises.push(id);
     }
+    // Union flags of an enterprise visit: checked before anything is stored.
+    let mut flag_errs = Errors::default();
+    let union_flags = crate::formation::store::resolve_visit_flags(
+        &mut tx,
+        &f.union_flags,
+        &enterprises,
+        &mut flag_errs,
+    )
+    .await?;
+    flag_errs.finish()?;
     let Some(id) = store::insert(&mut tx, f, org, &enterprises, caller.user_id).await? else {
         // Another request with the same client id won the race: answer with its record.
         drop(tx);
@@ -397,6 +407,20 @@ pub async fn record(state: &AppState, caller: &Caller, f: &ActivityFields) -> Ap
             problems.push(pid);
         }
     }
+    // The flagged enterprises' pipelines open with the visit, or not at all.
+    crate::formation::store::open_from_visit(
+        &mut tx,
+        org,
+        id,
+        f.campaign,
+        f.held_on,
+        &union_flags,
+        &crate::formation::store::Actor {
+            user: Some(caller.user_id),
+            name: caller.display_name.clone(),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Recorded {
         id,
@@ -536,6 +560,18 @@ impl FormPage {
     fn is_campaign(&self, id: &CampaignId) -> bool {
         self.input.campaign_id.as_deref() == Some(id.to_string().as_str())
     }
+
+    /// The union-flag rows of the form (`templates/formation/_activity_flags.html`).
+    fn union_flags(&self) -> Vec<(usize, crate::formation::UnionFlagInput)> {
+        (0..self.input.union_flags.len().max(2))
+            .map(|i| {
+                (
+                    i + 1,
+                    self.input.union_flags.get(i).cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -616,6 +652,23 @@ fn form_input(raw: Vec<(String, String)>) -> ActivityInput {
                 _ => continue,
             };
             *slot = Some(v);
+            continue;
+        }
+        if let Some(rest) = k.strip_prefix("uf")
+            && let Some((n, field)) = rest.split_once('.')
+            && let Ok(n) = n.parse::<usize>()
+            && (1..=10).contains(&n)
+        {
+            if a.union_flags.len() < n {
+                a.union_flags
+                    .resize(n, crate::formation::UnionFlagInput::default());
+            }
+            let f = &mut a.union_flags[n - 1];
+            match field {
+                "enterprise" => f.enterprise = Some(v),
+                "wish" => f.wish = Some(v),
+                _ => {}
+            }
             continue;
         }
         let slot = match k.as_str() {

@@ -61,11 +61,17 @@ pub enum Action {
     SurveyStatusChanged,
     SurveyValidityChanged,
     SurveyResponseOverridden,
+    FormationFlagged,
+    FormationStep,
+    UnionFounded,
+    MembersRecorded,
+    JoinApplicationDecided,
+    JoinLinkCreated,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 51] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -111,6 +117,12 @@ impl Action {
         Action::SurveyStatusChanged,
         Action::SurveyValidityChanged,
         Action::SurveyResponseOverridden,
+        Action::FormationFlagged,
+        Action::FormationStep,
+        Action::UnionFounded,
+        Action::MembersRecorded,
+        Action::JoinApplicationDecided,
+        Action::JoinLinkCreated,
     ];
 
     /// The stored spelling.
@@ -161,6 +173,12 @@ impl Action {
             Action::SurveyStatusChanged => "survey_status_changed",
             Action::SurveyValidityChanged => "survey_validity_changed",
             Action::SurveyResponseOverridden => "survey_response_overridden",
+            Action::FormationFlagged => "formation_flagged",
+            Action::FormationStep => "formation_step",
+            Action::UnionFounded => "union_founded",
+            Action::MembersRecorded => "members_recorded",
+            Action::JoinApplicationDecided => "join_application_decided",
+            Action::JoinLinkCreated => "join_link_created",
         }
     }
 

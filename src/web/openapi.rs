@@ -69,6 +69,8 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::survey::http::ApiDoc::openapi());
     doc.merge(crate::survey::analysis::http::ApiDoc::openapi());
     doc.merge(crate::survey::public::ApiDoc::openapi());
+    doc.merge(crate::formation::http::ApiDoc::openapi());
+    doc.merge(crate::formation::public::ApiDoc::openapi());
     doc
 }
 

@@ -8,6 +8,7 @@ mod attachments;
 mod calendar;
 mod campaigns;
 mod enterprises;
+mod formation;
 mod helpers;
 mod import;
 mod login;
