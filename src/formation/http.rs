@@ -1204,6 +1204,27 @@ impl MembersHtml {
         v.as_deref().map(str::trim) == Some(want)
     }
 
+    /// The group columns worth a column: those with members (all when none has).
+    fn cols(&self) -> Vec<(usize, MemberGroup)> {
+        let all: Vec<(usize, MemberGroup)> = self.d.groups.iter().copied().enumerate().collect();
+        if self.d.total == 0 {
+            return all;
+        }
+        all.into_iter()
+            .filter(|(i, _)| self.d.totals[*i] > 0)
+            .collect()
+    }
+
+    /// A cell of the table, formatted; `None` for zero.
+    fn cell(&self, r: &MemberRow, i: &usize) -> Option<String> {
+        let n = r.by_group.get(*i).copied().unwrap_or(0);
+        (n > 0).then(|| self.c.int(n))
+    }
+
+    fn col_total(&self, i: &usize) -> String {
+        self.c.int(self.d.totals.get(*i).copied().unwrap_or(0))
+    }
+
     fn drill(&self, r: &MemberRow) -> String {
         let mut s = format!("/formation/members?org={}", r.org_id);
         if let Some(c) = form::opt(&self.p.campaign) {
