@@ -301,6 +301,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         crate::activity::demo::generate(&mut tx, &mut Lcg::new(20191021), root).await?;
     tx.commit().await?;
     let formation = crate::formation::demo::generate(db, root).await?;
+    let services = crate::service::demo::generate(db, root).await?;
     // Tables are computed from committed records, like any unit's.
     let summaries = crate::summary::demo::generate(db, root).await?;
     // The seed 002 questionnaire with its ~20,000 responses (bulk-inserted).
@@ -324,6 +325,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     );
     let _ = writeln!(out, "{survey}");
     let _ = writeln!(out, "{formation}");
+    let _ = writeln!(out, "{services}");
     out.push_str(&logins_text());
     Ok(out)
 }

@@ -22,6 +22,7 @@ pub mod import;
 pub mod notify;
 pub mod org;
 pub mod problem;
+pub mod service;
 pub mod startup;
 pub mod summary;
 pub mod survey;

@@ -744,6 +744,8 @@ struct DetailPage {
     problems: Vec<Problem>,
     saved: Option<String>,
     panel: crate::attachment::http::Panel,
+    /// The service records of a service activity (办实事).
+    services: Vec<crate::service::Service>,
 }
 
 #[derive(Deserialize, Default)]
@@ -760,8 +762,10 @@ async fn detail_page(
     let (a, problems) = load(&state, &caller, id).await?;
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Activity, id.0);
     let panel = crate::attachment::http::panel(&state, &caller, Some(owner)).await?;
+    let services = crate::service::http::of_activity(&state, &caller, id).await?;
     render(DetailPage {
         panel,
+        services,
         c: Chrome::for_caller(&caller, &format!("/activities/{id}")),
         // Only this activity's own client id clears the phone's draft.
         saved: q.saved.filter(|s| *s == a.client_id),

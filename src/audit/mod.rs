@@ -67,11 +67,12 @@ pub enum Action {
     MembersRecorded,
     JoinApplicationDecided,
     JoinLinkCreated,
+    ServiceRecorded,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 51] = [
+    pub const ALL: [Action; 52] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -123,6 +124,7 @@ impl Action {
         Action::MembersRecorded,
         Action::JoinApplicationDecided,
         Action::JoinLinkCreated,
+        Action::ServiceRecorded,
     ];
 
     /// The stored spelling.
@@ -179,6 +181,7 @@ impl Action {
             Action::MembersRecorded => "members_recorded",
             Action::JoinApplicationDecided => "join_application_decided",
             Action::JoinLinkCreated => "join_link_created",
+            Action::ServiceRecorded => "service_recorded",
         }
     }
 

@@ -17,6 +17,7 @@ mod notify;
 mod orgs;
 mod problems;
 mod public;
+mod service;
 mod smtp;
 mod summaries;
 mod survey_analysis;
