@@ -305,6 +305,8 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         crate::activity::demo::generate(&mut tx, &mut Lcg::new(20191021), root).await?;
     let mediation = crate::mediation::demo::generate(&mut tx, &mut Lcg::new(20191025)).await?;
     tx.commit().await?;
+    let formation = crate::formation::demo::generate(db, root).await?;
+    let services = crate::service::demo::generate(db, root).await?;
     // Tables are computed from committed records, like any unit's.
     let summaries = crate::summary::demo::generate(db, root).await?;
     // The seed 002 programme, then its questionnaire with ~20,000 responses (bulk-inserted).
@@ -330,6 +332,8 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     let _ = writeln!(out, "{stationing}");
     let _ = writeln!(out, "{mediation}");
     let _ = writeln!(out, "{survey}");
+    let _ = writeln!(out, "{formation}");
+    let _ = writeln!(out, "{services}");
     out.push_str(&logins_text());
     Ok(out)
 }

@@ -257,6 +257,7 @@ pub async fn generate(
                 },
                 notes: Some(rng.pick(&NOTES).to_string()),
                 problems: Vec::new(),
+                union_flags: Vec::new(),
             };
             let Some(activity) = super::store::insert(tx, &f, unit.id, &ents, unit.cadre.0).await?
             else {

@@ -383,6 +383,16 @@ pub async fn record(state: &AppState, caller: &Caller, f: &ActivityFields) -> Ap
             })?;
         enterprises.push(id);
     }
+    // Union flags of an enterprise visit: checked before anything is stored.
+    let mut flag_errs = Errors::default();
+    let union_flags = crate::formation::store::resolve_visit_flags(
+        &mut tx,
+        &f.union_flags,
+        &enterprises,
+        &mut flag_errs,
+    )
+    .await?;
+    flag_errs.finish()?;
     let Some(id) = store::insert(&mut tx, f, org, &enterprises, caller.user_id).await? else {
         // Another request with the same client id won the race: answer with its record.
         drop(tx);
@@ -414,6 +424,20 @@ pub async fn record(state: &AppState, caller: &Caller, f: &ActivityFields) -> Ap
             problems.push(pid);
         }
     }
+    // The flagged enterprises' pipelines open with the visit, or not at all.
+    crate::formation::store::open_from_visit(
+        &mut tx,
+        org,
+        id,
+        f.campaign,
+        f.held_on,
+        &union_flags,
+        &crate::formation::store::Actor {
+            user: Some(caller.user_id),
+            name: caller.display_name.clone(),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Recorded {
         id,
@@ -558,6 +582,18 @@ impl FormPage {
     fn is_group(&self, id: &crate::db::WorkGroupId) -> bool {
         self.input.work_group_id.as_deref() == Some(id.to_string().as_str())
     }
+
+    /// The union-flag rows of the form (`templates/formation/_activity_flags.html`).
+    fn union_flags(&self) -> Vec<(usize, crate::formation::UnionFlagInput)> {
+        (0..self.input.union_flags.len().max(2))
+            .map(|i| {
+                (
+                    i + 1,
+                    self.input.union_flags.get(i).cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -659,6 +695,23 @@ fn form_input(raw: Vec<(String, String)>) -> ActivityInput {
             *slot = Some(v);
             continue;
         }
+        if let Some(rest) = k.strip_prefix("uf")
+            && let Some((n, field)) = rest.split_once('.')
+            && let Ok(n) = n.parse::<usize>()
+            && (1..=10).contains(&n)
+        {
+            if a.union_flags.len() < n {
+                a.union_flags
+                    .resize(n, crate::formation::UnionFlagInput::default());
+            }
+            let f = &mut a.union_flags[n - 1];
+            match field {
+                "enterprise" => f.enterprise = Some(v),
+                "wish" => f.wish = Some(v),
+                _ => {}
+            }
+            continue;
+        }
         let slot = match k.as_str() {
             "client_id" => &mut a.client_id,
             "campaign_id" => &mut a.campaign_id,
@@ -733,6 +786,8 @@ struct DetailPage {
     problems: Vec<Problem>,
     saved: Option<String>,
     panel: crate::attachment::http::Panel,
+    /// The service records of a service activity (办实事).
+    services: Vec<crate::service::Service>,
 }
 
 #[derive(Deserialize, Default)]
@@ -749,8 +804,10 @@ async fn detail_page(
     let (a, problems) = load(&state, &caller, id).await?;
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Activity, id.0);
     let panel = crate::attachment::http::panel(&state, &caller, Some(owner)).await?;
+    let services = crate::service::http::of_activity(&state, &caller, id).await?;
     render(DetailPage {
         panel,
+        services,
         c: Chrome::for_caller(&caller, &format!("/activities/{id}")),
         // Only this activity's own client id clears the phone's draft.
         saved: q.saved.filter(|s| *s == a.client_id),

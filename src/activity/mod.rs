@@ -224,6 +224,10 @@ pub struct ActivityInput {
     /// The problems heard, recorded with the activity.
     #[serde(default)]
     pub problems: Vec<ProblemInput>,
+    /// Enterprise visits: visited enterprises without a union flagged "no union"
+    /// or "wants a union"; saving opens their union-formation pipelines.
+    #[serde(default)]
+    pub union_flags: Vec<crate::formation::UnionFlagInput>,
 }
 
 /// An enterprise named by id or by credit code.
@@ -252,6 +256,7 @@ pub struct ActivityFields {
     pub composition: Composition,
     pub notes: Option<String>,
     pub problems: Vec<ProblemFields>,
+    pub union_flags: Vec<crate::formation::VisitFlag>,
 }
 
 /// At most this many people in one activity: larger numbers are typing mistakes.
@@ -395,6 +400,11 @@ impl ActivityInput {
                 problems.push(f);
             }
         }
+        let union_flags = crate::formation::parse_visit_flags(
+            &self.union_flags,
+            kind == Some(ActivityKind::EnterpriseVisit),
+            &mut errs,
+        );
         let org_code = form::opt(&self.org_code).map(|c| c.to_ascii_uppercase());
         errs.finish()?;
         match (client_id, kind) {
@@ -415,6 +425,7 @@ impl ActivityInput {
                 composition,
                 notes,
                 problems,
+                union_flags,
             }),
             _ => Err(AppError::BadRequest("unparsed activity")),
         }

@@ -68,11 +68,18 @@ pub enum Action {
     WorkGroupVisitSaved,
     MediationCaseCreated,
     MediationCaseChanged,
+    FormationFlagged,
+    FormationStep,
+    UnionFounded,
+    MembersRecorded,
+    JoinApplicationDecided,
+    JoinLinkCreated,
+    ServiceRecorded,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 52] = [
+    pub const ALL: [Action; 59] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -125,6 +132,13 @@ impl Action {
         Action::WorkGroupVisitSaved,
         Action::MediationCaseCreated,
         Action::MediationCaseChanged,
+        Action::FormationFlagged,
+        Action::FormationStep,
+        Action::UnionFounded,
+        Action::MembersRecorded,
+        Action::JoinApplicationDecided,
+        Action::JoinLinkCreated,
+        Action::ServiceRecorded,
     ];
 
     /// The stored spelling.
@@ -182,6 +196,13 @@ impl Action {
             Action::WorkGroupVisitSaved => "work_group_visit_saved",
             Action::MediationCaseCreated => "mediation_case_created",
             Action::MediationCaseChanged => "mediation_case_changed",
+            Action::FormationFlagged => "formation_flagged",
+            Action::FormationStep => "formation_step",
+            Action::UnionFounded => "union_founded",
+            Action::MembersRecorded => "members_recorded",
+            Action::JoinApplicationDecided => "join_application_decided",
+            Action::JoinLinkCreated => "join_link_created",
+            Action::ServiceRecorded => "service_recorded",
         }
     }
 

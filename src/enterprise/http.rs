@@ -321,18 +321,29 @@ struct DetailPage {
     c: Chrome,
     e: Enterprise,
     can_write: bool,
+    /// Union formation: the enterprise's pipelines and the flag action.
+    formation: crate::formation::http::EnterprisePanel,
+}
+
+#[derive(Deserialize, Default)]
+struct DetailParams {
+    formation_error: Option<String>,
 }
 
 async fn detail_page(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<EnterpriseId>,
+    Query(q): Query<DetailParams>,
 ) -> AppResult<Response> {
     let (e, can_write) = shown(&state, &caller, id).await?;
+    let formation =
+        crate::formation::http::enterprise_panel(&state, &caller, id, q.formation_error).await?;
     render(DetailPage {
         c: Chrome::for_caller(&caller, &format!("/enterprises/{id}")),
         e,
         can_write,
+        formation,
     })
 }
 

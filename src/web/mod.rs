@@ -69,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::survey::http::routes())
         .merge(crate::survey::analysis::http::routes())
         .merge(crate::survey::public::routes())
+        .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
+        .merge(crate::service::http::routes())
         .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())

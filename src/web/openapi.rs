@@ -72,6 +72,9 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::survey::public::ApiDoc::openapi());
     doc.merge(crate::dashboard::http::ApiDoc::openapi());
     doc.merge(crate::stationing::http::ApiDoc::openapi());
+    doc.merge(crate::formation::http::ApiDoc::openapi());
+    doc.merge(crate::formation::public::ApiDoc::openapi());
+    doc.merge(crate::service::http::ApiDoc::openapi());
     doc
 }
 

@@ -1,0 +1,275 @@
+//! Service queries. A service belongs to the org that did it
+//! (`services.org_id`); reads filter with the caller's scope on that column.
+
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+
+use super::{Service, ServiceFields, ServiceKind};
+use crate::{
+    auth::Scope,
+    date::Day,
+    db::{ActivityId, CampaignId, Db, DbError, OrgId, Sql, Tx, UserId, now},
+    error::AppError,
+    formation::MemberGroup,
+};
+
+const SELECT: &str = "SELECT s.id, s.client_id, s.org_id, o.name AS org_name, s.campaign_id, \
+    c.title AS campaign_title, s.activity_id, s.kind, s.description, s.cadres, s.beneficiary, \
+    s.worker_group, s.workers, s.amount_fen, s.served_on, s.created_at \
+    FROM services s JOIN orgs o ON o.id = s.org_id LEFT JOIN campaigns c ON c.id = s.campaign_id";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    client_id: String,
+    org_id: OrgId,
+    org_name: String,
+    campaign_id: Option<CampaignId>,
+    campaign_title: Option<String>,
+    activity_id: Option<ActivityId>,
+    kind: String,
+    description: String,
+    cadres: String,
+    beneficiary: String,
+    worker_group: Option<String>,
+    workers: i64,
+    amount_fen: i64,
+    served_on: String,
+    created_at: i64,
+}
+
+impl From<Row> for Service {
+    fn from(r: Row) -> Self {
+        Service {
+            id: r.id,
+            client_id: r.client_id,
+            org_id: r.org_id,
+            org_name: r.org_name,
+            campaign_id: r.campaign_id,
+            campaign_title: r.campaign_title,
+            activity_id: r.activity_id,
+            kind: ServiceKind::parse(&r.kind).unwrap_or(ServiceKind::Other),
+            description: r.description,
+            cadres: r.cadres,
+            beneficiary: r.beneficiary,
+            worker_group: r.worker_group.as_deref().and_then(MemberGroup::parse),
+            workers: r.workers,
+            amount_fen: r.amount_fen,
+            served_on: Day::from_db(&r.served_on)
+                .unwrap_or_else(|| Day::of_timestamp(r.created_at)),
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Filters of the service list and figures; `None` does not filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceFilter {
+    pub campaign: Option<CampaignId>,
+    /// Done by an org in this org's subtree.
+    pub org: Option<OrgId>,
+    pub kind: Option<ServiceKind>,
+    pub activity: Option<ActivityId>,
+    pub from: Option<Day>,
+    pub to: Option<Day>,
+}
+
+fn conditions(q: &mut Sql, scope: &Scope, f: &ServiceFilter) {
+    q.push(" WHERE ").push(&scope.sql("s.org_id"));
+    if let Some(c) = f.campaign {
+        q.push(" AND s.campaign_id = ").bind(c);
+    }
+    if let Some(org) = f.org {
+        q.push(" AND s.org_id IN (SELECT descendant_id FROM org_tree WHERE ancestor_id = ")
+            .bind(org)
+            .push(")");
+    }
+    if let Some(k) = f.kind {
+        q.push(" AND s.kind = ").bind(k.as_str().to_string());
+    }
+    if let Some(a) = f.activity {
+        q.push(" AND s.activity_id = ").bind(a);
+    }
+    if let Some(d) = f.from {
+        q.push(" AND s.served_on >= ").bind(d.iso());
+    }
+    if let Some(d) = f.to {
+        q.push(" AND s.served_on <= ").bind(d.iso());
+    }
+}
+
+/// A page of services in the scope, latest first, and how many match.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    f: &ServiceFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Service>, i64), DbError> {
+    let mut count = Sql::new("SELECT COUNT(*) FROM services s");
+    conditions(&mut count, scope, f);
+    let (sql, args) = count.build();
+    let total: i64 = sqlx::query_scalar_with(sql, args)
+        .fetch_one(db.pool())
+        .await?;
+    if total == 0 || offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let mut q = Sql::new(SELECT);
+    conditions(&mut q, scope, f);
+    q.push(" ORDER BY s.served_on DESC, s.id DESC LIMIT ")
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset);
+    let (sql, args) = q.build();
+    let rows: Vec<Row> = sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
+    Ok((rows.into_iter().map(Service::from).collect(), total))
+}
+
+/// One service, if the scope reaches the org that did it.
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Service>, DbError> {
+    let sql = format!("{SELECT} WHERE s.id = $1 AND {}", scope.sql("s.org_id"));
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(Service::from))
+}
+
+/// The services recorded with an activity (those the scope reaches).
+pub async fn of_activity(
+    db: &Db,
+    scope: &Scope,
+    activity: ActivityId,
+) -> Result<Vec<Service>, DbError> {
+    let f = ServiceFilter {
+        activity: Some(activity),
+        ..Default::default()
+    };
+    Ok(list(db, scope, &f, 200, 0).await?.0)
+}
+
+/// Records a service. `Ok((id, false))` when the org already recorded this
+/// client id (a retried save): the first record.
+pub async fn insert(
+    tx: &mut Tx,
+    org: OrgId,
+    f: &ServiceFields,
+    user: UserId,
+) -> Result<(i64, bool), DbError> {
+    let ts = now();
+    let inserted: Result<i64, DbError> = sqlx::query_scalar(
+        "INSERT INTO services (org_id, client_id, campaign_id, activity_id, kind, description, cadres, \
+         beneficiary, worker_group, workers, amount_fen, served_on, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+         ON CONFLICT (org_id, client_id) DO NOTHING RETURNING id",
+    )
+    .bind(org)
+    .bind(&f.client_id)
+    .bind(f.campaign)
+    .bind(f.activity)
+    .bind(f.kind.as_str())
+    .bind(&f.description)
+    .bind(&f.cadres)
+    .bind(&f.beneficiary)
+    .bind(f.group.map(MemberGroup::as_str))
+    .bind(f.workers)
+    .bind(f.amount_fen)
+    .bind(f.served_on.iso())
+    .bind(user)
+    .bind(ts)
+    .fetch_one(&mut **tx)
+    .await;
+    match inserted {
+        Ok(id) => Ok((id, true)),
+        Err(sqlx::Error::RowNotFound) => {
+            let id =
+                sqlx::query_scalar("SELECT id FROM services WHERE org_id = $1 AND client_id = $2")
+                    .bind(org)
+                    .bind(&f.client_id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            Ok((id, false))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One kind's share of the figures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct KindFigures {
+    pub kind: ServiceKind,
+    pub count: i64,
+    pub workers: i64,
+    pub amount_fen: i64,
+}
+
+/// Services over a scope, for dashboards and the campaign figures.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Figures {
+    /// How many services.
+    pub count: i64,
+    /// Workers benefited, summed.
+    pub workers: i64,
+    /// The amount in fen, summed.
+    pub amount_fen: i64,
+    /// Every kind, in `ServiceKind::ALL` order.
+    pub by_kind: Vec<KindFigures>,
+    /// Services per month of the service date (`served_on`), `YYYY-MM`.
+    #[schema(value_type = Vec<Object>)]
+    pub by_month: Vec<(String, i64)>,
+    /// Amount (fen) per month of the service date.
+    #[schema(value_type = Vec<Object>)]
+    pub amount_by_month: Vec<(String, i64)>,
+}
+
+/// The service figures over `scope`, optionally a campaign's only and only
+/// services of orgs under `under`.
+pub async fn figures(
+    db: &Db,
+    scope: &Scope,
+    campaign: Option<CampaignId>,
+    under: Option<OrgId>,
+) -> Result<Figures, AppError> {
+    let f = ServiceFilter {
+        campaign,
+        org: under,
+        ..Default::default()
+    };
+    let mut q = Sql::new(
+        "SELECT s.kind, COUNT(*), CAST(COALESCE(SUM(s.workers), 0) AS BIGINT), CAST(COALESCE(SUM(s.amount_fen), 0) AS BIGINT) FROM services s",
+    );
+    conditions(&mut q, scope, &f);
+    q.push(" GROUP BY s.kind");
+    let (sql, args) = q.build();
+    let rows: Vec<(String, i64, i64, i64)> =
+        sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
+    let by_kind: Vec<KindFigures> = ServiceKind::ALL
+        .iter()
+        .map(|k| {
+            let r = rows.iter().find(|r| r.0 == k.as_str());
+            KindFigures {
+                kind: *k,
+                count: r.map_or(0, |r| r.1),
+                workers: r.map_or(0, |r| r.2),
+                amount_fen: r.map_or(0, |r| r.3),
+            }
+        })
+        .collect();
+    let mut q = Sql::new(
+        "SELECT SUBSTR(s.served_on, 1, 7) AS m, COUNT(*), CAST(COALESCE(SUM(s.amount_fen), 0) AS BIGINT) FROM services s",
+    );
+    conditions(&mut q, scope, &f);
+    q.push(" GROUP BY SUBSTR(s.served_on, 1, 7) ORDER BY m");
+    let (sql, args) = q.build();
+    let months: Vec<(String, i64, i64)> =
+        sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
+    Ok(Figures {
+        count: by_kind.iter().map(|k| k.count).sum(),
+        workers: by_kind.iter().map(|k| k.workers).sum(),
+        amount_fen: by_kind.iter().map(|k| k.amount_fen).sum(),
+        by_kind,
+        by_month: months.iter().map(|(m, n, _)| (m.clone(), *n)).collect(),
+        amount_by_month: months.into_iter().map(|(m, _, a)| (m, a)).collect(),
+    })
+}
