@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use crate::{
     auth::{Role, password},
-    db::{Db, OrgId, Tx},
+    db::{CampaignId, Db, OrgId, SurveyId, Tx},
     org::{OrgInput, store as orgs},
     user::{UserInput, store as users},
 };
@@ -304,6 +304,37 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     let summaries = crate::summary::demo::generate(db, root).await?;
     // The seed 002 questionnaire with its ~20,000 responses (bulk-inserted).
     let survey = crate::survey::demo::generate(db, root).await?;
+    // Special reports on the demo survey, for now by a few streets in the
+    // district campaign (the seed 002 programme's 15 groups replace them).
+    let reports = {
+        let campaign: CampaignId = sqlx::query_scalar(
+            "SELECT id FROM campaigns WHERE doc_number = '杨工〔2019〕28号' ORDER BY id LIMIT 1",
+        )
+        .fetch_one(db.pool())
+        .await?;
+        let survey_id: SurveyId =
+            sqlx::query_scalar("SELECT MAX(id) FROM surveys WHERE org_id = $1")
+                .bind(root)
+                .fetch_one(db.pool())
+                .await?;
+        let mut authors = Vec::new();
+        for code in [
+            "YP-JD-DHL",
+            "YP-JD-PLL",
+            "YP-JD-JPL",
+            "YP-JD-KJL",
+            "YP-JD-WJC",
+        ] {
+            let id: Option<OrgId> = sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1")
+                .bind(code)
+                .fetch_optional(db.pool())
+                .await?;
+            if let Some(id) = id {
+                authors.push((id, "上海"));
+            }
+        }
+        crate::report::demo::generate(db, campaign, survey_id, &authors).await?
+    };
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -322,6 +353,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         "Field records: {activities} activities and {problems} problems and suggestions."
     );
     let _ = writeln!(out, "{survey}");
+    let _ = writeln!(out, "{reports}");
     out.push_str(&logins_text());
     Ok(out)
 }

@@ -21,6 +21,7 @@ pub mod import;
 pub mod notify;
 pub mod org;
 pub mod problem;
+pub mod report;
 pub mod startup;
 pub mod summary;
 pub mod survey;

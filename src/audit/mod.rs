@@ -61,11 +61,17 @@ pub enum Action {
     SurveyStatusChanged,
     SurveyValidityChanged,
     SurveyResponseOverridden,
+    ReportCreated,
+    ReportSaved,
+    ReportVersionSaved,
+    ReportSubmitted,
+    ReportAccepted,
+    ReportReturned,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 51] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -111,6 +117,12 @@ impl Action {
         Action::SurveyStatusChanged,
         Action::SurveyValidityChanged,
         Action::SurveyResponseOverridden,
+        Action::ReportCreated,
+        Action::ReportSaved,
+        Action::ReportVersionSaved,
+        Action::ReportSubmitted,
+        Action::ReportAccepted,
+        Action::ReportReturned,
     ];
 
     /// The stored spelling.
@@ -161,6 +173,12 @@ impl Action {
             Action::SurveyStatusChanged => "survey_status_changed",
             Action::SurveyValidityChanged => "survey_validity_changed",
             Action::SurveyResponseOverridden => "survey_response_overridden",
+            Action::ReportCreated => "report_created",
+            Action::ReportSaved => "report_saved",
+            Action::ReportVersionSaved => "report_version_saved",
+            Action::ReportSubmitted => "report_submitted",
+            Action::ReportAccepted => "report_accepted",
+            Action::ReportReturned => "report_returned",
         }
     }
 

@@ -58,4 +58,6 @@ id_type!(
     SurveyVersionId,
     /// One submitted questionnaire.
     ResponseId,
+    /// A special report (专题报告) of an org for a campaign.
+    ReportId,
 );

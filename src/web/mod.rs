@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::survey::http::routes())
         .merge(crate::survey::analysis::http::routes())
         .merge(crate::survey::public::routes())
+        .merge(crate::report::http::routes())
         .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())

@@ -69,6 +69,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::survey::http::ApiDoc::openapi());
     doc.merge(crate::survey::analysis::http::ApiDoc::openapi());
     doc.merge(crate::survey::public::ApiDoc::openapi());
+    doc.merge(crate::report::http::ApiDoc::openapi());
     doc
 }
 

@@ -16,6 +16,7 @@ mod notify;
 mod orgs;
 mod problems;
 mod public;
+mod report;
 mod smtp;
 mod summaries;
 mod survey_analysis;
