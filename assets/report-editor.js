@@ -20,7 +20,7 @@
 
   function t(k, n) {
     var s = T[k] || k;
-    return n === undefined ? s : s.replace(/\{ ?\$n ?\}/, String(n));
+    return n === undefined ? s : s.replace('{n}', String(n));
   }
   function el(tag, attrs, kids) {
     var e = document.createElement(tag);

@@ -1572,7 +1572,11 @@ async fn edit_page(
         .collect();
     let messages: serde_json::Map<String, serde_json::Value> = EDITOR_MESSAGES
         .iter()
-        .map(|k| (k.to_string(), serde_json::Value::String(lang.t(k))))
+        // Messages with a count get `{n}` in its place, filled in by the script.
+        .map(|k| {
+            let text = lang.ta(k, &[("n", "{n}".to_string())]);
+            (k.to_string(), serde_json::Value::String(text))
+        })
         .collect();
     let config = serde_json::json!({
         "report": {

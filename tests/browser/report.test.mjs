@@ -29,7 +29,7 @@ for (const vp of VIEWPORTS) {
     await p.fill("#s0-heading", "一、收入变化");
     await p.fill("#s0-text", "快递员反映收入与去年相比变化不大。");
     await p.click("#s0-add-element");
-    await p.waitForSelector("#pk-question option");
+    await p.waitForSelector("#pk-question option", { state: "attached" });
     await p.selectOption("#pk-question", "income_change");
     await p.selectOption("#pk-group", "courier");
     await p.click("#pk-preview");
