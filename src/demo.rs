@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use crate::{
     auth::{Role, password},
-    db::{Db, OrgId, Tx},
+    db::{Db, OrgId, SurveyId, Tx},
     org::{OrgInput, store as orgs},
     user::{UserInput, store as users},
 };
@@ -312,6 +312,23 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     // The seed 002 programme, then its questionnaire with ~20,000 responses (bulk-inserted).
     let (programme, stationing) = crate::stationing::demo::generate(db, &national).await?;
     let survey = crate::survey::demo::generate(db, national.acftu, Some(programme)).await?;
+    // The programme's 15 special reports: one by each work group's host
+    // federation on its province's answers.
+    let reports = {
+        let survey_id: SurveyId =
+            sqlx::query_scalar("SELECT MAX(id) FROM surveys WHERE org_id = $1")
+                .bind(national.acftu)
+                .fetch_one(db.pool())
+                .await?;
+        let groups: Vec<(OrgId, String)> = sqlx::query_as(
+            "SELECT org_id, region FROM work_groups WHERE campaign_id = $1 ORDER BY id",
+        )
+        .bind(programme)
+        .fetch_all(db.pool())
+        .await?;
+        let authors: Vec<(OrgId, &str)> = groups.iter().map(|(o, r)| (*o, r.as_str())).collect();
+        crate::report::demo::generate(db, programme, survey_id, &authors).await?
+    };
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -334,6 +351,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     let _ = writeln!(out, "{survey}");
     let _ = writeln!(out, "{formation}");
     let _ = writeln!(out, "{services}");
+    let _ = writeln!(out, "{reports}");
     out.push_str(&logins_text());
     Ok(out)
 }

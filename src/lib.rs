@@ -24,6 +24,7 @@ pub mod mediation;
 pub mod notify;
 pub mod org;
 pub mod problem;
+pub mod report;
 pub mod service;
 pub mod startup;
 pub mod stationing;

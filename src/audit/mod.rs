@@ -75,11 +75,17 @@ pub enum Action {
     JoinApplicationDecided,
     JoinLinkCreated,
     ServiceRecorded,
+    ReportCreated,
+    ReportSaved,
+    ReportVersionSaved,
+    ReportSubmitted,
+    ReportAccepted,
+    ReportReturned,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 59] = [
+    pub const ALL: [Action; 65] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -139,6 +145,12 @@ impl Action {
         Action::JoinApplicationDecided,
         Action::JoinLinkCreated,
         Action::ServiceRecorded,
+        Action::ReportCreated,
+        Action::ReportSaved,
+        Action::ReportVersionSaved,
+        Action::ReportSubmitted,
+        Action::ReportAccepted,
+        Action::ReportReturned,
     ];
 
     /// The stored spelling.
@@ -203,6 +215,12 @@ impl Action {
             Action::JoinApplicationDecided => "join_application_decided",
             Action::JoinLinkCreated => "join_link_created",
             Action::ServiceRecorded => "service_recorded",
+            Action::ReportCreated => "report_created",
+            Action::ReportSaved => "report_saved",
+            Action::ReportVersionSaved => "report_version_saved",
+            Action::ReportSubmitted => "report_submitted",
+            Action::ReportAccepted => "report_accepted",
+            Action::ReportReturned => "report_returned",
         }
     }
 

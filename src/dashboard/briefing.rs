@@ -86,6 +86,18 @@ pub fn lead(b: &Board, lang: Lang) -> String {
             ("solved", n(f.solved())),
             ("rate", rate),
             ("escalated", n(f.escalated)),
+            ("reports", n(f.special_reports)),
+            ("mediation", n(f.mediation_cases)),
+            ("agreements", n(f.mediation_agreements)),
+            (
+                "mediation_rate",
+                f.mediation_rate()
+                    .map_or_else(|| "—".into(), |p| format!("{p}%")),
+            ),
+            ("unions", n(f.unions_founded)),
+            ("members", n(f.members_joined)),
+            ("services", n(f.services)),
+            ("served", n(f.workers_served)),
         ],
     )
 }
@@ -108,6 +120,16 @@ pub fn figure_rows(f: &Figures, lang: Lang) -> Vec<(String, String)> {
         rows.push((lang.t(&format!("dash-outcome-{code}")), n(f.outcomes[i])));
     }
     rows.push((lang.t("dash-escalated"), n(f.escalated)));
+    rows.push((lang.t("dash-reports"), n(f.special_reports)));
+    rows.push((lang.t("dash-mediation"), n(f.mediation_cases)));
+    rows.push((
+        lang.t("dash-mediation-rate"),
+        f.mediation_rate()
+            .map_or_else(|| "—".into(), |p| format!("{p}%")),
+    ));
+    rows.push((lang.t("dash-unions"), n(f.unions_founded)));
+    rows.push((lang.t("dash-members"), n(f.members_joined)));
+    rows.push((lang.t("dash-services"), n(f.services)));
     rows
 }
 

@@ -149,6 +149,11 @@ impl BoardPage {
         self.c.lang.day(self.b.as_of)
     }
 
+    fn mediation_rate(&self, f: &Figures) -> String {
+        f.mediation_rate()
+            .map_or_else(|| "—".into(), |p| format!("{p}%"))
+    }
+
     fn rate(&self, f: &Figures) -> String {
         super::percent(f.solved(), f.problems).map_or_else(|| "—".into(), |p| format!("{p}%"))
     }

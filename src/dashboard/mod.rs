@@ -37,12 +37,55 @@ pub struct Figures {
     pub outcomes: [i64; 5],
     /// 上报: problems recorded in the subtree and passed above it.
     pub escalated: i64,
+    /// 专题报告: special reports submitted at least once.
+    pub special_reports: i64,
+    /// 调解案件: mediation cases received.
+    pub mediation_cases: i64,
+    /// Valid mediation agreements.
+    pub mediation_agreements: i64,
+    /// Cases mediated to an end (agreement, no agreement, arbitration): the
+    /// denominator of the success rate.
+    pub mediation_concluded: i64,
+    /// 新建工会: unions founded.
+    pub unions_founded: i64,
+    /// 新入会: members joined.
+    pub members_joined: i64,
+    /// 办实事: services recorded.
+    pub services: i64,
+    /// Workers who benefited from them.
+    pub workers_served: i64,
 }
 
 impl Figures {
     /// Problems solved.
     pub fn solved(&self) -> i64 {
         self.outcomes[0]
+    }
+
+    /// Mediation success rate in whole percent (agreements / concluded).
+    pub fn mediation_rate(&self) -> Option<i64> {
+        percent(self.mediation_agreements, self.mediation_concluded)
+    }
+
+    /// `self - other` for every additive figure (a level's own line is its
+    /// total less its children's). Enterprises are not additive and are left.
+    pub fn minus_additive(&mut self, o: &Figures) {
+        self.workers_interviewed -= o.workers_interviewed;
+        self.symposiums -= o.symposiums;
+        self.symposium_participants -= o.symposium_participants;
+        self.valid_questionnaires -= o.valid_questionnaires;
+        self.problems -= o.problems;
+        for (a, b) in self.outcomes.iter_mut().zip(o.outcomes) {
+            *a -= b;
+        }
+        self.special_reports -= o.special_reports;
+        self.mediation_cases -= o.mediation_cases;
+        self.mediation_agreements -= o.mediation_agreements;
+        self.mediation_concluded -= o.mediation_concluded;
+        self.unions_founded -= o.unions_founded;
+        self.members_joined -= o.members_joined;
+        self.services -= o.services;
+        self.workers_served -= o.workers_served;
     }
 }
 

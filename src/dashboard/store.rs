@@ -8,8 +8,10 @@ use super::{Board, Figures, Line, Series, fold, months};
 use crate::{
     auth::Scope,
     campaign::Campaign,
+    campaign::CampaignKind,
     date::Day,
     db::{Db, DbError, OrgId, SurveyId},
+    error::AppError,
     org::Org,
     summary::{
         FigureKey,
@@ -30,11 +32,65 @@ fn from_line(f: &LineFigures) -> Figures {
         workers_interviewed: f.get(FigureKey::Interviews),
         symposiums: f.get(FigureKey::Symposiums),
         symposium_participants: f.get(FigureKey::Participants),
-        valid_questionnaires: 0,
         problems: outcomes.iter().sum(),
         outcomes,
         escalated: f.get(FigureKey::Escalated),
+        ..Figures::default()
     }
+}
+
+/// The figures other modules own (reports, mediation, formation, services)
+/// of `org`'s subtree, with their months.
+struct Extras {
+    figures: Figures,
+    monthly: Vec<(&'static str, Vec<(String, i64)>)>,
+}
+
+async fn extras(
+    db: &Db,
+    scope: &Scope,
+    campaign: &Campaign,
+    org: OrgId,
+) -> Result<Extras, AppError> {
+    let (c, u) = (Some(campaign.id), Some(org));
+    let reports = crate::report::store::counts(db, scope, c, u).await?;
+    let mediation = crate::mediation::store::figures(db, scope, c, u).await?;
+    let formation = crate::formation::store::figures(db, scope, c, u).await?;
+    let services = crate::service::store::figures(db, scope, c, u).await?;
+    let figures = Figures {
+        special_reports: reports.on_time + reports.late,
+        mediation_cases: mediation.cases,
+        mediation_agreements: mediation.agreements,
+        mediation_concluded: mediation.concluded,
+        unions_founded: formation.founded,
+        members_joined: formation.members_joined,
+        services: services.count,
+        workers_served: services.workers,
+        ..Figures::default()
+    };
+    let monthly = vec![
+        (
+            "reports",
+            crate::report::store::monthly(db, scope, c, u).await?,
+        ),
+        ("mediation", mediation.monthly),
+        ("unions", formation.founded_by_month),
+        ("members", formation.members_by_month),
+        ("services", services.by_month),
+    ];
+    Ok(Extras { figures, monthly })
+}
+
+/// Copies the other modules' figures into `f`.
+fn with_extras(f: &mut Figures, e: &Figures) {
+    f.special_reports = e.special_reports;
+    f.mediation_cases = e.mediation_cases;
+    f.mediation_agreements = e.mediation_agreements;
+    f.mediation_concluded = e.mediation_concluded;
+    f.unions_founded = e.unions_founded;
+    f.members_joined = e.members_joined;
+    f.services = e.services;
+    f.workers_served = e.workers_served;
 }
 
 /// The campaign's questionnaires the scope reaches, with their owning org.
@@ -59,7 +115,7 @@ pub async fn board(
     scope: &Scope,
     campaign: &Campaign,
     level: &Org,
-) -> Result<Board, DbError> {
+) -> Result<Board, AppError> {
     let children = crate::org::store::children(db, scope, level.id).await?;
     let lines = Lines {
         units: children.iter().map(|c| c.org.id).collect(),
@@ -73,8 +129,13 @@ pub async fn board(
     let mut totals = whole.get(&level.id).map(from_line).unwrap_or_default();
 
     // Valid questionnaires: each of the campaign's surveys counts for the line
-    // holding its owning org (an index range count per survey).
+    // holding its owning org (an index range count per survey). In a
+    // stationing programme the answers of a work group's region are the
+    // group's (stationing::store::group_outputs): they count for the line
+    // hosting the group, and only the rest for the survey's owner.
     let mut valid_by_line: HashMap<OrgId, i64> = HashMap::new();
+    // (line, valid answers not yet credited to a group) per survey.
+    let mut owned: Vec<(OrgId, i64)> = Vec::new();
     for (survey, owner) in campaign_surveys(db, scope, campaign).await? {
         let Some(line) = map.get(&owner) else {
             continue;
@@ -82,8 +143,33 @@ pub async fn board(
         let n = surveys::valid_count(db.pool(), survey).await?;
         *valid_by_line.entry(*line).or_default() += n;
         totals.valid_questionnaires += n;
+        owned.push((*line, n));
+    }
+    if campaign.kind == CampaignKind::Stationing {
+        let groups = crate::stationing::store::group_outputs(db, scope, campaign.id).await?;
+        for g in groups {
+            let n = g.outputs.questionnaires_valid;
+            let Some(host_line) = map.get(&g.host_org_id) else {
+                continue;
+            };
+            *valid_by_line.entry(*host_line).or_default() += n;
+            // Taken from the owner's line when the survey is in this level,
+            // added to the level when it is owned above it.
+            match owned.iter_mut().find(|(_, left)| *left >= n) {
+                Some((line, left)) => {
+                    *left -= n;
+                    if let Some(v) = valid_by_line.get_mut(line) {
+                        *v -= n;
+                    }
+                }
+                None => totals.valid_questionnaires += n,
+            }
+        }
     }
 
+    let level_extras = extras(db, scope, campaign, level.id).await?;
+    with_extras(&mut totals, &level_extras.figures);
+    let mut own_extras = level_extras.figures.clone();
     let mut out_lines = Vec::new();
     for child in &children {
         let mut f = by_line
@@ -91,6 +177,9 @@ pub async fn board(
             .map(from_line)
             .unwrap_or_default();
         f.valid_questionnaires = valid_by_line.get(&child.org.id).copied().unwrap_or(0);
+        let e = extras(db, scope, campaign, child.org.id).await?.figures;
+        own_extras.minus_additive(&e);
+        with_extras(&mut f, &e);
         out_lines.push(Line {
             org_id: child.org.id,
             name: child.org.label().to_string(),
@@ -101,6 +190,7 @@ pub async fn board(
     }
     let mut own = by_line.get(&level.id).map(from_line).unwrap_or_default();
     own.valid_questionnaires = valid_by_line.get(&level.id).copied().unwrap_or(0);
+    with_extras(&mut own, &own_extras);
     out_lines.push(Line {
         org_id: level.id,
         name: level.label().to_string(),
@@ -111,7 +201,13 @@ pub async fn board(
 
     let as_of = Day::today();
     let months = months(campaign.starts_on, campaign.ends_on.max(campaign.starts_on));
-    let trends = trends(db, scope, campaign, level.id, &months).await?;
+    let mut trends = trends(db, scope, campaign, level.id, &months).await?;
+    for (key, counts) in level_extras.monthly {
+        trends.push(Series {
+            key: key.into(),
+            values: fold(&months, counts),
+        });
+    }
     let mut path: Vec<(OrgId, String)> = crate::org::store::ancestors(db, scope, level.id)
         .await?
         .into_iter()

@@ -70,4 +70,6 @@ id_type!(
     GroupVisitId,
     /// A labour-dispute mediation case (调解案件).
     MediationCaseId,
+    /// A special report (专题报告) of an org for a campaign.
+    ReportId,
 );

@@ -307,6 +307,25 @@ pub async fn list(
     ))
 }
 
+/// Visible problems matching the filter, counted by topic code and status
+/// (`open`, `closed`, or the outcome of a decided one): the list's own
+/// conditions, so each count is the length of the list filtered by that topic
+/// and status (special reports cite these counts).
+pub async fn count_by_topic_status(
+    db: &Db,
+    scope: &Scope,
+    f: &ProblemFilter,
+) -> Result<Vec<(String, String, i64)>, DbError> {
+    const STATUS: &str = "CASE WHEN p.state = 'decided' THEN p.outcome ELSE p.state END";
+    let mut q = Sql::new(&format!(
+        "SELECT tc0.code, {STATUS}, COUNT(*) FROM problems p JOIN topics tc0 ON tc0.id = p.topic_id"
+    ));
+    conditions(&mut q, scope, f, Day::today());
+    q.push(&format!(" GROUP BY tc0.code, {STATUS}"));
+    let (sql, args) = q.build();
+    sqlx::query_as_with(sql, args).fetch_all(db.pool()).await
+}
+
 /// One problem, if visible to the scope.
 pub async fn get(db: &Db, scope: &Scope, id: ProblemId) -> Result<Option<Problem>, DbError> {
     let sql = format!("{SELECT} WHERE p.id = $1 AND {}", visible(scope));

@@ -116,6 +116,7 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
         let f = crate::activity::ActivityFields {
             client_id: format!("demo-service-activity-{i:02}"),
             campaign,
+            work_group: None,
             org_code: None,
             kind: crate::activity::ActivityKind::Service,
             held_on,

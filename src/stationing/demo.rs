@@ -605,6 +605,7 @@ pub async fn generate(db: &Db, n: &National) -> anyhow::Result<(CampaignId, Stri
                     },
                     notes: Some(notes),
                     problems: Vec::new(),
+                    union_flags: Vec::new(),
                 }
             };
         let mut acts: Vec<(ActivityFields, Vec<EnterpriseId>)> = Vec::new();

@@ -63,6 +63,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../assets/dashboard.js"),
     },
     Asset {
+        path: "report-editor.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../assets/report-editor.js"),
+    },
+    Asset {
         path: "favicon.svg",
         mime: "image/svg+xml",
         body: include_bytes!("../../assets/favicon.svg"),

@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::survey::public::routes())
         .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
         .merge(crate::service::http::routes())
+        .merge(crate::report::http::routes())
         .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())

@@ -5,7 +5,7 @@
 
 use qingting::db::CampaignId;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{
     helpers::{TestApp, pdf_text},
@@ -60,6 +60,39 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
     crate::survey_analysis::fixture_in(app, CampaignId(c)).await;
+    // Street B mediates a case; street A's union records members joined and
+    // the street a service, all for the campaign.
+    let (status, m) = app
+        .api("b.cadre")
+        .await
+        .post(
+            "/api/v1/mediation/cases",
+            json!({"client_id": "dash-med-0001", "intake": "written", "campaign_id": c.to_string(),
+                   "applied_on": "2019-10-28", "received_on": "2019-10-28", "workers": ["张建国"],
+                   "employer_name": "上海某物流有限公司", "dispute_type": "wage_arrears",
+                   "matter": "公司拖欠工资", "claims": "支付拖欠工资", "amount": "8,000", "mediator": "陆建华"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let a = app.api("a.cadre").await;
+    let (status, j) = a
+        .post(
+            "/api/v1/formation/members",
+            json!({"client_id": "dash-join-0001", "org_code": "UA", "member_group": "courier",
+                   "members": 7, "joined_on": "2019-11-02", "campaign_id": c}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{j}");
+    let (status, v) = a
+        .post(
+            "/api/v1/services",
+            json!({"client_id": "dash-svc-0001", "service_kind": "hardship", "campaign_id": c.to_string(),
+                   "description": "为困难职工家庭发放帮扶金", "beneficiary": "困难职工家庭",
+                   "member_group": "employee", "workers": 12, "amount_yuan": "1,500", "served_on": "2019-11-01",
+                   "cadres": "张三"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
     Fixture { campaign: c }
 }
 
@@ -94,6 +127,12 @@ async fn dashboard_totals_and_lines_equal_the_records() {
     assert_eq!(t["outcomes"], serde_json::json!([1, 1, 0, 0, 1]));
     // Nothing left the district.
     assert_eq!(t["escalated"], 0);
+    assert_eq!(t["mediation_cases"], 1);
+    assert_eq!(t["members_joined"], 7);
+    assert_eq!(t["services"], 1);
+    assert_eq!(t["workers_served"], 12);
+    assert_eq!(t["unions_founded"], 0);
+    assert_eq!(t["special_reports"], 0);
 
     let a = &line(&b, "甲街道总工会")["figures"];
     assert_eq!(a["enterprises_visited"], 2);
@@ -101,12 +140,16 @@ async fn dashboard_totals_and_lines_equal_the_records() {
     assert_eq!(a["valid_questionnaires"], 5);
     assert_eq!(a["problems"], 1, "the escalated one is the district's now");
     assert_eq!(a["escalated"], 1);
+    assert_eq!(a["members_joined"], 7);
+    assert_eq!(a["services"], 1);
+    assert_eq!(a["mediation_cases"], 0);
     let bb = &line(&b, "乙街道总工会")["figures"];
     assert_eq!(bb["enterprises_visited"], 1);
     assert_eq!(bb["workers_interviewed"], 2);
     assert_eq!(bb["symposium_participants"], 12);
     assert_eq!(bb["problems"], 1);
     assert_eq!(bb["outcomes"][4], 1);
+    assert_eq!(bb["mediation_cases"], 1);
     let own = b["lines"]
         .as_array()
         .unwrap()
@@ -122,6 +165,10 @@ async fn dashboard_totals_and_lines_equal_the_records() {
         "symposium_participants",
         "valid_questionnaires",
         "problems",
+        "mediation_cases",
+        "members_joined",
+        "services",
+        "workers_served",
     ] {
         let sum: i64 = b["lines"]
             .as_array()
@@ -148,6 +195,9 @@ async fn dashboard_totals_and_lines_equal_the_records() {
     };
     assert_eq!(series("activities"), [3, 0]);
     assert_eq!(series("problems").iter().sum::<i64>(), 3);
+    assert_eq!(series("mediation"), [1, 0]);
+    assert_eq!(series("members"), [0, 7]);
+    assert_eq!(series("services"), [0, 1]);
 
     // A street's level is its own subtree.
     let (status, sa) = app
@@ -238,6 +288,8 @@ async fn dashboard_drills_down_to_the_records_and_prints_a_briefing() {
             "访谈职工5人次",
             "有效问卷5份",
             "收集问题和意见建议3条",
+            "受理劳动争议调解案件1件",
+            "发展会员7名",
             "甲街道总工会",
         ] {
             assert!(flat.contains(want), "{want} in {flat}");

@@ -19,6 +19,7 @@ mod notify;
 mod orgs;
 mod problems;
 mod public;
+mod report;
 mod service;
 mod smtp;
 mod stationing;

@@ -4,6 +4,7 @@
 //! Both draw the same grid (`layout`), so a printed PDF and an opened
 //! workbook show the same form, row for row.
 
+pub mod flow;
 mod layout;
 pub mod pdf;
 pub mod xlsx;

@@ -198,6 +198,11 @@ impl PdfFonts {
     pub fn path(&self) -> &Path {
         &self.regular.path
     }
+
+    /// The regular face for reading glyph outlines (charts rasterised for DOCX).
+    pub fn regular_font(&self) -> FontRef<'_> {
+        self.regular.font_ref()
+    }
 }
 
 /// Text set in the export faces, for PDFs other than the summary table

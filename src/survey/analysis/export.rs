@@ -12,15 +12,6 @@
 
 use std::collections::HashSet;
 
-use krilla::{
-    Document,
-    color::rgb,
-    geom::{PathBuilder, Rect},
-    metadata::Metadata,
-    page::PageSettings,
-    paint::Fill,
-    surface::Surface,
-};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use super::{
@@ -32,6 +23,7 @@ use crate::{
     i18n::Lang,
     summary::export::{
         ExportError,
+        flow::{self, MARGIN, Mark, PAGE_W, text_block, wrap},
         pdf::{PdfFonts, Pen},
         xlsx::sheet_name,
     },
@@ -650,86 +642,8 @@ fn write_question(
 
 // ---- PDF ----
 
-const PAGE_W: f64 = 595.28;
-const PAGE_H: f64 = 841.89;
-const MARGIN: f64 = 48.0;
 const BODY: f64 = 9.5;
 const ROW: f64 = 15.0;
-
-fn rect(surface: &mut Surface<'_>, x: f64, y: f64, w: f64, h: f64, color: (u8, u8, u8)) {
-    if w <= 0.0 {
-        return;
-    }
-    let Some(r) = Rect::from_xywh(x as f32, y as f32, w as f32, h as f32) else {
-        return;
-    };
-    let mut pb = PathBuilder::new();
-    pb.push_rect(r);
-    if let Some(path) = pb.finish() {
-        surface.set_fill(Some(Fill {
-            paint: rgb::Color::new(color.0, color.1, color.2).into(),
-            ..Fill::default()
-        }));
-        surface.draw_path(&path);
-        surface.set_fill(Some(Fill::default()));
-    }
-}
-
-/// Cuts `text` into lines no wider than `room` at `size`.
-fn wrap(pen: &Pen<'_>, text: &str, size: f64, bold: bool, room: f64) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    for c in text.chars() {
-        let mut next = cur.clone();
-        next.push(c);
-        if !cur.is_empty() && pen.width(&next, size, bold) > room {
-            lines.push(std::mem::take(&mut cur));
-            cur.push(c);
-        } else {
-            cur = next;
-        }
-    }
-    if !cur.is_empty() || lines.is_empty() {
-        lines.push(cur);
-    }
-    lines
-}
-
-/// Drawing commands of one block, relative to its top, drawn once its page is known.
-enum Mark {
-    Text {
-        x: f64,
-        y: f64,
-        size: f64,
-        bold: bool,
-        text: String,
-    },
-    Bar {
-        x: f64,
-        y: f64,
-        w: f64,
-        h: f64,
-        color: (u8, u8, u8),
-    },
-}
-
-/// A block of text lines (wrapped), returned as marks and its height.
-fn text_block(pen: &Pen<'_>, text: &str, size: f64, bold: bool, indent: f64) -> (f64, Vec<Mark>) {
-    let lh = size * 1.45;
-    let lines = wrap(pen, text, size, bold, PAGE_W - 2.0 * MARGIN - indent);
-    let marks = lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| Mark::Text {
-            x: MARGIN + indent,
-            y: i as f64 * lh + size * pen.ascent(),
-            size,
-            bold,
-            text: l.clone(),
-        })
-        .collect();
-    (lines.len() as f64 * lh, marks)
-}
 
 /// The blocks of the results: title, filter, each question, the cross-tab.
 fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec<Mark>)> {
@@ -764,7 +678,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
             0.0,
         );
         let mut marks = m;
-        marks.extend(m2.into_iter().map(|mk| shift(mk, h)));
+        marks.extend(m2.into_iter().map(|mk| mk.shifted(h)));
         out.push((h + h2 + 3.0, marks));
         if q.kind.is_choice() {
             for c in &q.choices {
@@ -775,6 +689,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                     size: BODY,
                     bold: false,
                     text: label[0].clone(),
+                    color: flow::BLACK,
                 }];
                 // A light track under each bar, so a small share still reads
                 // against the whole.
@@ -798,6 +713,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                     size: BODY,
                     bold: false,
                     text: format!("{}  {:.1}%", c.count, c.percent),
+                    color: flow::BLACK,
                 });
                 out.push((ROW, marks));
             }
@@ -810,6 +726,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                         size: BODY,
                         bold: false,
                         text: lang.t(k),
+                        color: flow::BLACK,
                     },
                     Mark::Text {
                         x: bar_x,
@@ -817,6 +734,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                         size: BODY,
                         bold: false,
                         text: v,
+                        color: flow::BLACK,
                     },
                 ];
                 out.push((ROW, marks));
@@ -835,6 +753,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                                 size: BODY,
                                 bold: false,
                                 text: fmt_num(*v),
+                                color: flow::BLACK,
                             },
                             Mark::Bar {
                                 x: bar_x,
@@ -849,6 +768,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                                 size: BODY,
                                 bold: false,
                                 text: format!("{n}  {p:.1}%"),
+                                color: flow::BLACK,
                             },
                         ],
                     ));
@@ -883,6 +803,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
             size,
             bold: true,
             text: wrap(pen, &x.row_label, size, true, first - 4.0)[0].clone(),
+            color: flow::BLACK,
         }];
         for (c, col) in x
             .columns
@@ -896,6 +817,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                 size,
                 bold: true,
                 text: wrap(pen, col, size, true, cw - 4.0)[0].clone(),
+                color: flow::BLACK,
             });
         }
         out.push((ROW + 2.0, head));
@@ -914,6 +836,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                     size,
                     bold: false,
                     text: wrap(pen, row, size, false, first - 4.0)[0].clone(),
+                    color: flow::BLACK,
                 },
             ];
             for c in 0..x.columns.len() {
@@ -924,6 +847,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                     size,
                     bold: false,
                     text: x.cells[r][c].to_string(),
+                    color: flow::BLACK,
                 });
                 marks.push(Mark::Text {
                     x: cx,
@@ -931,6 +855,7 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                     size: size - 1.0,
                     bold: false,
                     text: format!("{:.1}%", x.row_percent[r][c]),
+                    color: flow::BLACK,
                 });
             }
             marks.push(Mark::Text {
@@ -939,36 +864,12 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                 size,
                 bold: false,
                 text: x.row_totals[r].to_string(),
+                color: flow::BLACK,
             });
             out.push((ROW * 2.0, marks));
         }
     }
     out
-}
-
-fn shift(m: Mark, dy: f64) -> Mark {
-    match m {
-        Mark::Text {
-            x,
-            y,
-            size,
-            bold,
-            text,
-        } => Mark::Text {
-            x,
-            y: y + dy,
-            size,
-            bold,
-            text,
-        },
-        Mark::Bar { x, y, w, h, color } => Mark::Bar {
-            x,
-            y: y + dy,
-            w,
-            h,
-            color,
-        },
-    }
 }
 
 /// The results as an A4 PDF: every question's counts with bars drawn as
@@ -982,63 +883,10 @@ pub fn results_pdf(
 ) -> Result<Vec<u8>, ExportError> {
     let pen = fonts.pen();
     let blocks = blocks(&pen, title, a, lang);
-    // Pages first (each a list of blocks with their tops), then drawing: a
-    // krilla page borrows the document until it is finished.
-    let mut pages: Vec<Vec<(f64, usize)>> = Vec::new();
-    let mut y = PAGE_H;
-    for (i, (h, _)) in blocks.iter().enumerate() {
-        if y + h > PAGE_H - MARGIN || pages.is_empty() {
-            pages.push(Vec::new());
-            y = MARGIN;
-        }
-        if let Some(p) = pages.last_mut() {
-            p.push((y, i));
-        }
-        y += h;
-    }
-    let mut doc = Document::new();
-    doc.set_metadata(
-        Metadata::new()
-            .title(title.to_string())
-            .language(lang.code().into())
-            .creator("倾听 Qingting".into()),
-    );
-    let n = pages.len();
-    for (p, items) in pages.iter().enumerate() {
-        let settings =
-            PageSettings::from_wh(PAGE_W as f32, PAGE_H as f32).expect("A4 is a valid size");
-        let mut page = doc.start_page_with(settings);
-        let mut s = page.surface();
-        s.set_fill(Some(Fill::default()));
-        for (top, i) in items {
-            for m in &blocks[*i].1 {
-                match m {
-                    Mark::Text {
-                        x,
-                        y,
-                        size,
-                        bold,
-                        text,
-                    } => pen.draw(&mut s, *x, top + y, *size, *bold, text),
-                    Mark::Bar { x, y, w, h, color } => rect(&mut s, *x, top + y, *w, *h, *color),
-                }
-            }
-        }
-        let footer = lang.ta(
+    flow::render(&pen, &blocks, title, lang.code(), |page, pages| {
+        lang.ta(
             "analysis-pdf-page",
-            &[("page", (p + 1).to_string()), ("pages", n.to_string())],
-        );
-        let w = pen.width(&footer, 8.0, false);
-        pen.draw(
-            &mut s,
-            (PAGE_W - w) / 2.0,
-            PAGE_H - MARGIN / 2.0,
-            8.0,
-            false,
-            &footer,
-        );
-        s.finish();
-        page.finish();
-    }
-    doc.finish().map_err(|e| ExportError::Pdf(format!("{e:?}")))
+            &[("page", page.to_string()), ("pages", pages.to_string())],
+        )
+    })
 }
