@@ -83,3 +83,4 @@ audit-work_group_updated = Work group changed
 audit-work_group_contact_saved = Work group contact saved
 audit-work_group_study_saved = Work group study session saved
 audit-work_group_visit_saved = Leader's visit saved
+stationing-reports = Special reports

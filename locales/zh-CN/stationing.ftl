@@ -83,3 +83,4 @@ audit-work_group_updated = 修改工作组
 audit-work_group_contact_saved = 保存工作组联系人
 audit-work_group_study_saved = 保存工作组学习记录
 audit-work_group_visit_saved = 保存领导看望记录
+stationing-reports = 专题报告

@@ -3,22 +3,17 @@
 //! figures as a table, the lines' bars and the months — drawn with krilla
 //! from a [`Board`], so it says exactly what the dashboard shows.
 
-use krilla::{
-    Document,
-    color::rgb,
-    geom::{PathBuilder, Rect},
-    metadata::Metadata,
-    page::PageSettings,
-    paint::Fill,
-    surface::Surface,
-};
+use krilla::{Document, color::rgb, metadata::Metadata, page::PageSettings, paint::Fill};
 
 use super::{Board, Figures, percent};
 use crate::{
     config::Settings,
     error::AppError,
     i18n::Lang,
-    summary::export::pdf::{PdfFonts, Pen},
+    summary::export::{
+        flow::{rect, wrap},
+        pdf::PdfFonts,
+    },
 };
 
 const PAGE_W: f64 = 595.28;
@@ -29,42 +24,6 @@ const BLUE: (u8, u8, u8) = (43, 108, 176);
 const INK: (u8, u8, u8) = (40, 40, 40);
 /// At most this many lines get a bar: a one-page briefing names the largest.
 const MAX_BARS: usize = 12;
-
-fn rect(s: &mut Surface<'_>, x: f64, y: f64, w: f64, h: f64, color: (u8, u8, u8)) {
-    let Some(r) = Rect::from_xywh(x as f32, y as f32, w.max(0.1) as f32, h as f32) else {
-        return;
-    };
-    let mut pb = PathBuilder::new();
-    pb.push_rect(r);
-    if let Some(path) = pb.finish() {
-        s.set_fill(Some(Fill {
-            paint: rgb::Color::new(color.0, color.1, color.2).into(),
-            ..Fill::default()
-        }));
-        s.draw_path(&path);
-        s.set_fill(Some(Fill::default()));
-    }
-}
-
-/// Cuts `text` into lines no wider than `room`.
-fn wrap(pen: &Pen<'_>, text: &str, size: f64, room: f64) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    for c in text.chars() {
-        let mut next = cur.clone();
-        next.push(c);
-        if !cur.is_empty() && pen.width(&next, size, false) > room {
-            lines.push(std::mem::take(&mut cur));
-            cur.push(c);
-        } else {
-            cur = next;
-        }
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
-}
 
 /// The lead paragraph: every figure of the board in one sentence.
 pub fn lead(b: &Board, lang: Lang) -> String {
@@ -193,7 +152,7 @@ fn draw(
     y += 16.0;
 
     // Heading and lead paragraph.
-    for line in wrap(&pen, &b.campaign_title, 14.0, room) {
+    for line in wrap(&pen, &b.campaign_title, 14.0, true, room) {
         let w = pen.width(&line, 14.0, true);
         pen.draw(
             &mut s,
@@ -207,7 +166,7 @@ fn draw(
     }
     y += 6.0;
     let para = format!("　　{}", lead(b, lang));
-    for line in wrap(&pen, &para, 10.5, room) {
+    for line in wrap(&pen, &para, 10.5, false, room) {
         pen.draw(&mut s, MARGIN, y + 10.5 * asc, 10.5, false, &line);
         y += 17.0;
     }
@@ -265,7 +224,7 @@ fn draw(
             .unwrap_or(1)
             .max(1) as f64;
         for l in lines.iter().take(shown) {
-            let name = wrap(&pen, &l.name, 9.0, label_w - 6.0)
+            let name = wrap(&pen, &l.name, 9.0, false, label_w - 6.0)
                 .into_iter()
                 .next()
                 .unwrap_or_default();
@@ -334,6 +293,11 @@ fn draw(
         }
         y += 14.0;
         for series in &b.trends {
+            // The page ends above the foot: rows that would not fit are left
+            // to the dashboard.
+            if y > PAGE_H - MARGIN - 32.0 {
+                break;
+            }
             rect(&mut s, MARGIN, y - 2.0, room, 0.4, (200, 200, 200));
             let label = lang.t(&format!("dash-trend-{}", series.key));
             pen.draw(&mut s, MARGIN, y + 9.0 * asc, 9.0, false, &label);
@@ -357,7 +321,7 @@ fn draw(
     let foot_y = PAGE_H - MARGIN;
     rect(&mut s, MARGIN, foot_y - 14.0, room, 0.8, INK);
     let foot = lang.ta("dash-brief-foot", &[("date", lang.day(b.as_of))]);
-    for (i, line) in wrap(&pen, &foot, 8.0, room).iter().enumerate() {
+    for (i, line) in wrap(&pen, &foot, 8.0, false, room).iter().enumerate() {
         pen.draw(
             &mut s,
             MARGIN,

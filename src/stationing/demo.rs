@@ -17,7 +17,7 @@ use crate::{
     db::{CampaignId, Db, EnterpriseId, OrgId, Tx, UserId},
     demo::{Lcg, add_org, add_user},
     enterprise::{EnterpriseFields, WorkerGroup},
-    problem::{ProblemFields, Source, store::Origin},
+    problem::{ProblemFields, Source, lifecycle::Outcome, store::Origin},
 };
 
 use super::{ContactFields, GroupFields, MemberFields, StudyFields, VisitFields};
@@ -720,6 +720,40 @@ pub async fn generate(db: &Db, n: &National) -> anyhow::Result<(CampaignId, Stri
                         .bind(pid)
                         .execute(&mut **tx)
                         .await?;
+                    // The groups solve what they can with the local unions and
+                    // keep the rest in hand; deadlines lie ahead of today.
+                    let roll = (i * 7 + k * 3 + h) % 20;
+                    let today = Day::today();
+                    let outcome = match roll {
+                        0..=8 => Some(Outcome::Solved {
+                            on: a.held_on.plus_days(7 + roll as i64),
+                            note: "工作组会同当地工会协调企业落实".into(),
+                        }),
+                        9..=12 => Some(Outcome::InProgress {
+                            deadline: today.plus_days(30 + roll as i64 * 5),
+                            note: Some("已与当地工会商定方案，正在推进".into()),
+                        }),
+                        13..=14 => Some(Outcome::Planned {
+                            on: today.plus_days(90),
+                            note: Some("列入地方工会下半年工作计划".into()),
+                        }),
+                        15..=16 => Some(Outcome::ForReference { note: None }),
+                        _ => None,
+                    };
+                    if let Some(o) = outcome {
+                        let actor = crate::problem::store::Actor {
+                            user: Some(leader_id),
+                            name: leader_name.clone(),
+                        };
+                        crate::problem::store::transition(
+                            tx,
+                            pid,
+                            crate::problem::lifecycle::Action::Decide(o),
+                            &actor,
+                        )
+                        .await
+                        .map_err(|e| anyhow::anyhow!("demo problem outcome: {e:?}"))?;
+                    }
                 }
             }
         }

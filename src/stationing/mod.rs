@@ -210,6 +210,9 @@ pub struct Outputs {
     pub questionnaires_valid: i64,
     /// Problems recorded on the group's activities.
     pub problems: i64,
+    /// Special reports written in the host org's subtree for the programme
+    /// and submitted at least once (`report::store::counts`).
+    pub reports: i64,
 }
 
 impl Outputs {
@@ -222,6 +225,7 @@ impl Outputs {
         self.questionnaires_collected += o.questionnaires_collected;
         self.questionnaires_valid += o.questionnaires_valid;
         self.problems += o.problems;
+        self.reports += o.reports;
     }
 }
 

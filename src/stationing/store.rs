@@ -623,6 +623,10 @@ pub async fn group_outputs(
         o.questionnaires_collected = collected;
         o.questionnaires_valid = valid;
     }
+    for g in &groups {
+        let r = crate::report::store::counts(db, scope, Some(programme), Some(g.org_id)).await?;
+        figures.entry(g.id).or_default().reports = r.on_time + r.late;
+    }
     Ok(groups
         .into_iter()
         .map(|g| GroupOutputs {

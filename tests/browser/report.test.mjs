@@ -1,6 +1,7 @@
-// The district writes a short special report: a part with a heading, text and
-// a chart of the demo survey picked in the editor and previewed, saves it,
-// reads it with the chart drawn on the server, and downloads the PDF.
+// The national federation writes a short special report: a part with a
+// heading, text and a chart of the programme's survey picked in the editor
+// and previewed, saves it, reads it with the chart drawn on the server, and
+// downloads the PDF.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { BASE, VIEWPORTS, launch, newPage, login, shot, fitsScreen } from "./lib.mjs";
@@ -13,7 +14,7 @@ for (const vp of VIEWPORTS) {
   test(`${vp.name}: write a special report with a chart, read it and download the PDF`, async () => {
     const tag = `${vp.name}-${Date.now() % 100000}`;
     const p = await newPage(browser, vp);
-    await login(p, "admin");
+    await login(p, "acftu.admin");
 
     // The list shows the demo's reports; a new one is made from its form.
     await p.goto(`${BASE}/reports`);
@@ -29,7 +30,9 @@ for (const vp of VIEWPORTS) {
     await p.fill("#s0-heading", "一、收入变化");
     await p.fill("#s0-text", "快递员反映收入与去年相比变化不大。");
     await p.click("#s0-add-element");
-    await p.waitForSelector("#pk-question option", { state: "attached" });
+    await p.waitForSelector("#pk-survey option", { state: "attached" });
+    await p.selectOption("#pk-survey", { label: "新就业形态劳动者专题调查（全总蹲点工作组，2021年）" });
+    await p.waitForSelector("#pk-question option[value=income_change]", { state: "attached" });
     await p.selectOption("#pk-question", "income_change");
     await p.selectOption("#pk-group", "courier");
     await p.click("#pk-preview");
