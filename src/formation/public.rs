@@ -254,36 +254,20 @@ async fn receipt_page(
 
 /// The address a worker's phone opens: the join page under `server.public_url`.
 fn public_link(state: &AppState, link: &Link) -> String {
-    format!(
-        "{}/j/{}",
-        state.settings.server.public_url.trim_end_matches('/'),
-        link.code
-    )
+    crate::web::qr::public_url(&state.settings, "j", &link.code)
 }
 
 async fn qr_svg(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
     let link = link(&state, &code).await?;
-    let svg = crate::web::qr::svg(&public_link(&state, &link))
-        .ok_or(AppError::BadRequest("link too long for a QR code"))?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
-            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        svg,
-    )
-        .into_response())
+    crate::web::qr::svg_response(&public_link(&state, &link))
 }
 
 async fn qr_png(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
     let link = link(&state, &code).await?;
-    let png = crate::web::qr::png(&public_link(&state, &link), 12)
-        .ok_or(AppError::BadRequest("link too long for a QR code"))?;
-    Ok(crate::web::download::attachment(
-        png,
+    crate::web::qr::png_download(
+        &public_link(&state, &link),
         &format!("join-{}.png", link.org_code),
-        "image/png",
-    ))
+    )
 }
 
 #[derive(Template)]
@@ -303,8 +287,7 @@ async fn poster_page(
 ) -> AppResult<Response> {
     let link = link(&state, &code).await?;
     let url = public_link(&state, &link);
-    let svg =
-        crate::web::qr::svg(&url).ok_or(AppError::BadRequest("link too long for a QR code"))?;
+    let svg = crate::web::qr::svg_of(&url)?;
     render(PosterPage {
         c: Chrome::bare(lang, &format!("/j/{}/poster", link.code)),
         link,

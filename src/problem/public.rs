@@ -389,36 +389,17 @@ async fn api_receipt(
 
 /// The address a worker's phone opens: the public page under `server.public_url`.
 fn public_link(state: &AppState, org: &IntakeOrg) -> String {
-    format!(
-        "{}/p/{}",
-        state.settings.server.public_url.trim_end_matches('/'),
-        org.code
-    )
+    crate::web::qr::public_url(&state.settings, "p", &org.code)
 }
 
 async fn qr_svg(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
     let org = intake_org(&state, &code).await?;
-    let svg = crate::web::qr::svg(&public_link(&state, &org))
-        .ok_or(AppError::BadRequest("link too long for a QR code"))?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
-            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        svg,
-    )
-        .into_response())
+    crate::web::qr::svg_response(&public_link(&state, &org))
 }
 
 async fn qr_png(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
     let org = intake_org(&state, &code).await?;
-    let png = crate::web::qr::png(&public_link(&state, &org), 12)
-        .ok_or(AppError::BadRequest("link too long for a QR code"))?;
-    Ok(crate::web::download::attachment(
-        png,
-        &format!("qr-{}.png", org.code),
-        "image/png",
-    ))
+    crate::web::qr::png_download(&public_link(&state, &org), &format!("qr-{}.png", org.code))
 }
 
 #[derive(Template)]
@@ -438,8 +419,7 @@ async fn poster_page(
 ) -> AppResult<Response> {
     let org = intake_org(&state, &code).await?;
     let link = public_link(&state, &org);
-    let svg =
-        crate::web::qr::svg(&link).ok_or(AppError::BadRequest("link too long for a QR code"))?;
+    let svg = crate::web::qr::svg_of(&link)?;
     render(PosterPage {
         c: Chrome::bare(lang, &format!("/p/{}/poster", org.code)),
         org,

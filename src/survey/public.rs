@@ -1113,36 +1113,17 @@ pub async fn api_public_form(
 // ---- QR codes and the poster ----
 
 fn link_of(state: &AppState, s: &Survey) -> String {
-    format!(
-        "{}/s/{}",
-        state.settings.server.public_url.trim_end_matches('/'),
-        s.code
-    )
+    crate::web::qr::public_url(&state.settings, "s", &s.code)
 }
 
 async fn qr_svg(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
     let s = public_survey(&state, &code).await?;
-    let svg = crate::web::qr::svg(&link_of(&state, &s))
-        .ok_or(AppError::BadRequest("link too long for a QR code"))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        svg,
-    )
-        .into_response())
+    crate::web::qr::svg_response(&link_of(&state, &s))
 }
 
 async fn qr_png(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
     let s = public_survey(&state, &code).await?;
-    let png = crate::web::qr::png(&link_of(&state, &s), 12)
-        .ok_or(AppError::BadRequest("link too long for a QR code"))?;
-    Ok(crate::web::download::attachment(
-        png,
-        &format!("qr-{}.png", s.code),
-        "image/png",
-    ))
+    crate::web::qr::png_download(&link_of(&state, &s), &format!("qr-{}.png", s.code))
 }
 
 #[derive(Template)]
@@ -1166,8 +1147,7 @@ async fn poster_page(
     let s = public_survey(&state, &code).await?;
     let lang = respondent_lang(&headers, link.lang.as_deref());
     let url = link_of(&state, &s);
-    let svg =
-        crate::web::qr::svg(&url).ok_or(AppError::BadRequest("link too long for a QR code"))?;
+    let svg = crate::web::qr::svg_of(&url)?;
     let version = s.live_version_id.ok_or(AppError::NotFound)?;
     let form = state
         .intake

@@ -48,6 +48,42 @@ pub fn png(text: &str, scale: u32) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// A public link under `server.public_url`: `/{prefix}/{code}`.
+pub fn public_url(settings: &crate::config::Settings, prefix: &str, code: &str) -> String {
+    format!(
+        "{}/{prefix}/{code}",
+        settings.server.public_url.trim_end_matches('/')
+    )
+}
+
+/// The SVG code of `url`, or a refusal when it is too long for a QR code.
+pub fn svg_of(url: &str) -> crate::error::AppResult<String> {
+    svg(url).ok_or(crate::error::AppError::BadRequest(
+        "link too long for a QR code",
+    ))
+}
+
+/// The QR code of `url` as an SVG response, cached for an hour.
+pub fn svg_response(url: &str) -> crate::error::AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        svg_of(url)?,
+    )
+        .into_response())
+}
+
+/// The QR code of `url` as a PNG download named `name`.
+pub fn png_download(url: &str, name: &str) -> crate::error::AppResult<axum::response::Response> {
+    let png = png(url, 12).ok_or(crate::error::AppError::BadRequest(
+        "link too long for a QR code",
+    ))?;
+    Ok(crate::web::download::attachment(png, name, "image/png"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
