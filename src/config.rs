@@ -133,8 +133,12 @@ pub struct MailSettings {
 pub struct ReminderSettings {
     /// Minutes between sweeps inside the server; 0 runs none.
     pub sweep_interval_minutes: u64,
-    /// Remind of a deadline this many Chinese working days ahead.
+    /// Remind of a deadline this many Chinese working days ahead; the same
+    /// horizon turns a to-do item or a supervision cell yellow.
     pub days_before: u32,
+    /// A problem still undecided after this many working days is on its
+    /// owner's to-do list as waiting too long.
+    pub open_days: u32,
 }
 
 /// Fonts of PDF exports (summary tables). Empty paths are looked for in the
@@ -172,6 +176,7 @@ impl Default for ReminderSettings {
         Self {
             sweep_interval_minutes: 60,
             days_before: 3,
+            open_days: 10,
         }
     }
 }
@@ -497,6 +502,9 @@ sweep_interval_minutes = 60
 # Remind this many Chinese working days before a deadline (weekends, public
 # holidays and make-up working days from the holiday file).
 days_before = 3
+# A problem still undecided after this many working days is listed on its
+# owner's to-do home (工作台) as waiting too long.
+open_days = 10
 
 [pdf]
 # Chinese font of PDF exports (summary tables), embedded as a subset. Empty:

@@ -163,3 +163,8 @@ err-password-short = "{ $field }" needs at least { $min } characters.
 err-password-long = "{ $field }" takes at most { $max } characters.
 err-role = "{ $field }" must be administrator, cadre or viewer.
 err-date = "{ $field }" is not a valid date (for example 2019-11-15).
+
+# The traffic light of deadlines (same everywhere).
+light-red = Overdue
+light-yellow = Due soon
+light-green = On time

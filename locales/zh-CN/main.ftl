@@ -163,3 +163,8 @@ err-password-short = “{ $field }”至少需要 { $min } 个字符。
 err-password-long = “{ $field }”最多 { $max } 个字符。
 err-role = “{ $field }”应为管理员、干部或查阅员。
 err-date = “{ $field }”不是有效的日期（例如 2019-11-15）。
+
+# The traffic light of deadlines (same everywhere).
+light-red = 已逾期
+light-yellow = 即将到期
+light-green = 按时

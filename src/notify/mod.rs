@@ -48,11 +48,17 @@ pub enum Kind {
     MilestoneDue,
     /// The issuing org returned the unit's summary table.
     SummaryReturned,
+    /// An org above chased the unit (催报 / 催办) with a message.
+    Chased,
+    /// A campaign was issued to the unit: it should confirm receipt (签收).
+    CampaignIssued,
+    /// A unit submitted its summary table to the issuing org, for review.
+    SummarySubmitted,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Escalated,
         Kind::PlanReturned,
         Kind::ProblemDue,
@@ -60,6 +66,9 @@ impl Kind {
         Kind::CampaignDue,
         Kind::MilestoneDue,
         Kind::SummaryReturned,
+        Kind::Chased,
+        Kind::CampaignIssued,
+        Kind::SummarySubmitted,
     ];
 
     /// The stored spelling.
@@ -72,6 +81,9 @@ impl Kind {
             Kind::CampaignDue => "campaign_due",
             Kind::MilestoneDue => "milestone_due",
             Kind::SummaryReturned => "summary_returned",
+            Kind::Chased => "chased",
+            Kind::CampaignIssued => "campaign_issued",
+            Kind::SummarySubmitted => "summary_submitted",
         }
     }
 
@@ -206,6 +218,8 @@ mod tests {
                 "milestone",
                 "outcome",
                 "version",
+                "message",
+                "unit",
             ]
             .into_iter()
             .map(|a| (a.to_string(), format!("<{a}>")))

@@ -166,6 +166,48 @@ impl Workdays {
     }
 }
 
+/// The traffic light (红黄绿灯) of anything with a deadline: the to-do home,
+/// the supervision grid and every badge that shows lateness use this one rule,
+/// so a colour means the same everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Light {
+    /// Overdue: the deadline has passed.
+    Red,
+    /// Due within the reminder horizon (N working days), today included.
+    Yellow,
+    /// On time, or nothing is due.
+    Green,
+}
+
+impl Light {
+    /// The light of a deadline `due` seen on `today`, yellow when it falls
+    /// within `within` working days.
+    pub fn of(days: &Workdays, today: Day, due: Day, within: u32) -> Light {
+        if due < today {
+            Light::Red
+        } else if due <= days.add(today, within) {
+            Light::Yellow
+        } else {
+            Light::Green
+        }
+    }
+
+    /// The stored and CSS spelling (`light-red`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Light::Red => "red",
+            Light::Yellow => "yellow",
+            Light::Green => "green",
+        }
+    }
+
+    /// The catalogue key of the light's name (for screen readers and tables).
+    pub fn label_key(self) -> String {
+        format!("light-{}", self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -253,5 +295,17 @@ mod tests {
             // Nothing earlier would do.
             prop_assert_eq!(w.working_days_between(start, end.plus_days(-1)), n - 1);
         }
+    }
+
+    #[test]
+    fn the_light_is_red_when_late_yellow_within_the_horizon_green_beyond() {
+        let w = Workdays::built_in();
+        // Friday 2026-12-04; three working days ahead is Wednesday the 9th.
+        let today = day("2026-12-04");
+        assert_eq!(Light::of(&w, today, day("2026-12-03"), 3), Light::Red);
+        assert_eq!(Light::of(&w, today, today, 3), Light::Yellow);
+        assert_eq!(Light::of(&w, today, day("2026-12-09"), 3), Light::Yellow);
+        assert_eq!(Light::of(&w, today, day("2026-12-10"), 3), Light::Green);
+        assert!(Light::Red < Light::Yellow && Light::Yellow < Light::Green);
     }
 }
