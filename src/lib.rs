@@ -30,6 +30,7 @@ pub mod startup;
 pub mod stationing;
 pub mod summary;
 pub mod survey;
+pub mod todo;
 pub mod user;
 pub mod web;
 pub mod workday;

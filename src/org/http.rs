@@ -1,4 +1,4 @@
-//! The home page, the org tree pages and the org API.
+//! The org tree pages and the org API.
 
 use askama::Template;
 use axum::{
@@ -28,7 +28,6 @@ use crate::{
 /// The routes of this module.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
         .route("/orgs", get(tree_page).post(create_page))
         .route("/orgs/new", get(new_page))
         .route("/orgs/{id}", get(detail_page))
@@ -68,29 +67,6 @@ async fn shown(state: &AppState, caller: &Caller, org: Org) -> AppResult<Org> {
     } else {
         Ok(org.masked())
     }
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    c: Chrome,
-    orgs: Vec<(OrgNode, SubtreeCounts)>,
-    /// The caller's problem work: open, waiting in the inbox, overdue.
-    work: crate::problem::store::ProblemCounts,
-}
-
-async fn home(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
-    let scope = caller.scope(Need::Read);
-    let mut orgs = Vec::new();
-    for root in store::roots(&state.db, &scope).await? {
-        let counts = store::counts(&state.db, root.org.id).await?;
-        orgs.push((root, counts));
-    }
-    render(HomePage {
-        c: Chrome::for_caller(&caller, "/"),
-        work: crate::problem::store::counts(&state.db, &scope).await?,
-        orgs,
-    })
 }
 
 #[derive(Deserialize, Default)]

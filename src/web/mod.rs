@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lang", post(switch_lang))
         .route("/assets/{*path}", get(assets::serve))
         .route("/api/v1/openapi.json", get(openapi::document))
+        .merge(crate::todo::http::routes())
         .merge(crate::user::http::routes())
         .merge(crate::org::http::routes())
         .merge(crate::enterprise::http::routes())

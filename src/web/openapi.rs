@@ -76,6 +76,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::formation::public::ApiDoc::openapi());
     doc.merge(crate::service::http::ApiDoc::openapi());
     doc.merge(crate::report::http::ApiDoc::openapi());
+    doc.merge(crate::todo::http::ApiDoc::openapi());
     doc
 }
 

@@ -26,5 +26,6 @@ mod stationing;
 mod summaries;
 mod survey_analysis;
 mod surveys;
+mod todo;
 mod users;
 mod workdays;
