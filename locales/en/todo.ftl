@@ -43,3 +43,5 @@ todo-act-mediation_due = Mediate
 todo-act-join_applications = Confirm
 todo-act-milestone_due = Open plan
 todo-figures = Figures
+todo-plan_returned = Revise and resubmit the implementation plan for "{ $title }" (returned)
+todo-act-plan_returned = Revise

@@ -43,3 +43,5 @@ todo-act-mediation_due = 去调解
 todo-act-join_applications = 去确认
 todo-act-milestone_due = 看方案
 todo-figures = 数据概览
+todo-plan_returned = 修改并重新报送“{ $title }”实施方案（已被退回）
+todo-act-plan_returned = 去修改

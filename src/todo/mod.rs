@@ -38,6 +38,8 @@ pub enum ItemKind {
     SummaryToReview,
     /// A unit submitted its implementation plan to us.
     PlanToReview,
+    /// Our unit's implementation plan was returned for revision.
+    PlanReturned,
     /// A special report was submitted to us.
     ReportToReview,
     /// A problem escalated to us waits for a decision.
@@ -66,6 +68,7 @@ impl ItemKind {
             ItemKind::UnitsMissing => "units_missing",
             ItemKind::SummaryToReview => "summary_to_review",
             ItemKind::PlanToReview => "plan_to_review",
+            ItemKind::PlanReturned => "plan_returned",
             ItemKind::ReportToReview => "report_to_review",
             ItemKind::ProblemEscalated => "problem_escalated",
             ItemKind::ProblemDue => "problem_due",
@@ -270,6 +273,7 @@ mod tests {
             ItemKind::UnitsMissing,
             ItemKind::SummaryToReview,
             ItemKind::PlanToReview,
+            ItemKind::PlanReturned,
             ItemKind::ReportToReview,
             ItemKind::ProblemEscalated,
             ItemKind::ProblemDue,

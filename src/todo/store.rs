@@ -235,7 +235,8 @@ async fn units_missing(db: &Db, ctx: &Ctx, out: &mut Vec<Item>) -> Result<(), Db
 
 type ReviewRow = (i64, i64, String, i64, String, i64);
 
-/// Tables, plans and reports units submitted to us, waiting for a decision.
+/// Tables, plans and reports units submitted to us, waiting for a decision,
+/// and our plans returned to us for revision.
 async fn reviews(db: &Db, ctx: &Ctx, out: &mut Vec<Item>) -> Result<(), DbError> {
     let ids = ctx.ids();
     let queries = [
@@ -257,6 +258,14 @@ async fn reviews(db: &Db, ctx: &Ctx, out: &mut Vec<Item>) -> Result<(), DbError>
             ),
         ),
         (
+            ItemKind::PlanReturned,
+            format!(
+                "SELECT c.id, p.org_id, o.name, c.id, COALESCE(NULLIF(c.doc_number, ''), c.title), p.updated_at \
+                 FROM plans p JOIN campaigns c ON c.id = p.campaign_id JOIN orgs o ON o.id = p.org_id \
+                 WHERE p.org_id IN ({ids}) AND p.status = 'returned' AND c.status = 'active'"
+            ),
+        ),
+        (
             ItemKind::ReportToReview,
             format!(
                 "SELECT c.id, r.org_id, o.name, r.id, r.title, COALESCE(r.submitted_at, r.updated_at) \
@@ -272,7 +281,9 @@ async fn reviews(db: &Db, ctx: &Ctx, out: &mut Vec<Item>) -> Result<(), DbError>
         for (campaign, org, name, record, title, at) in rows {
             let link = match kind {
                 ItemKind::SummaryToReview => format!("/campaigns/{campaign}/summary/{org}"),
-                ItemKind::PlanToReview => format!("/campaigns/{campaign}/plans/{org}"),
+                ItemKind::PlanToReview | ItemKind::PlanReturned => {
+                    format!("/campaigns/{campaign}/plans/{org}")
+                }
                 _ => format!("/reports/{record}"),
             };
             let mut i = item(kind, (OrgId(org), name), title, link);

@@ -272,3 +272,43 @@ async fn a_past_deadline_is_red_and_the_home_page_lists_the_items_above_the_figu
     };
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_submitted_plan_waits_for_the_issuer_and_a_returned_one_for_the_unit() {
+    let app = TestApp::spawn().await;
+    let days = Workdays::built_in();
+    let id = campaign(&app, days.add(Day::today(), 20)).await;
+    let plan = format!("/api/v1/campaigns/{id}/plans/{}", app.street_a.0);
+    let a = app.api("a.cadre").await;
+    let district = app.api("district.admin").await;
+    let (status, p) = a
+        .send(
+            reqwest::Method::PUT,
+            &plan,
+            json!({"summary": "方案", "target_enterprises": 20, "target_interviews": 50, "target_symposiums": 2}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let (status, _) = a.post(&format!("{plan}/submit"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let review = of_kind(&todo(&district).await, "plan_to_review");
+    assert_eq!(review.len(), 1);
+    assert_eq!(
+        review[0]["link"],
+        format!("/campaigns/{id}/plans/{}", app.street_a.0)
+    );
+    assert_eq!(
+        review[0]["light"], "yellow",
+        "answer within three working days"
+    );
+    assert!(of_kind(&todo(&a).await, "plan_to_review").is_empty());
+
+    let (status, body) = district
+        .post(&format!("{plan}/return"), json!({"reason": "目标偏低"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(of_kind(&todo(&district).await, "plan_to_review").is_empty());
+    let returned = of_kind(&todo(&a).await, "plan_returned");
+    assert_eq!(returned.len(), 1);
+    assert!(of_kind(&todo(&app.api("b.cadre").await).await, "plan_returned").is_empty());
+}
