@@ -291,7 +291,9 @@ mod tests {
                 i.count = 12;
                 let many = i.text(lang);
                 assert!(!many.contains("todo-"), "{} {many}", lang.code());
-                assert_eq!(k.folds(), many.contains("12"), "{} {many}", lang.code());
+                if k.folds() {
+                    assert!(many.contains("12"), "{} {many}", lang.code());
+                }
                 let act = lang.t(&k.action_key());
                 assert!(!act.contains("todo-act"), "{} {act}", lang.code());
             }
