@@ -117,13 +117,22 @@
     });
   }
 
-  // The unread-notification badge in the menu (the page works without it).
-  var badge = document.querySelector("[data-unread]");
-  if (badge && window.fetch) {
+  // The unread badge on the bell (the page works without it). It counts
+  // groups (one kind on one day), as the notification page lists them, and is
+  // created only when there is something unread: `.badge` sets a display, so
+  // an empty element kept with `hidden` would still be drawn as an empty pill.
+  var bell = document.querySelector("[data-unread]");
+  if (bell && window.fetch) {
     fetch("/api/v1/notifications/unread", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (d) {
-        if (d && d.unread > 0) { badge.textContent = d.unread > 99 ? "99+" : String(d.unread); badge.hidden = false; }
+        var n = d ? (d.groups || d.unread || 0) : 0;
+        if (n > 0) {
+          var badge = document.createElement("span");
+          badge.className = "badge off";
+          badge.textContent = n > 99 ? "99+" : String(n);
+          bell.appendChild(badge);
+        }
       })
       .catch(function () { /* offline: no badge */ });
   }

@@ -20,6 +20,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub reminders: ReminderSettings,
+    pub robots: RobotSettings,
     pub pdf: PdfSettings,
 }
 
@@ -141,6 +142,19 @@ pub struct ReminderSettings {
     pub open_days: u32,
 }
 
+/// Delivery of notifications to the WeCom and DingTalk group robots that orgs
+/// configure (their webhook addresses live in the database, per org).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RobotSettings {
+    /// Seconds between robot delivery runs inside the server; 0 runs none.
+    pub poll_seconds: u64,
+    /// Attempts before a post is given up as failed.
+    pub max_attempts: i64,
+    /// Seconds one post (connect, TLS, request, answer) may take.
+    pub timeout_seconds: u64,
+}
+
 /// Fonts of PDF exports (summary tables). Empty paths are looked for in the
 /// usual places of Debian's `fonts-noto-cjk` and other distributions.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -177,6 +191,16 @@ impl Default for ReminderSettings {
             sweep_interval_minutes: 60,
             days_before: 3,
             open_days: 10,
+        }
+    }
+}
+
+impl Default for RobotSettings {
+    fn default() -> Self {
+        Self {
+            poll_seconds: 15,
+            max_attempts: 8,
+            timeout_seconds: 10,
         }
     }
 }
@@ -218,6 +242,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             mail: MailSettings::default(),
             reminders: ReminderSettings::default(),
+            robots: RobotSettings::default(),
             pdf: PdfSettings::default(),
         }
     }
@@ -296,6 +321,7 @@ impl fmt::Debug for Settings {
             .field("log", &self.log)
             .field("mail", &self.mail)
             .field("reminders", &self.reminders)
+            .field("robots", &self.robots)
             .field("pdf", &self.pdf)
             .finish()
     }
@@ -505,6 +531,18 @@ days_before = 3
 # A problem still undecided after this many working days is listed on its
 # owner's to-do home (工作台) as waiting too long.
 open_days = 10
+
+[robots]
+# Orgs may configure a WeCom (企业微信) and a DingTalk (钉钉) group robot on
+# their robot page (/orgs/<id>/robots); every notification for the org is then
+# also posted to its group. Seconds between delivery runs; 0 posts nothing
+# from this server.
+poll_seconds = 15
+# A post that failed this many times is given up (retries back off from
+# 30 seconds, doubling, up to 6 hours). Success is HTTP 2xx with errcode 0.
+max_attempts = 8
+# Seconds one post (connect, TLS, request, answer) may take.
+timeout_seconds = 10
 
 [pdf]
 # Chinese font of PDF exports (summary tables), embedded as a subset. Empty:

@@ -329,6 +329,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
         let authors: Vec<(OrgId, &str)> = groups.iter().map(|(o, r)| (*o, r.as_str())).collect();
         crate::report::demo::generate(db, programme, survey_id, &authors).await?
     };
+    let robots = crate::notify::demo::generate(db).await?;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -352,6 +353,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     let _ = writeln!(out, "{formation}");
     let _ = writeln!(out, "{services}");
     let _ = writeln!(out, "{reports}");
+    let _ = writeln!(out, "{robots}");
     out.push_str(&logins_text());
     Ok(out)
 }

@@ -19,6 +19,10 @@ pub async fn run(mut settings: Settings, args: Args) -> anyhow::Result<()> {
         }
         settings.server.bind = b;
     }
+    if args.demo {
+        // The demo's group robots post to a local sink: deliver within seconds.
+        settings.robots.poll_seconds = settings.robots.poll_seconds.min(3);
+    }
     let app = Application::build(settings).await?;
     if args.demo {
         if crate::demo::is_empty(&app.db).await? {

@@ -10,17 +10,21 @@
 //!
 //! A notification for a user with an e-mail address also writes an [`store`]
 //! outbox row in the same transaction; the [`mail`] worker sends it (see
-//! `mail` for the exactly-once argument). Both loops run inside the server
-//! ([`spawn`]) and can be called directly (tests, a CLI).
+//! `mail` for the exactly-once argument), and the org's enabled group robots
+//! (WeCom, DingTalk) get a [`robot`] delivery, posted by the robot worker.
+//! The loops run inside the server ([`spawn`]) and can be called directly
+//! (tests, a CLI).
 
+pub mod demo;
 pub mod http;
 pub mod mail;
+pub mod robot;
 pub mod store;
 pub mod sweep;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     config::Settings,
@@ -31,7 +35,7 @@ use crate::{
 
 /// What a notification is about. The stored spelling is `as_str`; the message
 /// keys are `notify-<kind>` (in-app and mail body) and `notify-<kind>-subject`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A problem was escalated to the reader's org.
@@ -162,7 +166,7 @@ pub fn excerpt(s: &str) -> String {
     out
 }
 
-/// Starts the reminder sweep and the outbox worker inside the server, each on
+/// Starts the reminder sweep, the outbox worker and the robot worker inside the server, each on
 /// its own interval (0 starts none). Errors are logged and the loop goes on.
 pub fn spawn(db: Db, settings: Arc<Settings>) {
     let minutes = settings.reminders.sweep_interval_minutes;
@@ -177,6 +181,25 @@ pub fn spawn(db: Db, settings: Arc<Settings>) {
                 match sweep::run(&db, &settings.reminders, Day::today()).await {
                     Ok(r) => tracing::debug!(notify.created = r.created, "reminder sweep"),
                     Err(e) => tracing::error!(error = %e, "reminder sweep failed"),
+                }
+            }
+        });
+    }
+    let robot_secs = settings.robots.poll_seconds;
+    if robot_secs > 0 {
+        let db = db.clone();
+        let settings = settings.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(robot_secs));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match robot::deliver_pending(&db, &settings, crate::db::now()).await {
+                    Ok(r) if r.sent + r.failed > 0 => {
+                        tracing::info!(robot.sent = r.sent, robot.failed = r.failed, "robot run");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "robot run failed"),
                 }
             }
         });
@@ -234,6 +257,26 @@ mod tests {
                         lang.code()
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_built_at_run_time_exist_in_both_languages() {
+        let mut keys: Vec<String> = Vec::new();
+        for k in Kind::ALL {
+            keys.push(format!("notify-kind-{}", k.as_str()));
+            keys.push(format!("notify-group-{}", k.as_str()));
+        }
+        for p in robot::Platform::ALL {
+            keys.push(p.label_key());
+        }
+        for s in ["pending", "sending", "sent", "failed"] {
+            keys.push(format!("robot-status-{s}"));
+        }
+        for lang in Lang::ALL {
+            for k in &keys {
+                assert!(lang.has(k), "{} {k}", lang.code());
             }
         }
     }

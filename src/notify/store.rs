@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Kind, Notice, excerpt};
 use crate::{
+    date::Day,
     db::{CampaignId, Db, DbError, OrgId, PlanId, ProblemId, Tx, UserId, now},
     i18n::Lang,
 };
@@ -24,14 +25,17 @@ pub async fn recipients(tx: &mut Tx, org: OrgId) -> Result<Vec<(UserId, Option<S
     .await
 }
 
-/// Writes `notice` for each recipient that does not have it yet, and an outbox
+/// Writes `notice` for each recipient that does not have it yet, an outbox
 /// row for each new one whose user has an e-mail address (the mail is in
-/// Chinese: users have no language setting). Returns how many were new.
+/// Chinese: users have no language setting), and a delivery for each enabled
+/// group robot of the notice's org (once per robot and dedup key, whoever the
+/// recipients are). Returns how many notifications were new.
 pub async fn notify(
     tx: &mut Tx,
     notice: &Notice,
     to: &[(UserId, Option<String>)],
 ) -> Result<u64, DbError> {
+    super::robot::store::queue(tx, notice).await?;
     let args = serde_json::to_string(&notice.args).unwrap_or_else(|_| "{}".into());
     let ts = now();
     let mut created = 0;
@@ -192,8 +196,12 @@ pub async fn list(
         .bind(limit)
         .fetch_all(db.pool())
         .await?;
-    Ok(rows
-        .into_iter()
+    Ok(shown(rows, lang))
+}
+
+/// Rows as their reader sees them.
+fn shown(rows: Vec<Row>, lang: Lang) -> Vec<Notification> {
+    rows.into_iter()
         .filter_map(|(id, kind, args, link, created_at, read_at)| {
             let kind = Kind::parse(&kind)?;
             let args: BTreeMap<String, String> = serde_json::from_str(&args).unwrap_or_default();
@@ -206,7 +214,7 @@ pub async fn list(
                 read_at,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// How many unread notifications the user has.
@@ -247,6 +255,209 @@ pub async fn mark_all_read(db: &Db, user: UserId) -> Result<u64, DbError> {
             .bind(user)
             .execute(db.pool())
             .await?;
+    Ok(done.rows_affected())
+}
+
+// ---- groups: one entry per kind per day ----
+
+/// Seconds east of UTC of Beijing: days are grouped as Beijing counts them.
+const CST: i64 = 8 * 3600;
+/// The Beijing day number of an epoch-second column, in SQL (integer
+/// division on both databases).
+const DAY_SQL: &str = "(created_at + 28800) / 86400";
+
+fn epoch() -> Day {
+    Day::from_ymd(1970, 1, 1).expect("a valid date")
+}
+
+/// The Beijing day of a day number.
+fn day_of(number: i64) -> Day {
+    epoch().plus_days(number)
+}
+
+/// The first and the after-last instant (epoch seconds) of a Beijing day.
+fn bounds(day: Day) -> (i64, i64) {
+    let n = epoch().days_until(day);
+    (n * 86400 - CST, (n + 1) * 86400 - CST)
+}
+
+/// One kind of notification on one day, as the page and the bell show it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct NoticeGroup {
+    pub kind: Kind,
+    /// The day in Beijing, `YYYY-MM-DD`.
+    pub day: String,
+    /// Notifications in the group.
+    pub count: i64,
+    /// Of which unread.
+    pub unread: i64,
+    /// E.g. "今天有 16 个问题上报到本单位"; a group of one shows that notice's own text.
+    pub text: String,
+    /// Where the group opens: the filtered list of its notices, or, for a
+    /// group of one, the record itself.
+    pub link: String,
+    /// The notice of a group of one.
+    pub notification_id: Option<i64>,
+    /// When the newest member was written.
+    pub latest_at: i64,
+}
+
+impl NoticeGroup {
+    /// The path of the group's filtered list.
+    pub fn list_link(&self) -> String {
+        format!(
+            "/notifications?kind={}&day={}",
+            self.kind.as_str(),
+            self.day
+        )
+    }
+}
+
+/// How a group names its day: today, yesterday or the date.
+pub fn day_label(lang: Lang, day: Day, today: Day) -> String {
+    match day.days_until(today) {
+        0 => lang.t("notify-day-today"),
+        1 => lang.t("notify-day-yesterday"),
+        _ => lang.ta("notify-day-on", &[("date", lang.day(day))]),
+    }
+}
+
+type GroupRow = (String, i64, i64, i64, i64, i64);
+
+/// The user's notifications grouped by kind and Beijing day, newest group
+/// first (groups with unread members only, when asked).
+pub async fn groups(
+    db: &Db,
+    user: UserId,
+    unread_only: bool,
+    limit: i64,
+    lang: Lang,
+    today: Day,
+) -> Result<Vec<NoticeGroup>, DbError> {
+    let filter = if unread_only {
+        " AND read_at IS NULL"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT kind, {DAY_SQL}, COUNT(*), SUM(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END), \
+         MAX(id), MAX(created_at) FROM notifications WHERE user_id = $1{filter} \
+         GROUP BY kind, {DAY_SQL} ORDER BY MAX(id) DESC LIMIT $2"
+    );
+    let rows: Vec<GroupRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    // Groups of one show their notice as it is.
+    let single: Vec<String> = rows
+        .iter()
+        .filter(|r| r.2 == 1)
+        .map(|r| r.4.to_string())
+        .collect();
+    let mut singles: BTreeMap<i64, (String, String)> = BTreeMap::new();
+    if !single.is_empty() {
+        // Ids come from the database: inlining them cannot inject anything.
+        let sql = format!(
+            "SELECT id, args, link FROM notifications WHERE user_id = $1 AND id IN ({})",
+            single.join(",")
+        );
+        let found: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(user)
+            .fetch_all(db.pool())
+            .await?;
+        singles = found.into_iter().map(|(id, a, l)| (id, (a, l))).collect();
+    }
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kind, number, count, unread, newest, latest_at)| {
+            let kind = Kind::parse(&kind)?;
+            let day = day_of(number);
+            let mut g = NoticeGroup {
+                kind,
+                day: day.iso(),
+                count,
+                unread,
+                text: String::new(),
+                link: String::new(),
+                notification_id: None,
+                latest_at,
+            };
+            match singles.get(&newest).filter(|_| count == 1) {
+                Some((args, link)) => {
+                    let args: BTreeMap<String, String> =
+                        serde_json::from_str(args).unwrap_or_default();
+                    g.text = super::render(lang, &kind.text_key(), &args);
+                    g.link = link.clone();
+                    g.notification_id = Some(newest);
+                }
+                None => {
+                    g.text = lang.ta(
+                        &format!("notify-group-{}", kind.as_str()),
+                        &[
+                            ("n", lang.number(count)),
+                            ("day", day_label(lang, day, today)),
+                        ],
+                    );
+                    g.link = g.list_link();
+                }
+            }
+            Some(g)
+        })
+        .collect())
+}
+
+/// How many groups have unread members (the number on the bell).
+pub async fn unread_groups(db: &Db, user: UserId) -> Result<i64, DbError> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT kind FROM notifications WHERE user_id = $1 AND read_at IS NULL \
+         GROUP BY kind, {DAY_SQL}) g"
+    );
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(user)
+        .fetch_one(db.pool())
+        .await
+}
+
+/// The user's notifications of one kind on one Beijing day, newest first.
+pub async fn list_group(
+    db: &Db,
+    user: UserId,
+    kind: Kind,
+    day: Day,
+    limit: i64,
+    lang: Lang,
+) -> Result<Vec<Notification>, DbError> {
+    let (from, to) = bounds(day);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, kind, args, link, created_at, read_at FROM notifications \
+         WHERE user_id = $1 AND kind = $2 AND created_at >= $3 AND created_at < $4 \
+         ORDER BY id DESC LIMIT $5",
+    )
+    .bind(user)
+    .bind(kind.as_str())
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(shown(rows, lang))
+}
+
+/// Marks every notification of one kind on one day read; returns how many changed.
+pub async fn mark_group_read(db: &Db, user: UserId, kind: Kind, day: Day) -> Result<u64, DbError> {
+    let (from, to) = bounds(day);
+    let done = sqlx::query(
+        "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND kind = $3 \
+         AND created_at >= $4 AND created_at < $5 AND read_at IS NULL",
+    )
+    .bind(now())
+    .bind(user)
+    .bind(kind.as_str())
+    .bind(from)
+    .bind(to)
+    .execute(db.pool())
+    .await?;
     Ok(done.rows_affected())
 }
 
@@ -342,4 +553,37 @@ pub async fn mark_failed(
         }
     };
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_counted_in_beijing() {
+        // 2026-12-07 00:00 in Beijing is 2026-12-06 16:00 UTC.
+        let d = Day::from_ymd(2026, 12, 7).unwrap();
+        let (from, to) = bounds(d);
+        assert_eq!(Day::of_timestamp(from), d);
+        assert_eq!(Day::of_timestamp(from - 1), d.plus_days(-1));
+        assert_eq!(Day::of_timestamp(to - 1), d);
+        assert_eq!(Day::of_timestamp(to), d.plus_days(1));
+        assert_eq!(day_of((from + CST) / 86400), d);
+        assert_eq!(day_of((to - 1 + CST) / 86400), d);
+    }
+
+    #[test]
+    fn group_days_are_named_today_yesterday_or_by_date() {
+        let today = Day::from_ymd(2026, 12, 7).unwrap();
+        assert_eq!(day_label(Lang::Zh, today, today), "今天");
+        assert_eq!(day_label(Lang::Zh, today.plus_days(-1), today), "昨天");
+        assert_eq!(
+            day_label(Lang::Zh, today.plus_days(-3), today),
+            "2026年12月4日"
+        );
+        assert_eq!(
+            day_label(Lang::En, today.plus_days(-3), today),
+            "on 2026-12-04"
+        );
+    }
 }

@@ -76,6 +76,7 @@ impl TestApp {
         // Tests run the reminder sweep and the outbox themselves, at chosen times.
         s.reminders.sweep_interval_minutes = 0;
         s.mail.poll_seconds = 0;
+        s.robots.poll_seconds = 0;
         adjust(&mut s);
         let settings = s.clone();
         let app = Application::build(s).await.expect("app builds");

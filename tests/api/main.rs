@@ -20,6 +20,7 @@ mod orgs;
 mod problems;
 mod public;
 mod report;
+mod robots;
 mod service;
 mod smtp;
 mod stationing;
