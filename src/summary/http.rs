@@ -2228,5 +2228,27 @@ mod tests {
         ] {
             assert!(paths.contains_key(p), "{p}");
         }
+        // A second decision is a documented conflict, not a silent success.
+        for p in [
+            "/api/v1/campaigns/{id}/summaries/{org}/accept",
+            "/api/v1/campaigns/{id}/summaries/{org}/return",
+        ] {
+            assert!(
+                paths[p]["post"]["responses"]
+                    .as_object()
+                    .unwrap()
+                    .contains_key("409"),
+                "{p}"
+            );
+        }
+        let params = &paths["/api/v1/campaigns/{id}/summaries"]["get"]["parameters"];
+        assert!(
+            params
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "basis"),
+            "{params}"
+        );
     }
 }
