@@ -342,9 +342,16 @@ async fn main() {
         for f in figs.values() {
             total.add(f);
         }
-        let totals = summaries::totals_table(summaries::head(&c, district, "D", "合计"), &total);
+        let totals =
+            summaries::totals_table(summaries::head(&c, district, "D", "区总工会"), &total);
         let book =
-            qingting::summary::export::xlsx::rollup_workbook(&tables, &totals).expect("workbook");
+            qingting::summary::export::xlsx::rollup_workbook(&qingting::summary::export::Rollup {
+                totals,
+                units: tables,
+                own: None,
+                notes: Vec::new(),
+            })
+            .expect("workbook");
         assert!(book.len() > 10_000);
     })
     .await;

@@ -64,6 +64,10 @@ pub enum AppError {
     NotFound,
     #[error("invalid input")]
     Validation(Vec<FieldError>),
+    /// The request is well formed but clashes with what is already recorded
+    /// (e.g. a decision on a version that was already decided): 409.
+    #[error("conflict")]
+    Conflict(Vec<FieldError>),
     #[error("bad request: {0}")]
     BadRequest(&'static str),
     #[error("payload too large")]
@@ -87,6 +91,7 @@ impl AppError {
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -101,6 +106,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Validation(_) => "validation",
+            AppError::Conflict(_) => "conflict",
             AppError::BadRequest(_) => "bad_request",
             AppError::TooLarge => "too_large",
             AppError::TooManyRequests => "too_many_requests",

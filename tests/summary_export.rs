@@ -11,7 +11,7 @@ use qingting::{
     problem::{Source, lifecycle::Outcome},
     summary::{
         Figure, FigureKey, Head, MainItem, Override, SourceBlock, SummaryTable, UpperItem,
-        export::{NOTE, TICK, pdf, xlsx},
+        export::{NOTE, Rollup, TICK, pdf, xlsx},
     },
 };
 
@@ -426,7 +426,13 @@ fn the_rollup_has_a_totals_sheet_with_counts_then_one_sheet_per_unit() {
             "上海市杨浦区某某街道某某园区某某楼宇联合工会委员会第一分会第二小组",
         ),
     ];
-    let bytes = xlsx::rollup_workbook(&units, &totals()).unwrap();
+    let bytes = xlsx::rollup_workbook(&Rollup {
+        totals: totals(),
+        units: units.clone(),
+        own: None,
+        notes: vec![],
+    })
+    .unwrap();
     std::fs::write(screenshots().join("summary-rollup.xlsx"), &bytes).unwrap();
     let (names, sheets, mut wb) = read(&bytes);
     assert_eq!(
@@ -616,7 +622,13 @@ fn pdf_text(bytes: &[u8]) -> Option<String> {
 #[test]
 fn the_rollup_pdf_starts_with_the_totals() {
     let Some(fonts) = fonts() else { return };
-    let bytes = pdf::render_rollup(&[table(1, "控江路街道总工会")], &totals(), &fonts).unwrap();
+    let r = Rollup {
+        totals: totals(),
+        units: vec![table(1, "控江路街道总工会")],
+        own: Some(totals()),
+        notes: vec![],
+    };
+    let bytes = pdf::render_rollup(&r, &fonts).unwrap();
     std::fs::write(screenshots().join("summary-rollup.pdf"), &bytes).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
     assert!(pdf::render(&[], &fonts).is_err());
@@ -625,6 +637,36 @@ fn the_rollup_pdf_starts_with_the_totals() {
     assert!(first.contains("单位：杨浦区总工会（合计）"), "{first}");
     assert!(first.contains("共 16 件，按处理情况统计（件）"), "{first}");
     assert!(first.contains("未处理"), "{first}");
+}
+
+#[test]
+fn the_own_level_has_the_last_sheet_and_the_totals_say_so() {
+    let mut own = totals();
+    own.head.org_name = "杨浦区总工会".into();
+    let units = vec![table(1, "本级"), table(2, "控江路街道总工会")];
+    let bytes = xlsx::rollup_workbook(&Rollup {
+        totals: totals(),
+        units,
+        own: Some(own),
+        notes: vec!["本表按报送口径汇总。".into()],
+    })
+    .unwrap();
+    let (names, sheets, _) = read(&bytes);
+    // The fixed names are taken first: a unit called 本级 is the one renamed.
+    assert_eq!(names, ["合计", "本级(2)", "控江路街道总工会", "本级"]);
+    assert_eq!(sheets["本级"][&(3, 0)], s("单位：杨浦区总工会（本级）"));
+    assert_eq!(sheets["合计"][&(3, 0)], s("单位：杨浦区总工会（合计）"));
+    let notes: Vec<String> = sheets["合计"].values().map(|v| v.to_string()).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n == "2.本表为2个单位情况汇总表与本级的合计，各单位及本级明细见其后各表。"),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n == "3.本表按报送口径汇总。"),
+        "{notes:?}"
+    );
 }
 
 #[test]

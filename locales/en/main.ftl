@@ -139,6 +139,7 @@ error-unauthenticated = Please log in first.
 error-forbidden = You are not allowed to do this.
 error-not_found = Not found, or not yours to see.
 error-validation = Some fields are not right; please check them.
+error-conflict = This clashes with what is already recorded; nothing was changed.
 error-bad_request = The request is malformed.
 error-too_large = The uploaded file is too large.
 error-internal = Something went wrong; it has been logged. Please try again later.

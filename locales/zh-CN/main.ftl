@@ -139,6 +139,7 @@ error-unauthenticated = 请先登录。
 error-forbidden = 您没有权限进行此操作。
 error-not_found = 找不到该记录，或您无权查看。
 error-validation = 填写的内容有误，请检查后重试。
+error-conflict = 与已记录的内容冲突，未作改动。
 error-bad_request = 请求格式不正确。
 error-too_large = 上传的文件太大。
 error-internal = 系统出错了，请稍后重试；问题已记录。

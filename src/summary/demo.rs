@@ -1,8 +1,9 @@
 //! The demo's summary tables for 杨工〔2019〕28号, so the district's view shows
-//! every state: most units on time (accepted or waiting), a few late, one
-//! returned with a reason on a line, a few missing. Computed from the demo's
-//! records like any table; submission times are set around the deadline of
-//! 15 November 2019. Deterministic.
+//! units in every state: missing (no summary record at all), draft (choices
+//! saved, never submitted), submitted on time and waiting, submitted late and
+//! waiting, returned with a reason on a line, and accepted (most of them).
+//! Computed from the demo's records like any table; submission times are set
+//! around the deadline of 15 November 2019. Deterministic.
 
 use super::{
     store::{self, Choices, Submitted},
@@ -36,12 +37,15 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
         Day::from_ymd(2019, 11, d).map_or(deadline, |x| x.end_timestamp()) - (24 - hour) * 3600
     };
     let (mut on_time, mut late, mut returned, mut missing, mut accepted) = (0, 0, 0, 0, 0);
+    let mut drafts = 0;
     for (i, u) in units.iter().enumerate() {
-        // Four units have not submitted; one is returned; every sixth is late.
+        // Of 24 units: three missing, two drafts, three waiting on time, three
+        // late (two of them waiting), three returned, the rest accepted.
         let plan = match i % 8 {
             _ if u.code == "YP-JD-WJC" => Plan::Returned,
             7 => Plan::Missing,
-            5 if i > 8 => Plan::Missing,
+            5 if i > 8 => Plan::Draft,
+            6 if i > 8 => Plan::Returned,
             2 => Plan::Late,
             4 => Plan::Waiting,
             _ => Plan::Accepted,
@@ -74,6 +78,25 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
                     .collect(),
             );
         }
+        if plan == Plan::Draft {
+            // Saved by the unit's cadre a few days before the deadline, never submitted.
+            let cadre: Option<crate::db::UserId> = sqlx::query_scalar(
+                "SELECT g.user_id FROM role_grants g WHERE g.org_id = $1 AND g.role = 'cadre' \
+                 ORDER BY g.user_id LIMIT 1",
+            )
+            .bind(u.org_id)
+            .fetch_optional(db.pool())
+            .await?;
+            let Some(cadre) = cadre else {
+                anyhow::bail!("the demo unit {} has no cadre to save its draft", u.name);
+            };
+            let mut tx = db.begin().await?;
+            store::save_choices(&mut tx, id, u.org_id, cadre, &choices).await?;
+            tx.commit().await?;
+            drafts += 1;
+            missing += 1;
+            continue;
+        }
         let table = store::compute(db, &scope, &c, (u.org_id, &u.code, &u.name), &choices).await?;
         let at = match plan {
             Plan::Late => day(16 + (i as u32 % 3), 10),
@@ -89,7 +112,7 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
             &table,
             &choices,
             (None, &cadre, at),
-            deadline,
+            c.report_due_on,
         )
         .await?
         else {
@@ -109,7 +132,7 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
                 on_time += 1;
             }
             Plan::Late => {
-                if i % 16 == 2 {
+                if i < 8 {
                     store::decide(&mut tx, sid, version, None, (None, admin, at + 7_200)).await?;
                     accepted += 1;
                 }
@@ -137,12 +160,12 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
                 on_time += 1;
             }
             Plan::Waiting => on_time += 1,
-            Plan::Missing => {}
+            Plan::Missing | Plan::Draft => {}
         }
         tx.commit().await?;
     }
     Ok(format!(
-        "Summary tables of 杨工〔2019〕28号: {on_time} on time, {late} late, {accepted} accepted, {returned} returned, {missing} missing."
+        "Summary tables of 杨工〔2019〕28号: {on_time} on time, {late} late, {accepted} accepted, {returned} returned, {missing} missing ({drafts} of them drafts)."
     ))
 }
 
@@ -152,5 +175,6 @@ enum Plan {
     Waiting,
     Late,
     Returned,
+    Draft,
     Missing,
 }

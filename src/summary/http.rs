@@ -8,6 +8,13 @@
 //! - accept or return a submitted version: admins over the issuing org;
 //! - the federation's view (completeness, roll-up, exports of all units):
 //!   readers of the issuing org (403 for other readers of the campaign).
+//!
+//! The roll-up has two bases (`?basis=`): `submitted`, the default and the
+//! official one, adds up what the units submitted (each unit's latest version
+//! that waits for a decision or was accepted; a unit without one adds nothing
+//! and is shown as missing, draft or returned); `live` computes every line
+//! from the records now. The issuing org's own level (本级) submits nothing
+//! and counts live in both.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -23,11 +30,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
 use super::{
-    FigureKey, Override, SummaryTable,
+    Basis, FigureKey, Override, SummaryTable,
+    export::Rollup,
     store::{
         self, Choices, Decided, Drill, DrillRow, LineFigures, Lines, Record, Submitted, Version,
     },
-    workflow::{self, Action as Move, LineReason, ReturnReasons, Status},
+    workflow::{self, Action as Move, LineReason, ReturnReasons, Standing, Status},
 };
 use crate::{
     audit::{self, Action, Entry},
@@ -100,6 +108,7 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     paths(api_overview, api_get, api_save, api_submit, api_accept, api_return, api_versions, api_records),
     components(schemas(Overview, Completeness, UnitRow, RollupLine, UnitSummary, VersionInfo,
+        Basis, Standing,
         SummaryTable, super::Head, super::Figure, FigureKey, Override, super::SourceBlock,
         super::MainItem, super::UpperItem, Record, Choices, Status, Version, ReturnReasons,
         LineReason, ChoicesInput, OverrideInput, SubmitInput, DecisionInput, ReturnInput,
@@ -188,7 +197,13 @@ pub struct VersionInfo {
     pub version: i64,
     pub submitter: String,
     pub submitted_at: i64,
+    /// The verdict given once, at submission: never recomputed.
     pub late: bool,
+    /// The report deadline the verdict was given against.
+    pub due_on: Option<Day>,
+    /// The campaign's deadline now, when it was moved after the submission
+    /// (the verdict stands; this says that the deadline changed since).
+    pub deadline_moved_to: Option<Day>,
     pub decision: Option<String>,
     pub decider: Option<String>,
     pub decided_at: Option<i64>,
@@ -196,13 +211,16 @@ pub struct VersionInfo {
     pub content_hash: String,
 }
 
-impl From<&Version> for VersionInfo {
-    fn from(v: &Version) -> Self {
+impl VersionInfo {
+    /// `v` as listed, with the campaign's deadline `due_now`.
+    fn of(v: &Version, due_now: Day) -> Self {
         VersionInfo {
             version: v.version,
             submitter: v.submitter.clone(),
             submitted_at: v.submitted_at,
             late: v.late,
+            due_on: v.due_on,
+            deadline_moved_to: moved(v.due_on, due_now),
             decision: v.decision.clone(),
             decider: v.decider.clone(),
             decided_at: v.decided_at,
@@ -212,10 +230,17 @@ impl From<&Version> for VersionInfo {
     }
 }
 
+/// The deadline now, if it differs from the one a verdict was given against.
+fn moved(then: Option<Day>, now: Day) -> Option<Day> {
+    then.filter(|d| *d != now).map(|_| now)
+}
+
 /// A unit's table: live figures with its choices, its status and history.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct UnitSummary {
     pub record: Record,
+    /// Where the unit stands (missing, draft, on time, late, returned, accepted).
+    pub standing: Standing,
     /// Computed from the records now.
     pub table: SummaryTable,
     /// Every submission, oldest first.
@@ -237,11 +262,19 @@ async fn unit_summary(state: &AppState, ctx: &Ctx) -> AppResult<(UnitSummary, Ve
         None => Vec::new(),
     };
     let deadline_end = ctx.campaign.report_due_on.end_timestamp();
+    let standing = Standing::of(
+        ctx.record.id.map(|_| ctx.record.status),
+        versions.first().map(|v| v.late),
+    );
     Ok((
         UnitSummary {
             record: ctx.record.clone(),
+            standing,
             table,
-            versions: versions.iter().map(VersionInfo::from).collect(),
+            versions: versions
+                .iter()
+                .map(|v| VersionInfo::of(v, ctx.campaign.report_due_on))
+                .collect(),
             deadline_end,
             past_deadline: crate::db::now() > deadline_end,
             can_edit: ctx.can_edit,
@@ -453,11 +486,16 @@ async fn submit(state: &AppState, caller: &Caller, ctx: &Ctx, seen: i64) -> AppR
         &table,
         &ctx.record.choices,
         (Some(caller.user_id), &caller.display_name, crate::db::now()),
-        ctx.campaign.report_due_on.end_timestamp(),
+        ctx.campaign.report_due_on,
     )
     .await?;
     match done {
-        Submitted::New { version, late } => {
+        Submitted::New {
+            summary,
+            version,
+            late,
+        } => {
+            notify_issuer(&mut tx, ctx, summary, version).await?;
             let e = Entry::by(caller, ctx.unit.org_id, Action::SummarySubmitted)
                 .target(format!("summary:{}:{}", ctx.campaign.id, ctx.unit.org_id))
                 .detail(format!("v{version}{}", if late { " late" } else { "" }));
@@ -473,7 +511,67 @@ async fn submit(state: &AppState, caller: &Caller, ctx: &Ctx, seen: i64) -> AppR
     Ok(done)
 }
 
+/// Tells the issuing org's cadres and admins that a unit submitted, in the
+/// submission's transaction (a submission rolled back tells no one); the key
+/// names the summary and the version, so each version is told once.
+async fn notify_issuer(
+    tx: &mut crate::db::Tx,
+    ctx: &Ctx,
+    summary: crate::db::SummaryId,
+    version: i64,
+) -> AppResult<()> {
+    use crate::notify::{Kind, Notice};
+    let notice = Notice::new(
+        Kind::SummarySubmitted,
+        ctx.campaign.org_id,
+        format!("/campaigns/{}/summary/{}", ctx.campaign.id, ctx.unit.org_id),
+        format!("summary_submitted:summary:{summary}:v{version}"),
+    )
+    .arg("unit", &ctx.unit.name)
+    .arg("campaign", &ctx.campaign.title)
+    .arg("version", version);
+    let to = crate::notify::store::recipients(tx, ctx.campaign.org_id).await?;
+    crate::notify::store::notify(tx, &notice, &to).await?;
+    Ok(())
+}
+
+/// The lines a return may name: the six figures, each main problem
+/// (`main:<id>`), each problem passed above the unit (`upper:<id>`) and the
+/// remarks. A reason on any other line is refused, naming it.
+fn check_lines(t: &SummaryTable, r: &ReturnReasons) -> AppResult<()> {
+    let mut known: HashSet<String> = FigureKey::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
+    known.insert("remarks".into());
+    for b in &t.blocks {
+        known.extend(b.items.iter().map(|i| format!("main:{}", i.problem_id)));
+    }
+    known.extend(t.upper.iter().map(|u| format!("upper:{}", u.problem_id)));
+    let mut errors = crate::web::form::Errors::default();
+    for l in &r.lines {
+        if !known.contains(&l.line) {
+            errors.push(FieldError::new("lines", "err-summary-no-such-line").arg("line", &l.line));
+        }
+    }
+    errors.finish()
+}
+
+/// A second decision on a decided version: 409, naming the decision made.
+fn already_decided(version: i64, decision: &str) -> AppError {
+    let key = if decision == "accepted" {
+        "err-summary-already-accepted"
+    } else {
+        "err-summary-already-returned"
+    };
+    AppError::Conflict(vec![
+        FieldError::new("version", key).arg("version", version),
+    ])
+}
+
 /// Accepts or returns version `version`; admins over the issuing org only.
+/// A version is decided once: a second decision on it (the same or the
+/// other) is a conflict (409), never a silent success.
 async fn decide(
     state: &AppState,
     caller: &Caller,
@@ -488,22 +586,24 @@ async fn decide(
     {
         return Err(AppError::Forbidden);
     }
-    let target = match &action {
-        Move::Accept => Status::Accepted,
-        _ => Status::Returned,
-    };
-    if ctx.record.version == version && ctx.record.status == target {
-        return Ok(());
-    }
-    workflow::transition(ctx.record.status, &action)?;
     let Some(id) = ctx.record.id else {
         return Err(workflow::WorkflowError::NotAllowed.into());
     };
-    if version != ctx.record.version {
-        return Err(AppError::field("version", "err-summary-stale"));
+    let versions = store::versions(&state.db, id).await?;
+    let seen = versions.iter().find(|v| v.version == version);
+    if let Some(d) = seen.and_then(|v| v.decision.as_deref()) {
+        return Err(already_decided(version, d));
     }
+    workflow::transition(ctx.record.status, &action)?;
+    let Some(seen) = seen.filter(|_| version == ctx.record.version) else {
+        return Err(AppError::field("version", "err-summary-stale"));
+    };
     let reasons = match &action {
-        Move::Return(r) => Some(r.cleaned()),
+        Move::Return(r) => {
+            let r = r.cleaned();
+            check_lines(&seen.table, &r)?;
+            Some(r)
+        }
         _ => None,
     };
     let mut tx = state.db.begin().await?;
@@ -517,9 +617,9 @@ async fn decide(
     .await?
     {
         Decided::Done => {}
-        Decided::AlreadyDone => {
+        Decided::Already(d) => {
             tx.rollback().await?;
-            return Ok(());
+            return Err(already_decided(version, &d));
         }
         Decided::Stale => {
             tx.rollback().await?;
@@ -554,19 +654,22 @@ async fn decide(
 
 // ---- the federation's view ----
 
-/// Completeness and timeliness of a campaign's tables.
+/// Completeness and timeliness of a campaign's tables. Timeliness is each
+/// unit's first submission as judged when it was made.
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Completeness {
     /// Participating units.
     pub expected: i64,
     /// Units that have submitted at least once.
     pub submitted: i64,
-    /// …whose first submission met the deadline.
+    /// …whose first submission met the deadline in force then.
     pub on_time: i64,
     /// …whose first submission came after it.
     pub late: i64,
-    /// Units that have not submitted.
+    /// Units that have not submitted (with or without a saved draft).
     pub missing: i64,
+    /// Of the missing, units that saved a draft.
+    pub draft: i64,
     /// Tables returned and not yet resubmitted.
     pub returned: i64,
     /// Tables waiting for a decision.
@@ -586,12 +689,19 @@ pub struct UnitRow {
     pub code: String,
     pub name: String,
     pub status: Status,
+    /// Missing, draft, on time, late, returned or accepted.
+    pub standing: Standing,
     pub version: i64,
     pub first_submitted_at: Option<i64>,
     /// When the current version was submitted.
     pub submitted_at: Option<i64>,
-    /// Timeliness of the first submission; None while missing.
+    /// Timeliness of the first submission, as stored when it was made; None
+    /// while missing.
     pub late: Option<bool>,
+    /// The deadline that verdict was given against.
+    pub judged_against: Option<Day>,
+    /// The campaign's deadline now, when it moved after that verdict.
+    pub deadline_moved_to: Option<Day>,
     /// Whether the unit overrides any figure.
     pub overridden: bool,
 }
@@ -603,6 +713,15 @@ pub struct RollupLine {
     pub name: String,
     /// The issuing org's own level (本级): what no unit's subtree covers.
     pub own: bool,
+    /// The unit's standing; none for the own level.
+    pub standing: Option<Standing>,
+    /// Whether the line adds to the totals: always on the live basis; on the
+    /// submitted basis only with a version waiting or accepted (and the own
+    /// level, which submits nothing).
+    pub counted: bool,
+    /// The version whose figures the line shows (submitted basis).
+    pub version: Option<i64>,
+    /// Zero when not counted.
     pub figures: LineFigures,
 }
 
@@ -612,9 +731,11 @@ pub struct Overview {
     pub campaign: Campaign,
     pub completeness: Completeness,
     pub units: Vec<UnitRow>,
-    /// The roll-up lines; their sum is `totals`.
+    /// What the roll-up adds up: what was submitted (the default) or the records now.
+    pub basis: Basis,
+    /// The roll-up lines; the sum of the counted ones is `totals`.
     pub lines: Vec<RollupLine>,
-    /// The issuing org's whole subtree, each problem counted once where it is owned.
+    /// The sum of the counted lines.
     pub totals: LineFigures,
 }
 
@@ -642,12 +763,32 @@ async fn rollup_lines(state: &AppState, c: &Campaign, units: &[Unit]) -> AppResu
     })
 }
 
-async fn overview(state: &AppState, caller: &Caller, id: CampaignId) -> AppResult<Overview> {
-    let campaign = issuer_campaign(state, caller, id).await?;
+/// The `basis` parameter of the roll-up's page, API and downloads.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct RollupParams {
+    /// `submitted` (the default: what the units submitted) or `live` (the records now).
+    pub basis: Option<String>,
+}
+
+impl RollupParams {
+    fn basis(&self) -> AppResult<Basis> {
+        Basis::parse(self.basis.as_deref())
+            .ok_or_else(|| AppError::field("basis", "err-summary-basis"))
+    }
+}
+
+/// Every participating unit's standing, with the campaign's units.
+struct Standings {
+    units: Vec<Unit>,
+    rows: Vec<UnitRow>,
+    completeness: Completeness,
+}
+
+async fn standings(state: &AppState, read: &Scope, campaign: &Campaign) -> AppResult<Standings> {
+    let id = campaign.id;
     let units = crate::campaign::store::units(&state.db, id, None).await?;
     let records = store::records(&state.db, id).await?;
-    let latest = store::latest_versions(&state.db, id).await?;
-    let deadline_end = campaign.report_due_on.end_timestamp();
+    let facts = store::facts(&state.db, read, id).await?;
     let mut k = Completeness {
         expected: units.len() as i64,
         ..Completeness::default()
@@ -655,13 +796,20 @@ async fn overview(state: &AppState, caller: &Caller, id: CampaignId) -> AppResul
     let mut rows = Vec::new();
     for u in &units {
         let r = records.get(&u.org_id);
+        let f = facts.get(&u.org_id);
         let status = r.map_or(Status::Draft, |r| r.status);
-        let first = r.and_then(|r| r.first_submitted_at);
-        let late = first.map(|t| workflow::is_late(t, deadline_end));
+        // Read, never recomputed: the verdict given when it was submitted.
+        let late = f.map(|f| f.first_late);
+        let standing = Standing::of(r.map(|r| r.status), late);
         match late {
             Some(true) => k.late += 1,
             Some(false) => k.on_time += 1,
-            None => k.missing += 1,
+            None => {
+                k.missing += 1;
+                if r.is_some() {
+                    k.draft += 1;
+                }
+            }
         }
         match status {
             Status::Returned => k.returned += 1,
@@ -669,46 +817,84 @@ async fn overview(state: &AppState, caller: &Caller, id: CampaignId) -> AppResul
             Status::Accepted => k.accepted += 1,
             Status::Draft => {}
         }
+        let judged_against = f.and_then(|f| f.first_due_on);
         rows.push(UnitRow {
             org_id: u.org_id,
             code: u.code.clone(),
             name: u.name.clone(),
             status,
+            standing,
             version: r.map_or(0, |r| r.version),
-            first_submitted_at: first,
-            submitted_at: latest.get(&u.org_id).map(|l| l.0),
+            first_submitted_at: r.and_then(|r| r.first_submitted_at),
+            submitted_at: f.map(|f| f.latest_at),
             late,
+            judged_against,
+            deadline_moved_to: moved(judged_against, campaign.report_due_on),
             overridden: r.is_some_and(|r| !r.choices.overrides.is_empty()),
         });
     }
     k.submitted = k.on_time + k.late;
     k.submitted_rate = percent(k.submitted, k.expected);
     k.on_time_rate = percent(k.on_time, k.expected);
-    let lines = rollup_lines(state, &campaign, &units).await?;
+    Ok(Standings {
+        units,
+        rows,
+        completeness: k,
+    })
+}
+
+async fn overview(
+    state: &AppState,
+    caller: &Caller,
+    id: CampaignId,
+    basis: Basis,
+) -> AppResult<Overview> {
+    let campaign = issuer_campaign(state, caller, id).await?;
     let read = caller.scope(Need::Read);
-    let figs = store::figures(&state.db, &read, id, &lines).await?;
-    let names: HashMap<OrgId, &str> = units.iter().map(|u| (u.org_id, u.name.as_str())).collect();
+    let st = standings(state, &read, &campaign).await?;
+    let lines = rollup_lines(state, &campaign, &st.units).await?;
+    let live = store::figures(&state.db, &read, id, &lines).await?;
+    let counted = match basis {
+        Basis::Submitted => store::counted_tables(&state.db, &read, id).await?,
+        Basis::Live => HashMap::new(),
+    };
+    let by_org: HashMap<OrgId, &UnitRow> = st.rows.iter().map(|r| (r.org_id, r)).collect();
     let mut out_lines = Vec::new();
     let mut totals = LineFigures::default();
     for l in lines.units.iter().chain(lines.own.iter()) {
-        let f = figs.get(l).cloned().unwrap_or_default();
-        totals.add(&f);
         let own = Some(*l) == lines.own;
+        let row = by_org.get(l);
+        let (figures, counted, version) = match (basis, own) {
+            (Basis::Live, _) | (Basis::Submitted, true) => {
+                (live.get(l).cloned().unwrap_or_default(), true, None)
+            }
+            (Basis::Submitted, false) => match counted.get(l) {
+                Some((v, t)) => (LineFigures::reported(t), true, Some(*v)),
+                None => (LineFigures::default(), false, None),
+            },
+        };
+        if counted {
+            totals.add(&figures);
+        }
         out_lines.push(RollupLine {
             org_id: *l,
             name: if own {
                 campaign.org_name.clone()
             } else {
-                names.get(l).copied().unwrap_or_default().to_string()
+                row.map(|r| r.name.clone()).unwrap_or_default()
             },
             own,
-            figures: f,
+            standing: if own { None } else { row.map(|r| r.standing) },
+            counted,
+            version,
+            figures,
         });
     }
     Ok(Overview {
         campaign,
-        completeness: k,
-        units: rows,
+        completeness: st.completeness,
+        units: st.rows,
+        basis,
         lines: out_lines,
         totals,
     })
@@ -783,6 +969,9 @@ struct UnitPage {
     /// The override inputs as sent (after a refused save) or stored.
     overrides: BTreeMap<String, (String, String)>,
     remarks: String,
+    /// The version waiting for the caller's decision, when there is one: the
+    /// accept and return actions are offered wherever the table is opened.
+    decide_version: Option<i64>,
 }
 
 impl UnitPage {
@@ -848,6 +1037,7 @@ impl UnitPage {
         let remarks = input
             .and_then(|i| i.remarks.clone())
             .unwrap_or_else(|| ctx.record.choices.remarks.clone());
+        let decide_version = ctx.can_decide.then_some(ctx.record.version);
         Ok(UnitPage {
             c: Chrome::for_caller(caller, &format!("/campaigns/{id}/summary/{org}")),
             t: s.table.clone(),
@@ -861,7 +1051,21 @@ impl UnitPage {
             errors,
             overrides,
             remarks,
+            decide_version,
         })
+    }
+
+    /// "报送时的截止日期为…，现已改为…" for a version whose deadline moved since.
+    fn version_moved(&self, v: &VersionInfo) -> Option<String> {
+        match (v.due_on, v.deadline_moved_to) {
+            (Some(then), Some(now)) => {
+                Some(
+                    self.c
+                        .ta2("summary-deadline-moved", "then", then.zh(), "now", now.zh()),
+                )
+            }
+            _ => None,
+        }
     }
 
     fn errors_for(&self, field: &str) -> Vec<&str> {
@@ -1068,6 +1272,24 @@ impl TableView for VersionPage {
 }
 
 impl VersionPage {
+    /// The deadline the stored verdict was given against.
+    fn judged_against(&self) -> Day {
+        self.v.due_on.unwrap_or(self.campaign.report_due_on)
+    }
+
+    /// "报送时的截止日期为…，现已改为…" when the deadline moved after submission.
+    fn moved_note(&self) -> Option<String> {
+        moved(self.v.due_on, self.campaign.report_due_on).map(|now| {
+            self.c.ta2(
+                "summary-deadline-moved",
+                "then",
+                self.judged_against().zh(),
+                "now",
+                now.zh(),
+            )
+        })
+    }
+
     fn errors_for(&self, field: &str) -> Vec<&str> {
         self.errors
             .iter()
@@ -1159,7 +1381,7 @@ async fn decide_page(
                 return Err(e);
             };
             let page = VersionPage::build(&state, &caller, id, org, version, errors).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+            Ok((e.status(), Html(page.render()?)).into_response())
         }
     }
 }
@@ -1292,14 +1514,37 @@ impl OverviewPage {
     fn outcome_sum(&self, f: &LineFigures, i: &usize) -> i64 {
         f.outcomes.iter().map(|row| row[*i]).sum()
     }
+
+    /// The query that keeps the page's basis on its downloads.
+    fn basis_query(&self) -> String {
+        format!("?basis={}", self.o.basis.as_str())
+    }
+
+    fn live(&self) -> bool {
+        self.o.basis == Basis::Live
+    }
+
+    /// "报送时的截止日期为…，现已改为…" when the deadline moved after the verdict.
+    fn moved_note(&self, u: &UnitRow) -> Option<String> {
+        match (u.judged_against, u.deadline_moved_to) {
+            (Some(then), Some(now)) => {
+                Some(
+                    self.c
+                        .ta2("summary-deadline-moved", "then", then.zh(), "now", now.zh()),
+                )
+            }
+            _ => None,
+        }
+    }
 }
 
 async fn overview_page(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<CampaignId>,
+    Query(q): Query<RollupParams>,
 ) -> AppResult<Response> {
-    let o = overview(&state, &caller, id).await?;
+    let o = overview(&state, &caller, id, q.basis()?).await?;
     render(OverviewPage {
         c: Chrome::for_caller(&caller, &format!("/campaigns/{id}/summaries")),
         o,
@@ -1307,22 +1552,33 @@ async fn overview_page(
 }
 
 /// The counts of every participating unit (its whole subtree), the issuing
-/// org's own level and the total, as CSV for the whole subtree.
+/// org's own level and the total, as CSV for the whole subtree, on the
+/// chosen basis: on the submitted one a unit that adds nothing has no figures.
 async fn counts_csv(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<CampaignId>,
+    Query(q): Query<RollupParams>,
 ) -> AppResult<Response> {
-    let o = overview(&state, &caller, id).await?;
+    let basis = q.basis()?;
+    let o = overview(&state, &caller, id, basis).await?;
     let read = caller.scope(Need::Read);
-    let units = crate::campaign::store::units(&state.db, id, None).await?;
-    let per_unit = store::unit_figures(
-        &state.db,
-        &read,
-        id,
-        &units.iter().map(|u| u.org_id).collect::<Vec<_>>(),
-    )
-    .await?;
+    let per_unit: HashMap<OrgId, LineFigures> = match basis {
+        Basis::Live => {
+            store::unit_figures(
+                &state.db,
+                &read,
+                id,
+                &o.units.iter().map(|u| u.org_id).collect::<Vec<_>>(),
+            )
+            .await?
+        }
+        Basis::Submitted => store::counted_tables(&state.db, &read, id)
+            .await?
+            .into_iter()
+            .map(|(org, (_, t))| (org, LineFigures::reported(&t)))
+            .collect(),
+    };
     let lang = caller.lang;
     let mut heads = vec![
         Header {
@@ -1371,7 +1627,10 @@ async fn counts_csv(
             });
         }
     }
-    let figure_cells = |f: &LineFigures| -> Vec<Cell> {
+    let figure_cells = |f: Option<&LineFigures>| -> Vec<Cell> {
+        let Some(f) = f else {
+            return vec![Cell::Empty; 6 + 15];
+        };
         let mut v: Vec<Cell> = f.counts.iter().map(|n| Cell::Int(*n)).collect();
         for row in f.outcomes {
             v.extend(row.iter().map(|n| Cell::Int(*n)));
@@ -1383,7 +1642,7 @@ async fn counts_csv(
         let mut row = vec![
             Cell::Text(u.code.clone()),
             Cell::Text(u.name.clone()),
-            Cell::Text(lang.t(&u.status.label_key())),
+            Cell::Text(lang.t(&u.standing.label_key())),
             Cell::opt(u.first_submitted_at.map(|t| lang.datetime(t)).as_deref()),
             Cell::Text(match u.late {
                 Some(true) => lang.t("summary-late"),
@@ -1391,9 +1650,7 @@ async fn counts_csv(
                 None => lang.t("summary-missing"),
             }),
         ];
-        row.extend(figure_cells(
-            &per_unit.get(&u.org_id).cloned().unwrap_or_default(),
-        ));
+        row.extend(figure_cells(per_unit.get(&u.org_id)));
         rows.push(row);
     }
     if let Some(own) = o.lines.iter().find(|l| l.own) {
@@ -1404,22 +1661,26 @@ async fn counts_csv(
             Cell::Empty,
             Cell::Empty,
         ];
-        row.extend(figure_cells(&own.figures));
+        row.extend(figure_cells(Some(&own.figures)));
         rows.push(row);
     }
     let mut total = vec![
         Cell::Text(String::new()),
-        Cell::Text(lang.t("summary-total")),
+        Cell::Text(format!(
+            "{}（{}）",
+            lang.t("summary-total"),
+            lang.t(&basis.label_key())
+        )),
         Cell::Empty,
         Cell::Empty,
         Cell::Empty,
     ];
-    total.extend(figure_cells(&o.totals));
+    total.extend(figure_cells(Some(&o.totals)));
     rows.push(total);
     crate::import::http::send_table(
         &state,
         &caller,
-        &format!("summary-counts-{id}"),
+        &format!("summary-counts-{id}-{}", basis.as_str()),
         tabular::Format::Csv,
         ("counts", &heads, &rows),
         format!("campaign {id}: {} units", o.units.len()),
@@ -1461,56 +1722,149 @@ async fn export_table(
     }
 }
 
-/// Every unit's table computed now (one grouped pass for the figures) and the
-/// totals sheet: the units' reported figures summed with the issuing org's own
-/// level; where units changed figures, the computed total is noted beside it.
-async fn rollup_tables(
+/// A roll-up for the exports on `basis`: each top-level unit's table (computed
+/// now, or its counted version as frozen), the issuing org's own level
+/// (本级, always computed now) and the 合计, the sum of those tables: each
+/// figure as the tables report it, with the computed sum noted beside it
+/// where units changed figures.
+async fn rollup(
     state: &AppState,
     caller: &Caller,
     id: CampaignId,
-) -> AppResult<(Vec<SummaryTable>, SummaryTable, Campaign)> {
+    basis: Basis,
+) -> AppResult<(Rollup, Campaign)> {
     let campaign = issuer_campaign(state, caller, id).await?;
     let read = caller.scope(Need::Read);
-    let units = crate::campaign::store::units(&state.db, id, None).await?;
-    let records = store::records(&state.db, id).await?;
-    let choices: HashMap<OrgId, store::Choices> = records
-        .into_iter()
-        .map(|(org, r)| (org, r.choices))
-        .collect();
-    let refs: Vec<store::UnitRef> = units
+    let st = standings(state, &read, &campaign).await?;
+    let lines = rollup_lines(state, &campaign, &st.units).await?;
+    let top: Vec<&Unit> = st
+        .units
         .iter()
-        .map(|u| (u.org_id, u.code.as_str(), u.name.as_str()))
+        .filter(|u| lines.units.contains(&u.org_id))
         .collect();
-    let tables = store::tables(&state.db, &read, &campaign, &refs, &choices).await?;
-    let lines = rollup_lines(state, &campaign, &units).await?;
-    let line_figs = store::figures(&state.db, &read, id, &lines).await?;
-    let mut total = LineFigures::default();
-    for f in line_figs.values() {
-        total.add(f);
-    }
-    let own_name = Chrome::for_caller(caller, "").t("summary-total");
-    let mut totals = store::totals_table(
-        store::head(&campaign, campaign.org_id, &campaign.org_code, &own_name),
-        &total,
+    let mut notes = Vec::new();
+    let units: Vec<SummaryTable> = match basis {
+        Basis::Live => {
+            let records = store::records(&state.db, id).await?;
+            let choices: HashMap<OrgId, store::Choices> = records
+                .into_iter()
+                .map(|(org, r)| (org, r.choices))
+                .collect();
+            let refs: Vec<store::UnitRef> = top
+                .iter()
+                .map(|u| (u.org_id, u.code.as_str(), u.name.as_str()))
+                .collect();
+            notes.push(
+                "本表按实时口径汇总：各单位数字为导出时按记录统计的数字，不是各单位报送的数字。"
+                    .to_string(),
+            );
+            store::tables(&state.db, &read, &campaign, &refs, &choices).await?
+        }
+        Basis::Submitted => {
+            let mut counted = store::counted_tables(&state.db, &read, id).await?;
+            let standing: HashMap<OrgId, Standing> =
+                st.rows.iter().map(|r| (r.org_id, r.standing)).collect();
+            let mut tables = Vec::new();
+            let mut left_out = Vec::new();
+            for u in &top {
+                match counted.remove(&u.org_id) {
+                    Some((_, t)) => tables.push(t),
+                    None => left_out.push(format!(
+                        "{}（{}）",
+                        u.name,
+                        crate::i18n::Lang::Zh.t(&standing
+                            .get(&u.org_id)
+                            .copied()
+                            .unwrap_or(Standing::Missing)
+                            .label_key())
+                    )),
+                }
+            }
+            notes.push(
+                "本表按报送口径汇总：各单位最新报送（待审核或已接收）版本的数字；本级按记录实时统计。"
+                    .to_string(),
+            );
+            if !left_out.is_empty() {
+                notes.push(format!(
+                    "以下{}个单位尚无可汇总的报送版本，未计入本表：{}。",
+                    left_out.len(),
+                    left_out.join("、")
+                ));
+            }
+            tables
+        }
+    };
+    let own_figs = store::figures(
+        &state.db,
+        &read,
+        id,
+        &Lines {
+            units: lines.units.clone(),
+            own: lines.own,
+        },
+    )
+    .await?
+    .remove(&campaign.org_id)
+    .unwrap_or_default();
+    let own = store::totals_table(
+        store::head(
+            &campaign,
+            campaign.org_id,
+            &campaign.org_code,
+            &campaign.org_name,
+        ),
+        &own_figs,
     );
-    let top: HashSet<OrgId> = lines.units.iter().copied().collect();
+    let totals = sum_tables(
+        store::head(
+            &campaign,
+            campaign.org_id,
+            &campaign.org_code,
+            &campaign.org_name,
+        ),
+        units.iter().chain(std::iter::once(&own)),
+        &caller.lang.t("summary-totals-overridden"),
+    );
+    Ok((
+        Rollup {
+            totals,
+            units,
+            own: Some(own),
+            notes,
+        },
+        campaign,
+    ))
+}
+
+/// The 合计 of `tables`: every figure summed as reported, the computed sum
+/// kept beside it (as an override with `reason`) where they differ; the
+/// problems by source and outcome summed.
+fn sum_tables<'a>(
+    head: super::Head,
+    tables: impl Iterator<Item = &'a SummaryTable>,
+    reason: &str,
+) -> SummaryTable {
+    let (mut computed, mut reported) = (LineFigures::default(), LineFigures::default());
+    for t in tables {
+        reported.add(&LineFigures::reported(t));
+        let mut c = LineFigures::default();
+        for k in FigureKey::ALL {
+            c.counts[k as usize] = t.figure(k).computed;
+        }
+        computed.add(&c);
+    }
+    computed.outcomes = reported.outcomes;
+    let mut totals = store::totals_table(head, &computed);
     for f in totals.figures.iter_mut() {
-        let delta: i64 = tables
-            .iter()
-            .filter(|t| top.contains(&t.head.org_id))
-            .map(|t| {
-                let fig = t.figure(f.key);
-                fig.value() - fig.computed
-            })
-            .sum();
-        if delta != 0 {
+        let value = reported.get(f.key);
+        if value != f.computed {
             f.overridden = Some(Override {
-                value: f.computed + delta,
-                reason: caller.lang.t("summary-totals-overridden"),
+                value,
+                reason: reason.to_string(),
             });
         }
     }
-    Ok((tables, totals, campaign))
+    totals
 }
 
 fn export_err(e: super::export::ExportError) -> AppError {
@@ -1574,14 +1928,19 @@ async fn rollup_xlsx(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<CampaignId>,
+    Query(q): Query<RollupParams>,
 ) -> AppResult<Response> {
-    let (tables, totals, campaign) = rollup_tables(&state, &caller, id).await?;
-    let body =
-        tokio::task::spawn_blocking(move || super::export::xlsx::rollup_workbook(&tables, &totals))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?
-            .map_err(export_err)?;
-    let name = format!("summary-{id}-rollup-{}.xlsx", crate::web::download::stamp());
+    let basis = q.basis()?;
+    let (r, campaign) = rollup(&state, &caller, id, basis).await?;
+    let body = tokio::task::spawn_blocking(move || super::export::xlsx::rollup_workbook(&r))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(export_err)?;
+    let name = format!(
+        "summary-{id}-rollup-{}-{}.xlsx",
+        basis.as_str(),
+        crate::web::download::stamp()
+    );
     audited_download(&state, &caller, campaign.org_id, body, &name, XLSX).await
 }
 
@@ -1589,17 +1948,23 @@ async fn rollup_pdf(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<CampaignId>,
+    Query(q): Query<RollupParams>,
 ) -> AppResult<Response> {
-    let (tables, totals, campaign) = rollup_tables(&state, &caller, id).await?;
+    let basis = q.basis()?;
+    let (r, campaign) = rollup(&state, &caller, id, basis).await?;
     let settings = state.settings.clone();
     let body = tokio::task::spawn_blocking(move || {
         let fonts = super::export::pdf::PdfFonts::load(&settings)?;
-        super::export::pdf::render_rollup(&tables, &totals, &fonts)
+        super::export::pdf::render_rollup(&r, &fonts)
     })
     .await
     .map_err(|e| AppError::Internal(e.into()))?
     .map_err(export_err)?;
-    let name = format!("summary-{id}-rollup-{}.pdf", crate::web::download::stamp());
+    let name = format!(
+        "summary-{id}-rollup-{}-{}.pdf",
+        basis.as_str(),
+        crate::web::download::stamp()
+    );
     audited_download(
         &state,
         &caller,
@@ -1641,17 +2006,23 @@ pub struct ReturnInput {
     pub lines: Vec<LineReason>,
 }
 
-/// Completeness, per-unit status and the live roll-up of a campaign's tables.
+/// Completeness, each unit's standing and the roll-up of a campaign's tables:
+/// by default (`basis=submitted`) the sum of what the units submitted, each
+/// unit's latest version that waits for a decision or was accepted (a unit
+/// without one adds nothing: `counted` is false); `basis=live` computes every
+/// line from the records now. The issuing org's own level counts live in both.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/summaries", tag = "summaries",
-    params(("id" = i64, Path)),
+    params(("id" = i64, Path), RollupParams),
     responses((status = 200, body = Overview), (status = 403, body = crate::web::errors::ErrorBody),
-        (status = 404, body = crate::web::errors::ErrorBody)))]
+        (status = 404, body = crate::web::errors::ErrorBody),
+        (status = 422, description = "an unknown basis", body = crate::web::errors::ErrorBody)))]
 pub async fn api_overview(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<CampaignId>,
+    Query(q): Query<RollupParams>,
 ) -> AppResult<Json<Overview>> {
-    Ok(Json(overview(&state, &caller, id).await?))
+    Ok(Json(overview(&state, &caller, id, q.basis()?).await?))
 }
 
 /// A unit's table computed now, with its status and versions.
@@ -1702,10 +2073,13 @@ pub async fn api_submit(
     Ok(Json(unit_summary(&state, &ctx).await?.0))
 }
 
-/// Accepts the submitted version; admins over the issuing org.
+/// Accepts the submitted version; admins over the issuing org. A version is
+/// decided once: accepting a version already accepted or returned answers 409.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/summaries/{org}/accept", tag = "summaries",
     params(("id" = i64, Path), ("org" = i64, Path)), request_body = DecisionInput,
-    responses((status = 200, body = UnitSummary), (status = 422, body = crate::web::errors::ErrorBody),
+    responses((status = 200, body = UnitSummary),
+        (status = 409, description = "the version was already accepted or returned", body = crate::web::errors::ErrorBody),
+        (status = 422, description = "not a submitted version (a draft, or a stale version number)", body = crate::web::errors::ErrorBody),
         (status = 403, body = crate::web::errors::ErrorBody), (status = 404, body = crate::web::errors::ErrorBody)))]
 pub async fn api_accept(
     State(state): State<AppState>,
@@ -1719,10 +2093,15 @@ pub async fn api_accept(
     Ok(Json(unit_summary(&state, &ctx).await?.0))
 }
 
-/// Returns the submitted version with a reason for the whole table and/or for given lines.
+/// Returns the submitted version with a reason for the whole table and/or for
+/// given lines. A line must be one of the version's: a reason on any other is
+/// refused (422, naming it). A version is decided once: returning a version
+/// already returned or accepted answers 409.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/summaries/{org}/return", tag = "summaries",
     params(("id" = i64, Path), ("org" = i64, Path)), request_body = ReturnInput,
-    responses((status = 200, body = UnitSummary), (status = 422, description = "no reason at all, or not a submitted version", body = crate::web::errors::ErrorBody),
+    responses((status = 200, body = UnitSummary),
+        (status = 409, description = "the version was already returned or accepted", body = crate::web::errors::ErrorBody),
+        (status = 422, description = "no reason at all, a reason on a line the version does not have, or not a submitted version", body = crate::web::errors::ErrorBody),
         (status = 403, body = crate::web::errors::ErrorBody), (status = 404, body = crate::web::errors::ErrorBody)))]
 pub async fn api_return(
     State(state): State<AppState>,
@@ -1849,5 +2228,27 @@ mod tests {
         ] {
             assert!(paths.contains_key(p), "{p}");
         }
+        // A second decision is a documented conflict, not a silent success.
+        for p in [
+            "/api/v1/campaigns/{id}/summaries/{org}/accept",
+            "/api/v1/campaigns/{id}/summaries/{org}/return",
+        ] {
+            assert!(
+                paths[p]["post"]["responses"]
+                    .as_object()
+                    .unwrap()
+                    .contains_key("409"),
+                "{p}"
+            );
+        }
+        let params = &paths["/api/v1/campaigns/{id}/summaries"]["get"]["parameters"];
+        assert!(
+            params
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "basis"),
+            "{params}"
+        );
     }
 }

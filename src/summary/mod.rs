@@ -5,7 +5,9 @@
 //! ([`store::compute`]); the unit's choices (which problems are "main", their
 //! order, figures overridden with a written reason) are kept with its draft; a
 //! submission freezes the whole table as a snapshot ([`workflow`]). The
-//! federation sees completeness and the live roll-up of its subtree.
+//! federation sees completeness and the roll-up of its subtree: officially
+//! the sum of what its units submitted ([`Basis::Submitted`]), and the live
+//! figures as a separate, labelled view ([`Basis::Live`]).
 
 pub mod demo;
 pub mod export;
@@ -216,5 +218,60 @@ impl SummaryTable {
             .iter()
             .find(|b| b.source == source)
             .expect("a table holds all three source blocks")
+    }
+}
+
+/// Which figures a roll-up adds up.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// 报送口径, the official roll-up: each unit's latest version that waits
+    /// for a decision or was accepted, as frozen; a unit without one (missing,
+    /// draft, returned) adds nothing and is shown as such. The issuing org's
+    /// own level (本级) has no table to submit and counts as its records stand.
+    #[default]
+    Submitted,
+    /// 实时口径: every line computed from the records now.
+    Live,
+}
+
+impl Basis {
+    /// The spelling of the `basis` parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Submitted => "submitted",
+            Basis::Live => "live",
+        }
+    }
+
+    /// Parses the `basis` parameter; absent or empty is the official basis.
+    pub fn parse(s: Option<&str>) -> Option<Basis> {
+        match s.map(str::trim).unwrap_or("") {
+            "" | "submitted" => Some(Basis::Submitted),
+            "live" => Some(Basis::Live),
+            _ => None,
+        }
+    }
+
+    /// The catalogue key of its label.
+    pub fn label_key(self) -> String {
+        format!("summary-basis-{}", self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_official_basis_is_the_default_and_nothing_else_parses() {
+        assert_eq!(Basis::parse(None), Some(Basis::Submitted));
+        assert_eq!(Basis::parse(Some("")), Some(Basis::Submitted));
+        assert_eq!(Basis::parse(Some("live")), Some(Basis::Live));
+        assert_eq!(Basis::parse(Some("submitted")), Some(Basis::Submitted));
+        assert_eq!(Basis::parse(Some("all")), None);
+        assert_eq!(Basis::default().as_str(), "submitted");
     }
 }

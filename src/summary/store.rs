@@ -108,6 +108,19 @@ impl LineFigures {
         self.counts[key as usize]
     }
 
+    /// The figures a table reports: each figure as the unit gave it (its
+    /// override when it made one) and its problems by source and outcome.
+    pub fn reported(t: &SummaryTable) -> LineFigures {
+        let mut f = LineFigures::default();
+        for k in FigureKey::ALL {
+            f.counts[k as usize] = t.figure(k).value();
+        }
+        for (i, source) in Source::ALL.into_iter().enumerate() {
+            f.outcomes[i] = t.block(source).outcomes;
+        }
+        f
+    }
+
     /// Adds another line's figures.
     pub fn add(&mut self, o: &LineFigures) {
         for (a, b) in self.counts.iter_mut().zip(o.counts) {
@@ -541,8 +554,10 @@ type RankedRow = (
 
 /// The main problems of every unit of a batch, by (unit, source): the unit's
 /// ordered pick (problems no longer owned in its subtree drop out), or the
-/// default — problems marked main in the lists (all of them), then the most
-/// recent decided ones up to the form's two lines.
+/// default — decided problems marked main in the lists (all of them), then
+/// the most recent decided ones up to the form's two lines. An undecided
+/// problem is never pre-selected: it would block the submission, and only
+/// the unit can choose to list it.
 async fn main_rows(
     db: &Db,
     cte: &str,
@@ -599,7 +614,7 @@ async fn main_rows(
             .any(|s| choices.get(u).and_then(|c| c.main_of(*s)).is_none())
     });
     if needs_default {
-        // Problems marked main (all of them), and the two most recent decided
+        // Decided problems marked main (all of them), and the two most recent decided
         // ones of each org and source: a line's most recent decided problems
         // are among its orgs' two most recent, whatever is marked. Two index
         // walks instead of ranking every problem of the campaign.
@@ -608,7 +623,7 @@ async fn main_rows(
         let marked: Vec<RankedRow> = sqlx::query_as(AssertSqlSafe(format!(
             "{cte}SELECT {columns} FROM problems p JOIN topics tp ON tp.id = p.topic_id \
              WHERE p.id IN (SELECT m.id FROM problems m WHERE m.campaign_id = $1 AND m.is_main = 1 \
-             AND m.owner_org_id IN (SELECT org_id FROM lines))"
+             AND m.state <> 'open' AND m.owner_org_id IN (SELECT org_id FROM lines))"
         )))
         .bind(campaign)
         .fetch_all(db.pool())
@@ -1083,7 +1098,11 @@ pub fn freeze(table: &SummaryTable) -> (String, String) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Submitted {
     /// A new version was stored.
-    New { version: i64, late: bool },
+    New {
+        summary: SummaryId,
+        version: i64,
+        late: bool,
+    },
     /// The same submission arrived again (a retry): nothing was stored.
     AlreadyDone { version: i64 },
     /// The table is not in a state that can be submitted from `seen`.
@@ -1093,7 +1112,8 @@ pub enum Submitted {
 /// Freezes `table` as version `seen + 1`, submitted by `by` (user, name, at).
 /// `seen` is the version the unit was looking at: a retried submission finds
 /// the version already there and stores nothing; the unique key (summary,
-/// version) backs that up.
+/// version) backs that up. Lateness is decided here, once, against `due_on`
+/// (the campaign's report deadline now), and stored with that deadline.
 #[allow(clippy::too_many_arguments)]
 pub async fn submit(
     tx: &mut Tx,
@@ -1103,7 +1123,7 @@ pub async fn submit(
     table: &SummaryTable,
     choices: &Choices,
     by: (Option<UserId>, &str, i64),
-    deadline_end: i64,
+    due_on: Day,
 ) -> Result<Submitted, DbError> {
     let (user, name, at) = by;
     let id = ensure(tx, campaign, org, user).await?;
@@ -1135,11 +1155,12 @@ pub async fn submit(
         );
     }
     let version = seen + 1;
-    let late = super::workflow::is_late(at, deadline_end);
+    let late = super::workflow::is_late(at, due_on.end_timestamp());
     let (json, hash) = freeze(table);
     sqlx::query(
         "INSERT INTO summary_versions (summary_id, campaign_id, org_id, version, snapshot, content_hash, \
-         submitted_by, submitter, submitted_at, late) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         submitted_by, submitter, submitted_at, late, due_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(id)
     .bind(campaign)
@@ -1151,18 +1172,24 @@ pub async fn submit(
     .bind(name)
     .bind(at)
     .bind(i64::from(late))
+    .bind(due_on.iso())
     .execute(&mut **tx)
     .await?;
-    Ok(Submitted::New { version, late })
+    Ok(Submitted::New {
+        summary: id,
+        version,
+        late,
+    })
 }
 
 /// How a decision went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decided {
     /// Recorded now.
     Done,
-    /// The same decision on the same version was already recorded (a retry).
-    AlreadyDone,
+    /// The version was already decided (`accepted` or `returned`): a version
+    /// is decided once, so nothing was recorded.
+    Already(String),
     /// The version is not the one waiting for a decision.
     Stale,
 }
@@ -1200,8 +1227,8 @@ pub async fn decide(
         .fetch_optional(&mut **tx)
         .await?;
         return Ok(match prior.flatten() {
-            Some(d) if d == decision => Decided::AlreadyDone,
-            _ => Decided::Stale,
+            Some(d) => Decided::Already(d),
+            None => Decided::Stale,
         });
     }
     let reasons_json = reasons.map(|r| serde_json::to_string(&r.cleaned()).unwrap_or_default());
@@ -1232,8 +1259,11 @@ pub struct Version {
     /// Who submitted it.
     pub submitter: String,
     pub submitted_at: i64,
-    /// Submitted after the report deadline (Beijing time).
+    /// Submitted after the report deadline (Beijing time): decided once, at
+    /// submission, against `due_on`; never recomputed.
     pub late: bool,
+    /// The report deadline in force when it was submitted.
+    pub due_on: Option<Day>,
     /// `accepted`, `returned`, or none while waiting.
     pub decision: Option<String>,
     pub decider: Option<String>,
@@ -1251,6 +1281,7 @@ type VersionRow = (
     i64,
     Option<String>,
     Option<String>,
+    Option<String>,
     Option<i64>,
     Option<String>,
 );
@@ -1259,15 +1290,26 @@ type VersionRow = (
 /// stored, whatever happened to the records since.
 pub async fn versions(db: &Db, id: SummaryId) -> Result<Vec<Version>, DbError> {
     let rows: Vec<VersionRow> = sqlx::query_as(
-        "SELECT version, snapshot, content_hash, submitter, submitted_at, late, decision, decider, \
-         decided_at, reasons FROM summary_versions WHERE summary_id = $1 ORDER BY version",
+        "SELECT version, snapshot, content_hash, submitter, submitted_at, late, due_on, decision, \
+         decider, decided_at, reasons FROM summary_versions WHERE summary_id = $1 ORDER BY version",
     )
     .bind(id)
     .fetch_all(db.pool())
     .await?;
     let mut out = Vec::new();
-    for (version, snapshot, hash, submitter, at, late, decision, decider, decided_at, reasons) in
-        rows
+    for (
+        version,
+        snapshot,
+        hash,
+        submitter,
+        at,
+        late,
+        due_on,
+        decision,
+        decider,
+        decided_at,
+        reasons,
+    ) in rows
     {
         let table: SummaryTable = serde_json::from_str(&snapshot).map_err(|e| {
             DbError::Decode(format!("summary snapshot v{version} is unreadable: {e}").into())
@@ -1279,6 +1321,7 @@ pub async fn versions(db: &Db, id: SummaryId) -> Result<Vec<Version>, DbError> {
             submitter,
             submitted_at: at,
             late: late != 0,
+            due_on: due_on.as_deref().and_then(Day::from_db),
             decision,
             decider,
             decided_at,
@@ -1303,22 +1346,71 @@ pub async fn snapshot_text(
     .await
 }
 
-/// The submission facts of every unit of a campaign: the latest version's
-/// time and lateness.
-pub async fn latest_versions(
+/// What is known of a unit's submissions without reading the snapshots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facts {
+    /// The first submission's stored verdict (timeliness is judged on it).
+    pub first_late: bool,
+    /// The deadline that verdict was given against.
+    pub first_due_on: Option<Day>,
+    /// When the latest version was submitted.
+    pub latest_at: i64,
+}
+
+/// The submission facts of every unit of a campaign that has submitted,
+/// within `scope`: the stored verdict of its first version and the time of
+/// its latest.
+pub async fn facts(
     db: &Db,
+    scope: &Scope,
     campaign: CampaignId,
-) -> Result<HashMap<OrgId, (i64, bool)>, DbError> {
-    let rows: Vec<(OrgId, i64, i64)> = sqlx::query_as(
-        "SELECT v.org_id, v.submitted_at, v.late FROM summary_versions v \
-         JOIN summaries s ON s.id = v.summary_id AND s.version = v.version \
-         WHERE v.campaign_id = $1",
-    )
+) -> Result<HashMap<OrgId, Facts>, DbError> {
+    let rows: Vec<(OrgId, i64, i64, i64, Option<String>)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT v.org_id, v.version, v.submitted_at, v.late, v.due_on FROM summary_versions v \
+         WHERE v.campaign_id = $1 AND {} ORDER BY v.org_id, v.version",
+        scope.sql("v.org_id")
+    )))
     .bind(campaign)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(org, at, late)| (org, (at, late != 0)))
-        .collect())
+    let mut out: HashMap<OrgId, Facts> = HashMap::new();
+    for (org, _version, at, late, due_on) in rows {
+        // Ordered by version: the first row of an org is its first submission.
+        out.entry(org)
+            .and_modify(|f| f.latest_at = at)
+            .or_insert_with(|| Facts {
+                first_late: late != 0,
+                first_due_on: due_on.as_deref().and_then(Day::from_db),
+                latest_at: at,
+            });
+    }
+    Ok(out)
+}
+
+/// The tables that count in the submitted roll-up, by unit, within `scope`:
+/// each unit's latest version when it waits for a decision or was accepted,
+/// as frozen, with its version number. A returned, draft or missing unit has
+/// none.
+pub async fn counted_tables(
+    db: &Db,
+    scope: &Scope,
+    campaign: CampaignId,
+) -> Result<HashMap<OrgId, (i64, SummaryTable)>, DbError> {
+    let rows: Vec<(OrgId, i64, String)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT v.org_id, v.version, v.snapshot FROM summary_versions v \
+         JOIN summaries s ON s.id = v.summary_id AND s.version = v.version \
+         WHERE v.campaign_id = $1 AND s.status IN ('submitted', 'accepted') AND {}",
+        scope.sql("v.org_id")
+    )))
+    .bind(campaign)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = HashMap::new();
+    for (org, version, snapshot) in rows {
+        let table: SummaryTable = serde_json::from_str(&snapshot).map_err(|e| {
+            DbError::Decode(format!("summary snapshot v{version} is unreadable: {e}").into())
+        })?;
+        out.insert(org, (version, table));
+    }
+    Ok(out)
 }

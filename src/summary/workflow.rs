@@ -60,6 +60,84 @@ impl Status {
     }
 }
 
+/// Where a unit stands in a campaign's roll-up. Timeliness is the stored
+/// verdict of the unit's first submission (decided once, when it was made).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// No summary record at all: the unit never opened a draft to save.
+    Missing,
+    /// Choices saved, never submitted.
+    Draft,
+    /// Submitted before the deadline, waiting for a decision.
+    OnTime,
+    /// Submitted after the deadline, waiting for a decision.
+    Late,
+    /// Returned for correction and not yet resubmitted.
+    Returned,
+    /// Accepted by the issuing org.
+    Accepted,
+}
+
+impl Standing {
+    /// Every standing, in the order the roll-up lists them.
+    pub const ALL: [Standing; 6] = [
+        Standing::Missing,
+        Standing::Draft,
+        Standing::OnTime,
+        Standing::Late,
+        Standing::Returned,
+        Standing::Accepted,
+    ];
+
+    /// The standing of a unit whose record has `status` (None: no record) and
+    /// whose first submission was judged `first_late` when it was made.
+    pub fn of(status: Option<Status>, first_late: Option<bool>) -> Standing {
+        match status {
+            None => Standing::Missing,
+            Some(Status::Draft) => Standing::Draft,
+            Some(Status::Returned) => Standing::Returned,
+            Some(Status::Accepted) => Standing::Accepted,
+            Some(Status::Submitted) if first_late == Some(true) => Standing::Late,
+            Some(Status::Submitted) => Standing::OnTime,
+        }
+    }
+
+    /// Whether the unit's latest version counts in the submitted roll-up: it
+    /// waits for a decision or was accepted. A returned version was sent back
+    /// as wrong, and a draft or missing unit submitted nothing, so they add
+    /// nothing until they submit.
+    pub fn counted(self) -> bool {
+        matches!(self, Standing::OnTime | Standing::Late | Standing::Accepted)
+    }
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Missing => "missing",
+            Standing::Draft => "draft",
+            Standing::OnTime => "on_time",
+            Standing::Late => "late",
+            Standing::Returned => "returned",
+            Standing::Accepted => "accepted",
+        }
+    }
+
+    /// The catalogue key of its label.
+    pub fn label_key(self) -> String {
+        format!("summary-standing-{}", self.as_str())
+    }
+
+    /// The badge class of its label.
+    pub fn badge(self) -> &'static str {
+        match self {
+            Standing::Accepted | Standing::OnTime => "yes",
+            Standing::Missing | Standing::Late | Standing::Returned => "off",
+            Standing::Draft => "",
+        }
+    }
+}
+
 /// A reason given for one line of a returned table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineReason {
@@ -255,6 +333,25 @@ mod tests {
         assert!(is_late(end + 1, end));
         // 15 November 23:59:59 in Beijing is 15:59:59 UTC.
         assert_eq!(end, 1_573_833_599);
+    }
+
+    #[test]
+    fn standings_follow_the_record_and_the_stored_verdict() {
+        use Standing::*;
+        let table = [
+            (None, None, Missing),
+            (Some(Status::Draft), None, Draft),
+            (Some(Status::Submitted), Some(false), OnTime),
+            (Some(Status::Submitted), Some(true), Late),
+            (Some(Status::Returned), Some(true), Returned),
+            (Some(Status::Accepted), Some(true), Accepted),
+            (Some(Status::Accepted), Some(false), Accepted),
+        ];
+        for (status, late, want) in table {
+            assert_eq!(Standing::of(status, late), want, "{status:?} {late:?}");
+        }
+        let counted: Vec<Standing> = Standing::ALL.into_iter().filter(|s| s.counted()).collect();
+        assert_eq!(counted, [OnTime, Late, Accepted]);
     }
 
     fn action() -> impl Strategy<Value = Action> {

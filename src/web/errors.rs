@@ -79,7 +79,7 @@ fn respond(err: &AppError, lang: Lang, is_api: bool, path: &str, query: Option<&
     }
     let message = lang.t(&format!("error-{}", err.code()));
     let fields: Vec<FieldMessage> = match err {
-        AppError::Validation(fs) => fs
+        AppError::Validation(fs) | AppError::Conflict(fs) => fs
             .iter()
             .map(|f| FieldMessage {
                 field: f.field.clone(),

@@ -128,7 +128,7 @@ pub fn errors_of(
     caller: &crate::auth::Caller,
 ) -> Option<Vec<(String, String)>> {
     match e {
-        crate::error::AppError::Validation(fs) => Some(
+        crate::error::AppError::Validation(fs) | crate::error::AppError::Conflict(fs) => Some(
             fs.iter()
                 .map(|f| (f.field.clone(), f.message(caller.lang)))
                 .collect(),

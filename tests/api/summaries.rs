@@ -336,11 +336,11 @@ async fn a_units_table_is_computed_from_its_subtree_and_every_figure_drills_down
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field(&err), ["drill"]);
 
-    // The federation's roll-up: street A, street B and the district's own
-    // level; the escalated problem counts once, solved at the district.
+    // The federation's live roll-up: street A, street B and the district's
+    // own level; the escalated problem counts once, solved at the district.
     let d = app.api("district.admin").await;
     let (status, o) = d
-        .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+        .get(&format!("/api/v1/campaigns/{}/summaries?basis=live", s.id))
         .await;
     assert_eq!(status, StatusCode::OK, "{o}");
     let lines = o["lines"].as_array().unwrap();
@@ -362,7 +362,7 @@ async fn a_units_table_is_computed_from_its_subtree_and_every_figure_drills_down
     )
     .await;
     let (_, o) = d
-        .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+        .get(&format!("/api/v1/campaigns/{}/summaries?basis=live", s.id))
         .await;
     assert_eq!(o["totals"]["counts"][4], 4);
     // The CSV of the counts for the whole subtree.
@@ -534,13 +534,14 @@ async fn submit_return_on_a_line_revise_resubmit_accept() {
         .await;
     assert_eq!(status, StatusCode::OK, "{got}");
     assert_eq!(got["record"]["status"], "accepted");
-    // Accepting again is a harmless retry; returning now is not allowed.
-    assert_eq!(
-        d.post(&format!("{path}/accept"), json!({"version": 2}))
-            .await
-            .0,
-        StatusCode::OK
-    );
+    // A version is decided once: accepting or returning it again is a
+    // conflict, never a silent success.
+    let (status, err) = d
+        .post(&format!("{path}/accept"), json!({"version": 2}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert_eq!(err["error"]["code"], "conflict");
+    assert_eq!(field(&err), ["version"]);
     assert_eq!(
         d.post(
             &format!("{path}/return"),
@@ -548,7 +549,7 @@ async fn submit_return_on_a_line_revise_resubmit_accept() {
         )
         .await
         .0,
-        StatusCode::UNPROCESSABLE_ENTITY
+        StatusCode::CONFLICT
     );
     // Every version is kept and viewable.
     let (_, versions) = a.get(&format!("{path}/versions")).await;
@@ -1120,21 +1121,25 @@ async fn exports_read_back_with_the_computed_figures_and_follow_access() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{p}");
     }
-    // The roll-up workbook: the totals sheet, then one sheet per unit.
+    // The live roll-up workbook: the totals sheet, one sheet per unit, the
+    // district's own level.
     let d = app.browser("district.admin").await;
     let res = d
-        .get(app.url(&format!("/campaigns/{}/summaries/rollup.xlsx", s.id)))
+        .get(app.url(&format!(
+            "/campaigns/{}/summaries/rollup.xlsx?basis=live",
+            s.id
+        )))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let wb = sheets(&res.bytes().await.unwrap());
     let names: Vec<&str> = wb.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["合计", "甲街道总工会", "乙街道总工会"]);
+    assert_eq!(names, ["合计", "甲街道总工会", "乙街道总工会", "本级"]);
     let (_, o) = app
         .api("district.admin")
         .await
-        .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+        .get(&format!("/api/v1/campaigns/{}/summaries?basis=live", s.id))
         .await;
     for (i, v) in o["totals"]["counts"].as_array().unwrap().iter().enumerate() {
         let v = v.as_i64().unwrap().to_string();
@@ -1275,4 +1280,712 @@ fn a_submitted_snapshot_never_changes_whatever_happens_to_the_records() {
             })
         })
         .unwrap();
+}
+
+// ---- issue 13 §5: the roll-up the federation reports upward ----
+
+const LABELS: [&str; 6] = [
+    "走访企事业单位数",
+    "访谈职工数",
+    "座谈会次数",
+    "参加座谈人数",
+    "解决问题数",
+    "上报问题数",
+];
+
+/// Each sheet of a roll-up workbook: its name, its 单位 line and its six
+/// figures, read by position (the value stands right of its label).
+fn sheet_figures(bytes: &[u8]) -> Vec<(String, String, [i64; 6])> {
+    use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+    let mut wb: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let names = wb.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|n| {
+            let range = wb.worksheet_range(&n).unwrap();
+            let cell = |r: usize, c: usize| range.get((r, c)).cloned().unwrap_or(Data::Empty);
+            let mut head = String::new();
+            let mut figs = [i64::MIN; 6];
+            for r in 0..range.height() {
+                for c in 0..range.width() {
+                    let text = cell(r, c).to_string();
+                    if text.starts_with("单位：") {
+                        head = text.clone();
+                    }
+                    if let Some(i) = LABELS.iter().position(|l| *l == text) {
+                        figs[i] = match cell(r, c + 1) {
+                            Data::Float(f) => f as i64,
+                            Data::Int(v) => v,
+                            other => panic!("{n}: {text} is {other:?}"),
+                        };
+                    }
+                }
+            }
+            assert!(figs.iter().all(|f| *f != i64::MIN), "{n}: {figs:?}");
+            (n, head, figs)
+        })
+        .collect()
+}
+
+fn line(o: &Value, org: OrgId) -> &Value {
+    o["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["org_id"] == org.0)
+        .unwrap_or_else(|| panic!("no line {org:?} in {o}"))
+}
+
+async fn download(app: &TestApp, who: &str, path: &str) -> (StatusCode, Vec<u8>) {
+    let res = app
+        .browser(who)
+        .await
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.bytes().await.unwrap().to_vec())
+}
+
+async fn page(app: &TestApp, who: &str, path: &str) -> (StatusCode, String) {
+    let res = app
+        .browser(who)
+        .await
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_official_roll_up_adds_up_what_was_submitted_and_the_live_view_stays_apart() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    let a = app.api("a.cadre").await;
+    let d = app.api("district.admin").await;
+    let a_path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+    let b_path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_b.0);
+    let rollup = format!("/api/v1/campaigns/{}/summaries", s.id);
+    // Street A reports 5 enterprises (2 on record) and submits; street B only
+    // saves a draft.
+    let (status, got) = a
+        .send(
+            Method::PUT,
+            &a_path,
+            json!({"overrides": {"enterprises": {"value": 5, "reason": "另有3家线上走访"}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    let (status, got) = a
+        .post(&format!("{a_path}/submit"), json!({"version": 0}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    let (status, got) = app
+        .api("b.cadre")
+        .await
+        .send(Method::PUT, &b_path, json!({"remarks": "草稿"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    // A record changes after the submission.
+    activity(&app, s.id, app.street_a, "interview", (40, 0), &[]).await;
+
+    // The official roll-up (the default) keeps the frozen figures.
+    let (status, o) = d.get(&rollup).await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!(o["basis"], "submitted");
+    let la = line(&o, app.street_a);
+    assert_eq!(
+        (la["counted"].as_bool(), la["version"].as_i64()),
+        (Some(true), Some(1))
+    );
+    assert_eq!(la["standing"], "on_time");
+    assert_eq!(la["figures"]["counts"], json!([5, 17, 1, 18, 1, 1]));
+    let lb = line(&o, app.street_b);
+    assert_eq!(lb["standing"], "draft");
+    assert_eq!(lb["counted"], false);
+    assert_eq!(lb["figures"]["counts"], json!([0, 0, 0, 0, 0, 0]));
+    let own = o["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["own"] == true)
+        .unwrap();
+    assert_eq!(own["counted"], true);
+    assert_eq!(
+        own["figures"]["counts"][4], 1,
+        "the district's own solution"
+    );
+    // Totals: street A as submitted plus the own level; street B adds nothing.
+    let mut want = [0i64; 6];
+    for l in [la, own] {
+        for (i, w) in want.iter_mut().enumerate() {
+            *w += l["figures"]["counts"][i].as_i64().unwrap();
+        }
+    }
+    assert_eq!(o["totals"]["counts"], json!(want));
+    assert_eq!(o["completeness"]["missing"], 1);
+    assert_eq!(o["completeness"]["draft"], 1);
+    let units = o["units"].as_array().unwrap();
+    assert!(units.iter().any(|u| u["standing"] == "draft"));
+
+    // The live view shows the records now: 57 interviews, 2 enterprises.
+    let (status, live) = d.get(&format!("{rollup}?basis=live")).await;
+    assert_eq!(status, StatusCode::OK, "{live}");
+    assert_eq!(live["basis"], "live");
+    let la = line(&live, app.street_a);
+    assert_eq!(la["figures"]["counts"], json!([2, 57, 1, 18, 1, 1]));
+    assert_eq!(line(&live, app.street_b)["counted"], true);
+    let (status, err) = d.get(&format!("{rollup}?basis=everything")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field(&err), ["basis"]);
+
+    // The page says which basis it shows and offers the other.
+    let (status, html) = page(
+        &app,
+        "district.admin",
+        &format!("/campaigns/{}/summaries", s.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("汇总（报送口径）") && html.contains("?basis=live"),
+        "{html}"
+    );
+    assert!(html.contains("不计入") && html.contains("草稿未报送"));
+    let (_, html) = page(
+        &app,
+        "district.admin",
+        &format!("/campaigns/{}/summaries?basis=live", s.id),
+    )
+    .await;
+    assert!(html.contains("汇总（实时口径）"));
+
+    // The workbook on the official basis: 合计, street A as submitted, 本级;
+    // street B is named as left out.
+    let (status, bytes) = download(
+        &app,
+        "district.admin",
+        &format!("/campaigns/{}/summaries/rollup.xlsx", s.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let wb = sheet_figures(&bytes);
+    let names: Vec<&str> = wb.iter().map(|w| w.0.as_str()).collect();
+    assert_eq!(names, ["合计", "甲街道总工会", "本级"]);
+    assert_eq!(wb[1].2, [5, 17, 1, 18, 1, 1]);
+    for (i, w) in want.iter().enumerate() {
+        assert_eq!(wb[0].2[i], *w, "{}", LABELS[i]);
+        assert_eq!(wb[0].2[i], wb[1].2[i] + wb[2].2[i], "{}", LABELS[i]);
+    }
+    let all = sheets(&bytes);
+    assert!(
+        all[0]
+            .1
+            .iter()
+            .any(|c| c.contains("乙街道总工会（草稿未报送）")),
+        "{:?}",
+        all[0].1
+    );
+    // The PDF on either basis.
+    for basis in ["submitted", "live"] {
+        let (status, pdf) = download(
+            &app,
+            "district.admin",
+            &format!("/campaigns/{}/summaries/rollup.pdf?basis={basis}", s.id),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{basis}");
+        if let Some(text) = pdf_text(&pdf) {
+            assert!(text.contains("单位：测试区总工会（本级）"), "{text}");
+        }
+    }
+
+    // Returned: street A no longer counts until it resubmits.
+    let (status, _) = d
+        .post(
+            &format!("{a_path}/return"),
+            json!({"version": 1, "reason": "请核对"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, o) = d.get(&rollup).await;
+    let la = line(&o, app.street_a);
+    assert_eq!(
+        (la["standing"].as_str(), la["counted"].as_bool()),
+        (Some("returned"), Some(false))
+    );
+    assert_eq!(o["totals"]["counts"], own_counts(&o));
+}
+
+fn own_counts(o: &Value) -> Value {
+    o["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["own"] == true)
+        .unwrap()["figures"]["counts"]
+        .clone()
+}
+
+#[tokio::test]
+async fn the_own_level_is_a_sheet_of_its_own_and_the_totals_sheet_is_the_sum_of_the_others() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    // Street A changes a figure: the sheets carry what it reports.
+    let (status, _) = app
+        .api("a.cadre")
+        .await
+        .send(
+            Method::PUT,
+            &format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0),
+            json!({"overrides": {"interviews": {"value": 30, "reason": "纸质记录未录入"}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, bytes) = download(
+        &app,
+        "district.admin",
+        &format!("/campaigns/{}/summaries/rollup.xlsx?basis=live", s.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let wb = sheet_figures(&bytes);
+    let names: Vec<&str> = wb.iter().map(|w| w.0.as_str()).collect();
+    assert_eq!(names, ["合计", "甲街道总工会", "乙街道总工会", "本级"]);
+    assert_eq!(wb[0].1, "单位：测试区总工会（合计）");
+    assert_eq!(wb[3].1, "单位：测试区总工会（本级）");
+    assert_eq!(wb[1].1, "单位：甲街道总工会");
+    // Every figure of 合计 is the sum of the other sheets: the district's own
+    // solution is on 本级 (1), not only in the total.
+    for (i, label) in LABELS.iter().enumerate() {
+        let sum: i64 = wb[1..].iter().map(|w| w.2[i]).sum();
+        assert_eq!(wb[0].2[i], sum, "{label}");
+    }
+    assert_eq!(wb[3].2[4], 1, "solved at the district");
+    assert_eq!(wb[1].2[1], 30, "street A's reported interviews");
+    assert_eq!(wb[0].2[4], 3);
+    // The computed total stays beside the reported one.
+    let all = sheets(&bytes);
+    assert!(
+        all[0]
+            .1
+            .iter()
+            .any(|c| c.contains("访谈职工数：系统统计 20，填报 33")),
+        "{:?}",
+        all[0].1
+    );
+    // The problems by outcome on 合计 are the live totals'.
+    let (_, o) = app
+        .api("district.admin")
+        .await
+        .get(&format!("/api/v1/campaigns/{}/summaries?basis=live", s.id))
+        .await;
+    let worker_solved = o["totals"]["outcomes"][0][0].as_i64().unwrap();
+    assert!(all[0].1.contains(&worker_solved.to_string()));
+    assert!(!all[0].1.iter().any(|c| c.contains("合计（合计）")));
+}
+
+#[tokio::test]
+async fn a_return_names_only_lines_of_the_version_and_a_version_is_decided_once() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    let a = app.api("a.cadre").await;
+    let d = app.api("district.admin").await;
+    let path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+    let (status, got) = a
+        .post(&format!("{path}/submit"), json!({"version": 0}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    let item = got["versions"][0]["version"].as_i64().unwrap();
+    assert_eq!(item, 1);
+    let (_, versions) = a.get(&format!("{path}/versions")).await;
+    let main = versions[0]["table"]["blocks"][0]["items"][0]["problem_id"]
+        .as_i64()
+        .unwrap();
+    // A line the version does not have is refused, naming it.
+    for bad in ["main:999999", "figure:solved", &format!("upper:{main}")] {
+        let (status, err) = d
+            .post(
+                &format!("{path}/return"),
+                json!({"version": 1, "lines": [{"line": "solved", "reason": "请核对"},
+                                              {"line": bad, "reason": "这一行不存在"}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {err}");
+        assert_eq!(field(&err), ["lines"], "{bad}");
+        let message = err["error"]["fields"][0]["message"].as_str().unwrap();
+        assert!(message.contains(bad), "{message}");
+    }
+    // Nothing was recorded by the refusals.
+    let (_, got) = a.get(&path).await;
+    assert_eq!(got["record"]["status"], "submitted");
+    // Lines that exist: a figure, a main problem, the escalated one, the remarks.
+    let (status, got) = d
+        .post(
+            &format!("{path}/return"),
+            json!({"version": 1, "lines": [
+                {"line": "solved", "reason": "请核对"},
+                {"line": format!("main:{main}"), "reason": "请写明解决时间"},
+                {"line": format!("upper:{}", s.escalated), "reason": "已由区里解决"},
+                {"line": "remarks", "reason": "请补充说明"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    // A second return of the same version, or an accept of it: 409.
+    for (action, body) in [
+        ("return", json!({"version": 1, "reason": "再退一次"})),
+        ("accept", json!({"version": 1})),
+    ] {
+        let (status, err) = d.post(&format!("{path}/{action}"), body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{action}: {err}");
+        assert!(
+            err["error"]["fields"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("第 1 版已经退回"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        app.audit_count("summary_returned").await,
+        1,
+        "one return recorded"
+    );
+    // The page form answers the same way.
+    let res = app
+        .browser("district.admin")
+        .await
+        .post(app.url(&format!(
+            "/campaigns/{}/summary/{}/accept",
+            s.id, app.street_a.0
+        )))
+        .form(&[("version", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.text().await.unwrap().contains("第 1 版已经退回"));
+}
+
+#[tokio::test]
+async fn lateness_is_decided_at_submission_and_a_moved_deadline_shows_both() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2019-11-15").await;
+    let a_path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+    let (status, got) = app
+        .api("a.cadre")
+        .await
+        .post(&format!("{a_path}/submit"), json!({"version": 0}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["versions"][0]["late"], true);
+    assert_eq!(got["versions"][0]["due_on"], "2019-11-15");
+    assert_eq!(got["versions"][0]["deadline_moved_to"], Value::Null);
+    assert_eq!(got["standing"], "late");
+    // The district moves the deadline afterwards.
+    let d = app.api("district.admin").await;
+    let (status, c) = d
+        .patch(
+            &format!("/api/v1/campaigns/{}", s.id),
+            json!({"report_due_on": "2099-12-31"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    // The stored verdict stands, and the move is shown beside it.
+    let (_, got) = app.api("a.cadre").await.get(&a_path).await;
+    assert_eq!(got["versions"][0]["late"], true);
+    assert_eq!(got["versions"][0]["due_on"], "2019-11-15");
+    assert_eq!(got["versions"][0]["deadline_moved_to"], "2099-12-31");
+    assert_eq!(got["standing"], "late");
+    let (_, o) = d
+        .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+        .await;
+    assert_eq!(o["completeness"]["late"], 1);
+    assert_eq!(o["completeness"]["on_time"], 0);
+    let row = o["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["org_id"] == app.street_a.0)
+        .unwrap();
+    assert_eq!(row["late"], true);
+    assert_eq!(row["judged_against"], "2019-11-15");
+    assert_eq!(row["deadline_moved_to"], "2099-12-31");
+    assert_eq!(line(&o, app.street_a)["standing"], "late");
+    let moved = "报送时的截止日期为 2019年11月15日，现已改为 2099年12月31日";
+    for p in [
+        format!("/campaigns/{}/summary/{}/versions/1", s.id, app.street_a.0),
+        format!("/campaigns/{}/summary/{}", s.id, app.street_a.0),
+        format!("/campaigns/{}/summaries", s.id),
+    ] {
+        let (status, html) = page(&app, "district.admin", &p).await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+        assert!(html.contains(moved), "{p}");
+        assert!(html.contains("逾期"), "{p}");
+    }
+    let (_, html) = page(
+        &app,
+        "district.admin",
+        &format!("/campaigns/{}/summary/{}/versions/1", s.id, app.street_a.0),
+    )
+    .await;
+    assert!(html.contains("报送时逾期"));
+    // Street B submits after the move: on time against the deadline then.
+    let (status, got) = app
+        .api("b.cadre")
+        .await
+        .post(
+            &format!(
+                "/api/v1/campaigns/{}/summaries/{}/submit",
+                s.id, app.street_b.0
+            ),
+            json!({"version": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    assert_eq!(got["versions"][0]["late"], false);
+    assert_eq!(got["versions"][0]["due_on"], "2099-12-31");
+    assert_eq!(got["versions"][0]["deadline_moved_to"], Value::Null);
+    let (_, o) = d
+        .get(&format!("/api/v1/campaigns/{}/summaries", s.id))
+        .await;
+    assert_eq!(
+        (
+            o["completeness"]["late"].as_i64(),
+            o["completeness"]["on_time"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn a_reviewer_decides_from_the_unit_page_and_undecided_problems_are_not_preselected() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    // An undecided problem marked main is not pre-selected; decided ones are.
+    sqlx::query("UPDATE problems SET is_main = 1 WHERE id IN ($1, $2)")
+        .bind(s.worker_open)
+        .bind(s.worker_solved)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let a_path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+    let (_, got) = app.api("a.cadre").await.get(&a_path).await;
+    let items: Vec<i64> = got["table"]["blocks"][0]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["problem_id"].as_i64().unwrap())
+        .collect();
+    assert!(items.contains(&s.worker_solved), "{items:?}");
+    assert!(!items.contains(&s.worker_open), "{items:?}");
+    let unit_page = format!("/campaigns/{}/summary/{}", s.id, app.street_a.0);
+    let (_, html) = page(&app, "a.cadre", &unit_page).await;
+    assert!(html.contains(&format!("value=\"{}\" checked", s.worker_solved)));
+    assert!(
+        html.contains(&format!("value=\"{}\">", s.worker_open)),
+        "offered, not ticked"
+    );
+    // Nothing waits yet: no actions for the district.
+    let (_, html) = page(&app, "district.admin", &unit_page).await;
+    assert!(!html.contains("id=\"summary-accept\""));
+    let (status, _) = app
+        .api("a.cadre")
+        .await
+        .post(&format!("{a_path}/submit"), json!({"version": 0}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // The district's admin opening the unit's table sees accept and return.
+    let (status, html) = page(&app, "district.admin", &unit_page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("id=\"summary-accept\"") && html.contains("id=\"summary-return\""));
+    assert!(
+        html.contains(&format!("{unit_page}/accept"))
+            && html.contains(&format!("{unit_page}/versions/1"))
+    );
+    // The unit's own people and a street admin do not.
+    for who in ["a.cadre", "a.admin"] {
+        let (_, html) = page(&app, who, &unit_page).await;
+        assert!(!html.contains("id=\"summary-accept\""), "{who}");
+        let res = app
+            .browser(who)
+            .await
+            .post(app.url(&format!("{unit_page}/accept")))
+            .form(&[("version", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
+    }
+    // Returning from the unit page with a general reason.
+    let res = app
+        .browser("district.admin")
+        .await
+        .post(app.url(&format!("{unit_page}/return")))
+        .form(&[("version", "1"), ("reason", "请补充走访记录")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "on to the version page"
+    );
+    let (_, got) = app.api("a.cadre").await.get(&a_path).await;
+    assert_eq!(got["record"]["status"], "returned");
+    let (_, html) = page(&app, "district.admin", &unit_page).await;
+    assert!(!html.contains("id=\"summary-accept\""), "decided");
+}
+
+#[tokio::test]
+async fn submitting_tells_the_issuing_org_once_per_version() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    app.user("district.cadre", app.district, Role::Cadre).await;
+    let a = app.api("a.cadre").await;
+    let path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+    for _ in 0..2 {
+        // The second is a retry of the same submission.
+        let (status, _) = a
+            .post(&format!("{path}/submit"), json!({"version": 0}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let link = format!("/campaigns/{}/summary/{}", s.id, app.street_a.0);
+    let told = |notes: &Value| -> Vec<Value> {
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "summary_submitted")
+            .cloned()
+            .collect()
+    };
+    let (_, notes) = app
+        .api("district.cadre")
+        .await
+        .get("/api/v1/notifications")
+        .await;
+    let got = told(&notes);
+    assert_eq!(got.len(), 1, "{notes}");
+    assert_eq!(got[0]["link"], link);
+    let text = got[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("甲街道总工会")
+            && text.contains("大走访、大调解、大服务")
+            && text.contains("第 1 版"),
+        "{text}"
+    );
+    let (_, notes) = app
+        .api("district.admin")
+        .await
+        .get("/api/v1/notifications")
+        .await;
+    assert_eq!(told(&notes).len(), 1);
+    // The unit itself and another street are not told.
+    for who in ["a.cadre", "b.cadre"] {
+        let (_, notes) = app.api(who).await.get("/api/v1/notifications").await;
+        assert!(told(&notes).is_empty(), "{who}: {notes}");
+    }
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT dedup_key FROM notifications WHERE kind = 'summary_submitted'",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0].starts_with("summary_submitted:summary:") && keys[0].ends_with(":v1"));
+    // Returned and resubmitted: version 2 is told too.
+    let d = app.api("district.admin").await;
+    let (status, _) = d
+        .post(
+            &format!("{path}/return"),
+            json!({"version": 1, "reason": "请核对"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = a
+        .post(&format!("{path}/submit"), json!({"version": 1}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, notes) = app
+        .api("district.cadre")
+        .await
+        .get("/api/v1/notifications")
+        .await;
+    assert_eq!(told(&notes).len(), 2);
+}
+
+#[tokio::test]
+async fn outsiders_are_refused_the_roll_up_on_either_basis() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    let other = app.org("OTHER", "外区总工会", "federation", None).await;
+    app.user("other.admin", other, Role::Admin).await;
+    for basis in ["submitted", "live"] {
+        let api = format!("/api/v1/campaigns/{}/summaries?basis={basis}", s.id);
+        assert_eq!(
+            app.api("other.admin").await.get(&api).await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.api("a.cadre").await.get(&api).await.0,
+            StatusCode::FORBIDDEN
+        );
+        for p in ["", "/rollup.xlsx", "/rollup.pdf", "/counts.csv"] {
+            let path = format!("/campaigns/{}/summaries{p}?basis={basis}", s.id);
+            assert_eq!(
+                download(&app, "a.cadre", &path).await.0,
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
+            assert_eq!(
+                download(&app, "other.admin", &path).await.0,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+    }
+    // Returning or accepting another unit's table: not found for outsiders,
+    // forbidden for a unit's own admin.
+    let (status, _) = app
+        .api("a.cadre")
+        .await
+        .post(
+            &format!(
+                "/api/v1/campaigns/{}/summaries/{}/submit",
+                s.id, app.street_a.0
+            ),
+            json!({"version": 0}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let a_path = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+    let body = json!({"version": 1, "lines": [{"line": "nowhere", "reason": "x"}]});
+    for (who, want) in [
+        ("b.cadre", StatusCode::NOT_FOUND),
+        ("other.admin", StatusCode::NOT_FOUND),
+        ("a.admin", StatusCode::FORBIDDEN),
+    ] {
+        let (status, _) = app
+            .api(who)
+            .await
+            .post(&format!("{a_path}/return"), body.clone())
+            .await;
+        assert_eq!(status, want, "{who}");
+    }
+    // The CSV follows the basis: on the official one street A has its
+    // submitted figures and street B none.
+    let (status, text) = page(
+        &app,
+        "district.admin",
+        &format!("/campaigns/{}/summaries/counts.csv", s.id),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        text.contains("报送口径") && text.contains("未报送"),
+        "{text}"
+    );
 }

@@ -14,7 +14,7 @@ use crate::{
     summary::{FigureKey, SourceBlock, SummaryTable},
 };
 
-use super::{NOTE, TICK, outcome_label, source_short, table_title};
+use super::{NOTE, Rollup, TICK, outcome_label, source_short, table_title};
 
 /// Number of grid columns.
 pub(crate) const COLS: usize = 5;
@@ -344,7 +344,7 @@ impl Builder {
     }
 
     /// The 说明 under the table, the overridden figures and the remarks.
-    fn notes(&mut self, t: &SummaryTable, extra: Option<String>) {
+    fn notes(&mut self, t: &SummaryTable, extra: &[String]) {
         self.band();
         for line in note_lines(t, extra) {
             let r = self.row(18.0);
@@ -357,7 +357,7 @@ impl Builder {
 pub(crate) const UNDECIDED_LABEL: &str = "未处理";
 
 /// The 说明 paragraph and what follows it, one string per printed line.
-pub(crate) fn note_lines(t: &SummaryTable, extra: Option<String>) -> Vec<String> {
+pub(crate) fn note_lines(t: &SummaryTable, extra: &[String]) -> Vec<String> {
     let mut lines = vec![NOTE.to_string()];
     let mut n = 1;
     for f in &t.figures {
@@ -369,7 +369,7 @@ pub(crate) fn note_lines(t: &SummaryTable, extra: Option<String>) -> Vec<String>
             ));
         }
     }
-    if let Some(extra) = extra {
+    for extra in extra {
         n += 1;
         lines.push(format!("{n}.{extra}"));
     }
@@ -402,25 +402,47 @@ pub(crate) fn unit_form(t: &SummaryTable) -> Form {
         b.block_items(t.block(source));
     }
     b.upper(t);
-    b.notes(t, None);
+    b.notes(t, &[]);
     b.form
 }
 
-/// The form of a roll-up's totals: counts by outcome instead of items.
-pub(crate) fn totals_form(t: &SummaryTable, units: usize) -> Form {
+/// The form of a roll-up's totals: counts by outcome instead of items, the
+/// unit line reading 单位：<issuer>（合计）, and the roll-up's notes.
+pub(crate) fn totals_form(r: &Rollup) -> Form {
+    let mut notes = vec![if r.own.is_some() {
+        format!(
+            "本表为{}个单位情况汇总表与本级的合计，各单位及本级明细见其后各表。",
+            r.units.len()
+        )
+    } else {
+        format!(
+            "本表为{}个单位情况汇总表的合计，各单位明细见其后各表。",
+            r.units.len()
+        )
+    }];
+    notes.extend(r.notes.iter().cloned());
+    level_form(&r.totals, "（合计）", &notes)
+}
+
+/// The form of the issuing org's own level (本级): counts by outcome, as the
+/// totals, since the issuer submits no table of its own.
+pub(crate) fn own_form(t: &SummaryTable) -> Form {
+    level_form(
+        t,
+        "（本级）",
+        &["本级为发文单位自身及不属于任何参加单位的下属组织的记录，按记录实时统计。".to_string()],
+    )
+}
+
+fn level_form(t: &SummaryTable, suffix: &str, notes: &[String]) -> Form {
     let mut b = Builder::new();
-    b.head(t, "（合计）");
+    b.head(t, suffix);
     b.figures(t);
     for source in Source::ALL {
         b.block_counts(t.block(source));
     }
     b.upper(t);
-    b.notes(
-        t,
-        Some(format!(
-            "本表为{units}个单位情况汇总表的合计，各单位明细见其后各表。"
-        )),
-    );
+    b.notes(t, notes);
     b.form
 }
 

@@ -11,7 +11,21 @@ pub mod xlsx;
 
 use std::path::PathBuf;
 
-use crate::problem::Source;
+use crate::{problem::Source, summary::SummaryTable};
+
+/// A roll-up as exported: the 合计 first, then each unit's table, then the
+/// issuing org's own level (本级); the 合计 is the sum of the others.
+#[derive(Clone, Debug)]
+pub struct Rollup {
+    /// The totals: figures and outcome counts summed over `units` and `own`.
+    pub totals: SummaryTable,
+    /// One table per roll-up line that adds to the totals.
+    pub units: Vec<SummaryTable>,
+    /// The issuing org's own level, when it is a line of the roll-up.
+    pub own: Option<SummaryTable>,
+    /// Further notes under the totals (the basis, the units left out).
+    pub notes: Vec<String>,
+}
 
 /// Why an export could not be produced.
 #[derive(Debug, thiserror::Error)]

@@ -32,7 +32,7 @@ use skrifa::{
 };
 
 use super::{
-    ExportError,
+    ExportError, Rollup,
     layout::{self, Align, COL_WIDTHS, COLS, Cell, Form, Style},
     table_title,
 };
@@ -571,14 +571,14 @@ pub fn render(tables: &[SummaryTable], fonts: &PdfFonts) -> Result<Vec<u8>, Expo
     render_forms(&forms, fonts)
 }
 
-/// A roll-up as one PDF: the totals (counts by outcome), then each unit.
-pub fn render_rollup(
-    units: &[SummaryTable],
-    totals: &SummaryTable,
-    fonts: &PdfFonts,
-) -> Result<Vec<u8>, ExportError> {
-    let mut forms = vec![(totals, layout::totals_form(totals, units.len()))];
-    forms.extend(units.iter().map(|t| (t, layout::unit_form(t))));
+/// A roll-up as one PDF: the totals (counts by outcome), then each unit, then
+/// the issuing org's own level.
+pub fn render_rollup(r: &Rollup, fonts: &PdfFonts) -> Result<Vec<u8>, ExportError> {
+    let mut forms = vec![(&r.totals, layout::totals_form(r))];
+    forms.extend(r.units.iter().map(|t| (t, layout::unit_form(t))));
+    if let Some(own) = &r.own {
+        forms.push((own, layout::own_form(own)));
+    }
     render_forms(&forms, fonts)
 }
 

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use rust_xlsxwriter::{DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
 use super::{
-    ExportError,
+    ExportError, Rollup,
     layout::{self, Align, COL_WIDTHS, Cell, Content, Form, Style},
     table_title,
 };
@@ -23,24 +23,33 @@ pub fn unit_workbook(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {
 }
 
 /// A roll-up: a first sheet 合计 with the totals (counts by outcome instead of
-/// item lines), then one sheet per unit, named after the unit.
-pub fn rollup_workbook(
-    units: &[SummaryTable],
-    totals: &SummaryTable,
-) -> Result<Vec<u8>, ExportError> {
+/// item lines), then one sheet per unit, named after the unit, then the
+/// issuing org's own level on a sheet 本级.
+pub fn rollup_workbook(r: &Rollup) -> Result<Vec<u8>, ExportError> {
     let mut wb = Workbook::new();
-    properties(&mut wb, totals);
+    properties(&mut wb, &r.totals);
     let mut used = HashSet::new();
+    // Both fixed names first, so a unit called 本级 is the one renamed.
+    let totals_name = sheet_name(TOTALS_SHEET, &mut used);
+    let own_name = r.own.as_ref().map(|_| sheet_name(OWN_SHEET, &mut used));
     let ws = wb.add_worksheet();
-    ws.set_name(sheet_name(TOTALS_SHEET, &mut used))?;
-    write_form(ws, &layout::totals_form(totals, units.len()))?;
-    for t in units {
+    ws.set_name(totals_name)?;
+    write_form(ws, &layout::totals_form(r))?;
+    for t in &r.units {
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name(&t.head.org_name, &mut used))?;
         write_form(ws, &layout::unit_form(t))?;
     }
+    if let (Some(own), Some(name)) = (&r.own, own_name) {
+        let ws = wb.add_worksheet();
+        ws.set_name(name)?;
+        write_form(ws, &layout::own_form(own))?;
+    }
     Ok(wb.save_to_buffer()?)
 }
+
+/// The name of the roll-up's sheet of the issuing org's own level.
+pub const OWN_SHEET: &str = "本级";
 
 /// The name of the roll-up's first sheet.
 pub const TOTALS_SHEET: &str = "合计";
