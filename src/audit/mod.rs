@@ -81,11 +81,13 @@ pub enum Action {
     ReportSubmitted,
     ReportAccepted,
     ReportReturned,
+    CampaignReceived,
+    Chased,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 65] = [
+    pub const ALL: [Action; 67] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -151,6 +153,8 @@ impl Action {
         Action::ReportSubmitted,
         Action::ReportAccepted,
         Action::ReportReturned,
+        Action::CampaignReceived,
+        Action::Chased,
     ];
 
     /// The stored spelling.
@@ -221,6 +225,8 @@ impl Action {
             Action::ReportSubmitted => "report_submitted",
             Action::ReportAccepted => "report_accepted",
             Action::ReportReturned => "report_returned",
+            Action::CampaignReceived => "campaign_received",
+            Action::Chased => "chased",
         }
     }
 

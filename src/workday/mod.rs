@@ -169,7 +169,9 @@ impl Workdays {
 /// The traffic light (红黄绿灯) of anything with a deadline: the to-do home,
 /// the supervision grid and every badge that shows lateness use this one rule,
 /// so a colour means the same everywhere.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Light {
     /// Overdue: the deadline has passed.
