@@ -309,6 +309,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     let services = crate::service::demo::generate(db, root).await?;
     // Tables are computed from committed records, like any unit's.
     let summaries = crate::summary::demo::generate(db, root).await?;
+    let supervision = crate::supervision::demo::generate(db, root).await?;
     // The seed 002 programme, then its questionnaire with ~20,000 responses (bulk-inserted).
     let (programme, stationing) = crate::stationing::demo::generate(db, &national).await?;
     let survey = crate::survey::demo::generate(db, national.acftu, Some(programme)).await?;
@@ -343,6 +344,7 @@ pub async fn load(db: &Db) -> anyhow::Result<String> {
     );
     let _ = writeln!(out, "{campaigns}");
     let _ = writeln!(out, "{summaries}");
+    let _ = writeln!(out, "{supervision}");
     let _ = writeln!(
         out,
         "Field records: {activities} activities and {problems} problems and suggestions."

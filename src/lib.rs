@@ -29,6 +29,7 @@ pub mod service;
 pub mod startup;
 pub mod stationing;
 pub mod summary;
+pub mod supervision;
 pub mod survey;
 pub mod todo;
 pub mod user;

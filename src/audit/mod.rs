@@ -83,11 +83,13 @@ pub enum Action {
     ReportReturned,
     RobotsUpdated,
     RobotTested,
+    CampaignReceived,
+    Chased,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 67] = [
+    pub const ALL: [Action; 69] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -155,6 +157,8 @@ impl Action {
         Action::ReportReturned,
         Action::RobotsUpdated,
         Action::RobotTested,
+        Action::CampaignReceived,
+        Action::Chased,
     ];
 
     /// The stored spelling.
@@ -227,6 +231,8 @@ impl Action {
             Action::ReportReturned => "report_returned",
             Action::RobotsUpdated => "robots_updated",
             Action::RobotTested => "robot_tested",
+            Action::CampaignReceived => "campaign_received",
+            Action::Chased => "chased",
         }
     }
 

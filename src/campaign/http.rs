@@ -309,6 +309,11 @@ async fn update(
     store::update(&mut tx, id, &f).await?;
     if let Some(units) = &units {
         store::set_units(&mut tx, id, units).await?;
+        if c.status == CampaignStatus::Active {
+            // Units added to an issued campaign are told too (the others
+            // were told already: the notice's key names campaign and unit).
+            crate::supervision::store::on_issued(&mut tx, &c).await?;
+        }
     }
     let e = Entry::by(caller, c.org_id, Action::CampaignUpdated)
         .target(format!("campaign:{id}"))
@@ -339,6 +344,10 @@ async fn change_status(
     }
     let mut tx = state.db.begin().await?;
     store::set_status(&mut tx, id, to).await?;
+    if to == CampaignStatus::Active {
+        // Each unit is told to confirm receipt (签收), in the same transaction.
+        crate::supervision::store::on_issued(&mut tx, &c).await?;
+    }
     let e = Entry::by(caller, c.org_id, Action::CampaignStatusChanged)
         .target(format!("campaign:{id}"))
         .detail(format!("{} → {}", c.status.as_str(), to.as_str()));
@@ -657,6 +666,8 @@ struct DetailPage {
     d: CampaignDetail,
     copied_from_title: Option<String>,
     panel: crate::attachment::http::Panel,
+    /// Receipt (签收) and the supervision grid's link.
+    sv: crate::supervision::http::CampaignPanel,
 }
 
 impl DetailPage {
@@ -682,11 +693,13 @@ async fn detail_page(
             .map(|f| f.title),
         None => None,
     };
+    let sv = crate::supervision::http::campaign_panel(&state, &caller, &c).await?;
     let d = detail(&state, &caller, c).await?;
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Campaign, id.0);
     let panel = crate::attachment::http::panel(&state, &caller, Some(owner)).await?;
     render(DetailPage {
         panel,
+        sv,
         c: Chrome::for_caller(&caller, &format!("/campaigns/{id}")),
         d,
         copied_from_title,

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod export;
 pub mod http;
 pub mod store;
+pub mod unit_state;
 pub mod workflow;
 
 use serde::{Deserialize, Serialize};

@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::audit::http::routes())
         .merge(crate::campaign::http::routes())
         .merge(crate::summary::http::routes())
+        .merge(crate::supervision::http::routes())
         .merge(crate::activity::http::routes())
         .merge(crate::problem::http::routes())
         .merge(crate::mediation::http::routes())

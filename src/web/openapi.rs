@@ -58,6 +58,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::enterprise::http::ApiDoc::openapi());
     doc.merge(crate::campaign::http::ApiDoc::openapi());
     doc.merge(crate::summary::http::ApiDoc::openapi());
+    doc.merge(crate::supervision::http::ApiDoc::openapi());
     doc.merge(crate::activity::http::ApiDoc::openapi());
     doc.merge(crate::problem::http::ApiDoc::openapi());
     doc.merge(crate::mediation::http::ApiDoc::openapi());

@@ -25,6 +25,7 @@ mod service;
 mod smtp;
 mod stationing;
 mod summaries;
+mod supervision;
 mod survey_analysis;
 mod surveys;
 mod todo;

@@ -319,6 +319,14 @@ async fn campaign_with_plan(app: &TestApp) -> (i64, String) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    // Issuing tells each unit to confirm receipt (签收, tested in
+    // supervision.rs); these tests follow the plan and deadline notices.
+    for sql in [
+        "DELETE FROM outbox WHERE notification_id IN (SELECT id FROM notifications WHERE kind = 'campaign_issued')",
+        "DELETE FROM notifications WHERE kind = 'campaign_issued'",
+    ] {
+        sqlx::query(sql).execute(app.db.pool()).await.unwrap();
+    }
     let plan = format!("/api/v1/campaigns/{id}/plans/{}", app.street_a.0);
     let cadre = app.api("a.cadre").await;
     let (status, p) = cadre
