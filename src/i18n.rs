@@ -299,8 +299,8 @@ mod tests {
 
     #[test]
     fn both_languages_load() {
-        assert_eq!(Lang::Zh.t("nav-home"), "首页");
-        assert_eq!(Lang::En.t("nav-home"), "Home");
+        assert_eq!(Lang::Zh.t("nav-home"), "工作台");
+        assert_eq!(Lang::En.t("nav-home"), "Workbench");
         assert!(Lang::En.has("nav-home"));
         assert_eq!(
             Lang::En.ta(

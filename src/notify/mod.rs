@@ -274,9 +274,17 @@ mod tests {
         for s in ["pending", "sending", "sent", "failed"] {
             keys.push(format!("robot-status-{s}"));
         }
+        // Rendered with the arguments the groups pass: a message that needs
+        // arguments is not found by a bare look-up.
+        let args = [("day", "<day>".to_string()), ("n", "<n>".to_string())];
         for lang in Lang::ALL {
             for k in &keys {
-                assert!(lang.has(k), "{} {k}", lang.code());
+                let text = lang.ta(k, &args);
+                assert!(
+                    !text.is_empty() && !text.contains(k.as_str()),
+                    "{} {k}",
+                    lang.code()
+                );
             }
         }
     }

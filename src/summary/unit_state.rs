@@ -1,7 +1,7 @@
 //! Where each unit's summary table stands, as the to-do list and the
 //! supervision grid (督办) show it: missing (no record), draft, submitted on
-//! time or late (the verdict stored with the latest version at submission,
-//! never recomputed), returned, accepted. One decoding of the stored rows, one
+//! time or late (the verdict stored with the first submission, never
+//! recomputed, as `workflow::Standing` judges it), returned, accepted. One decoding of the stored rows, one
 //! order and one label per state.
 
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ pub enum UnitState {
     /// Started, never submitted.
     Draft,
     /// Submitted and waiting for a decision; `late` is the verdict stored
-    /// with the version when it was submitted.
+    /// with the unit's first submission.
     Submitted { late: bool },
     /// Returned for correction.
     Returned,
@@ -43,12 +43,12 @@ impl UnitState {
     ];
 
     /// Decodes the stored status of `summaries` (none without a row) and the
-    /// `late` verdict of its latest version (none before the first submission).
-    pub fn decode(status: Option<&str>, latest_late: Option<bool>) -> UnitState {
+    /// `late` verdict of its first submission (none before it).
+    pub fn decode(status: Option<&str>, first_late: Option<bool>) -> UnitState {
         match status {
             None => UnitState::Missing,
             Some("submitted") => UnitState::Submitted {
-                late: latest_late.unwrap_or(false),
+                late: first_late.unwrap_or(false),
             },
             Some("returned") => UnitState::Returned,
             Some("accepted") => UnitState::Accepted,
@@ -113,7 +113,8 @@ pub async fn states(
         "SELECT cu.org_id, s.status, v.late FROM campaign_units cu \
          JOIN campaigns c ON c.id = cu.campaign_id \
          LEFT JOIN summaries s ON s.campaign_id = cu.campaign_id AND s.org_id = cu.org_id \
-         LEFT JOIN summary_versions v ON v.summary_id = s.id AND v.version = s.version \
+         LEFT JOIN summary_versions v ON v.summary_id = s.id \
+         AND v.version = (SELECT MIN(f.version) FROM summary_versions f WHERE f.summary_id = s.id) \
          WHERE cu.campaign_id = $1 AND ({} OR {})",
         scope.sql("cu.org_id"),
         scope.sql("c.org_id")
@@ -143,7 +144,8 @@ pub async fn of_active_units(
         "SELECT cu.campaign_id, cu.org_id, s.status, v.late FROM campaign_units cu \
          JOIN campaigns c ON c.id = cu.campaign_id \
          LEFT JOIN summaries s ON s.campaign_id = cu.campaign_id AND s.org_id = cu.org_id \
-         LEFT JOIN summary_versions v ON v.summary_id = s.id AND v.version = s.version \
+         LEFT JOIN summary_versions v ON v.summary_id = s.id \
+         AND v.version = (SELECT MIN(f.version) FROM summary_versions f WHERE f.summary_id = s.id) \
          WHERE c.status = 'active' AND {} ORDER BY cu.campaign_id, cu.org_id",
         scope.sql("cu.org_id")
     );

@@ -323,7 +323,7 @@ async fn grid_of(state: &AppState, caller: &Caller, ctx: &Ctx, q: &GridQuery) ->
     for r in &mut rows {
         r.lights = super::lights(r, &clock);
     }
-    let on_time = store::on_time(&state.db, c.id).await?;
+    let on_time = store::on_time(&state.db, &ctx.read, c.id).await?;
     let totals = super::totals(&rows, &|o| on_time.get(&o).copied().unwrap_or(true));
     let filter = q.filter();
     rows.retain(|r| filter.keeps(r));

@@ -152,6 +152,7 @@ pub async fn confirm(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PendingReceipt {
     pub campaign_id: CampaignId,
+    /// The short name: its document number (文号) when it has one, else its title.
     pub title: String,
     /// The issuing org's name.
     pub issuer: String,
@@ -172,7 +173,8 @@ pub async fn pending_receipts(db: &Db, orgs: &[OrgId]) -> Result<Vec<PendingRece
     }
     let ids: Vec<String> = orgs.iter().map(|o| o.0.to_string()).collect();
     let sql = format!(
-        "SELECT c.id, c.title, io.name, cu.org_id, uo.name, c.issued_at, c.starts_on, c.report_due_on \
+        "SELECT c.id, COALESCE(NULLIF(c.doc_number, ''), c.title), io.name, cu.org_id, uo.name, \
+         c.issued_at, c.starts_on, c.report_due_on \
          FROM campaign_units cu JOIN campaigns c ON c.id = cu.campaign_id \
          JOIN orgs io ON io.id = c.org_id JOIN orgs uo ON uo.id = cu.org_id \
          WHERE c.status = 'active' AND cu.org_id IN ({}) AND NOT EXISTS \
@@ -585,12 +587,17 @@ pub async fn grid(
         .collect())
 }
 
-/// Whether each unit's latest submission was on time (the stored verdict).
-pub async fn on_time(db: &Db, campaign: CampaignId) -> Result<HashMap<OrgId, bool>, DbError> {
-    Ok(summary_store::latest_versions(db, campaign)
+/// Whether each unit that submitted did so on time: the verdict stored with
+/// its first submission, as the summary roll-up judges it.
+pub async fn on_time(
+    db: &Db,
+    scope: &Scope,
+    campaign: CampaignId,
+) -> Result<HashMap<OrgId, bool>, DbError> {
+    Ok(summary_store::facts(db, scope, campaign)
         .await?
         .into_iter()
-        .map(|(org, (_, late))| (org, !late))
+        .map(|(org, f)| (org, !f.first_late))
         .collect())
 }
 

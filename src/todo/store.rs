@@ -142,29 +142,17 @@ async fn chased(db: &Db, ctx: &Ctx, out: &mut Vec<Item>) -> Result<(), DbError> 
 type CampaignUnitRow = (i64, String, i64, String, String, String);
 
 /// Campaigns issued to our units that nobody confirmed (签收): due within the
-/// horizon after the campaign starts.
+/// horizon after the campaign was issued.
 async fn receipts(db: &Db, ctx: &Ctx, out: &mut Vec<Item>) -> Result<(), DbError> {
-    let sql = format!(
-        "SELECT c.id, COALESCE(NULLIF(c.doc_number, ''), c.title), cu.org_id, o.name, c.starts_on, fo.name \
-         FROM campaign_units cu JOIN campaigns c ON c.id = cu.campaign_id \
-         JOIN orgs o ON o.id = cu.org_id JOIN orgs fo ON fo.id = c.org_id \
-         WHERE cu.org_id IN ({ids}) AND c.status = 'active' \
-         AND NOT EXISTS (SELECT 1 FROM campaign_receipts r \
-           WHERE r.campaign_id = c.id AND r.org_id = cu.org_id)",
-        ids = ctx.ids()
-    );
-    let rows: Vec<CampaignUnitRow> = sqlx::query_as(AssertSqlSafe(sql))
-        .fetch_all(db.pool())
-        .await?;
-    for (campaign, title, org, name, starts, from) in rows {
+    for r in crate::supervision::store::pending_receipts(db, &ctx.orgs).await? {
         let mut i = item(
             ItemKind::ReceiptPending,
-            (OrgId(org), name),
-            title,
-            format!("/campaigns/{campaign}"),
+            (r.org_id, r.org_name),
+            r.title,
+            format!("/campaigns/{}", r.campaign_id.0),
         );
-        i.from = Some(from);
-        i.due = day(&starts).map(|d| ctx.days.add(d, ctx.within));
+        i.from = Some(r.issuer);
+        i.due = Some(ctx.days.add(r.issued_on, ctx.within));
         out.push(ctx.timed(i));
     }
     Ok(())
@@ -221,7 +209,7 @@ async fn units_missing(db: &Db, ctx: &Ctx, out: &mut Vec<Item>) -> Result<(), Db
             ItemKind::UnitsMissing,
             (OrgId(org), name),
             title,
-            format!("/campaigns/{campaign}/supervision?summary=unsubmitted"),
+            format!("/campaigns/{campaign}/supervision?sort=summary"),
         );
         i.count = n;
         i.due = day(&due);
