@@ -1,5 +1,6 @@
-//! Demo group robots: a WeCom robot for 定海路街道 and a signed DingTalk robot
-//! for 平凉路街道, both pointing at a local sink on port 8089 (nothing listens
+//! Demo group robots: WeCom robots for 定海路街道 and 复旦科技园工会联合会 and a
+//! signed DingTalk robot for 大桥街道 (the three units whose tables are missing in
+//! the demo campaign), all pointing at a local sink on port 8089 (nothing listens
 //! there unless someone starts one; deliveries then retry and fail, visibly,
 //! on the robot page).
 
@@ -9,12 +10,13 @@ use crate::db::{Db, OrgId, now};
 pub const SINK: &str = "http://127.0.0.1:8089";
 
 /// The demo robots: (org code, platform, path under the sink, secret).
-const ROBOTS: [(&str, &str, &str, &str); 2] = [
+const ROBOTS: [(&str, &str, &str, &str); 3] = [
     ("YP-JD-DHL", "wecom", "/wecom/dhl-demo-key", ""),
+    ("YP-ZS-FDKJY", "wecom", "/wecom/fdkjy-demo-key", ""),
     (
-        "YP-JD-PLL",
+        "YP-JD-DQ",
         "dingtalk",
-        "/dingtalk/pll-demo-token",
+        "/dingtalk/dq-demo-token",
         "SECdemo0123456789abcdef0123456789",
     ),
 ];

@@ -14,7 +14,7 @@
 //! | plan      | submitted or accepted         | missing, draft or returned, early on     | still not submitted `open_days` working days after issue |
 //! | activities| at least one record           | none, campaign window ends within N days | none after the window ended |
 //! | problems  | none overdue, none undecided  | some undecided                           | any overdue (in progress / planned past its date) |
-//! | summary   | on time or accepted; owed but deadline beyond N days | owed, deadline within N working days; or submitted late | owed after the deadline |
+//! | summary   | submitted (on time or late: the table is in, its lateness is shown as text) or accepted; owed but deadline beyond N days | owed, deadline within N working days | owed after the deadline |
 //!
 //! N is `reminders.days_before`, the same horizon as the reminders and the
 //! to-do list.
@@ -268,8 +268,9 @@ pub fn lights(row: &GridRow, k: &Clock<'_>) -> Lights {
         }
     });
     out.summary = row.summary.map(|s| match s {
-        UnitState::Submitted { late: true } => Light::Yellow,
-        UnitState::Submitted { late: false } | UnitState::Accepted => Light::Green,
+        // The light says whether the unit still owes something: a late
+        // table is in (its lateness is the cell's text), so it is green.
+        UnitState::Submitted { .. } | UnitState::Accepted => Light::Green,
         _ => Light::of(k.days, k.today, k.report_due, k.horizon),
     });
     out
@@ -425,7 +426,7 @@ pub struct Totals {
     pub plans_accepted: i64,
     /// Summary tables submitted or accepted.
     pub summaries_in: i64,
-    /// Of those, submitted on time (the stored verdict of the latest version;
+    /// Of those, submitted on time (the stored verdict of the first submission;
     /// accepted tables count as on time unless submitted late).
     pub summaries_on_time: i64,
     /// Summary tables still owed (missing, draft, returned).
@@ -586,8 +587,9 @@ mod tests {
             received_at: 0,
         });
         assert_eq!(lights(&r, &k("2026-12-10")).received, Some(Light::Green));
+        // A late table is in: nothing is owed any more.
         r.summary = Some(UnitState::Submitted { late: true });
-        assert_eq!(lights(&r, &k("2026-12-10")).summary, Some(Light::Yellow));
+        assert_eq!(lights(&r, &k("2026-12-10")).summary, Some(Light::Green));
         r.summary = Some(UnitState::Accepted);
         assert_eq!(lights(&r, &k("2026-12-10")).summary, Some(Light::Green));
         // Problems: red with any overdue, yellow with undecided ones.

@@ -209,7 +209,7 @@ async fn units_missing(db: &Db, ctx: &Ctx, out: &mut Vec<Item>) -> Result<(), Db
             ItemKind::UnitsMissing,
             (OrgId(org), name),
             title,
-            format!("/campaigns/{campaign}/supervision?sort=summary"),
+            format!("/campaigns/{campaign}/supervision"),
         );
         i.count = n;
         i.due = day(&due);
