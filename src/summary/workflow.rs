@@ -60,8 +60,11 @@ impl Status {
     }
 }
 
-/// Where a unit stands in a campaign's roll-up. Timeliness is the stored
+/// Where a unit's summary table stands in a campaign, as the roll-up, the
+/// supervision grid (督办) and their exports show it. Timeliness is the stored
 /// verdict of the unit's first submission (decided once, when it was made).
+/// The variants are declared most in need of attention first, the order the
+/// grid sorts by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Standing {
@@ -69,24 +72,24 @@ pub enum Standing {
     Missing,
     /// Choices saved, never submitted.
     Draft,
-    /// Submitted before the deadline, waiting for a decision.
-    OnTime,
-    /// Submitted after the deadline, waiting for a decision.
-    Late,
     /// Returned for correction and not yet resubmitted.
     Returned,
+    /// Submitted after the deadline, waiting for a decision.
+    Late,
+    /// Submitted before the deadline, waiting for a decision.
+    OnTime,
     /// Accepted by the issuing org.
     Accepted,
 }
 
 impl Standing {
-    /// Every standing, in the order the roll-up lists them.
+    /// Every standing, most in need of attention first.
     pub const ALL: [Standing; 6] = [
         Standing::Missing,
         Standing::Draft,
-        Standing::OnTime,
-        Standing::Late,
         Standing::Returned,
+        Standing::Late,
+        Standing::OnTime,
         Standing::Accepted,
     ];
 
@@ -103,24 +106,46 @@ impl Standing {
         }
     }
 
-    /// Whether the unit's latest version counts in the submitted roll-up: it
-    /// waits for a decision or was accepted. A returned version was sent back
-    /// as wrong, and a draft or missing unit submitted nothing, so they add
-    /// nothing until they submit.
-    pub fn counted(self) -> bool {
+    /// The position in [`Standing::ALL`]: sorting ascending puts what needs
+    /// chasing first.
+    pub fn rank(self) -> usize {
+        self as usize
+    }
+
+    /// Whether the table has reached the issuing org: it waits for a
+    /// decision or was accepted.
+    pub fn is_in(self) -> bool {
         matches!(self, Standing::OnTime | Standing::Late | Standing::Accepted)
     }
 
-    /// The stored spelling.
+    /// Whether the unit still has to act (nothing submitted, or returned).
+    pub fn is_owed(self) -> bool {
+        !self.is_in()
+    }
+
+    /// Whether the unit's latest version counts in the submitted roll-up:
+    /// exactly the tables that are in. A returned version was sent back as
+    /// wrong, and a draft or missing unit submitted nothing, so they add
+    /// nothing until they submit.
+    pub fn counted(self) -> bool {
+        self.is_in()
+    }
+
+    /// The stored, API and filter spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             Standing::Missing => "missing",
             Standing::Draft => "draft",
-            Standing::OnTime => "on_time",
-            Standing::Late => "late",
             Standing::Returned => "returned",
+            Standing::Late => "late",
+            Standing::OnTime => "on_time",
             Standing::Accepted => "accepted",
         }
+    }
+
+    /// Parses [`Standing::as_str`] (the grid's `?summary=` filter).
+    pub fn parse(s: &str) -> Option<Standing> {
+        Standing::ALL.into_iter().find(|x| x.as_str() == s.trim())
     }
 
     /// The catalogue key of its label.
@@ -351,7 +376,28 @@ mod tests {
             assert_eq!(Standing::of(status, late), want, "{status:?} {late:?}");
         }
         let counted: Vec<Standing> = Standing::ALL.into_iter().filter(|s| s.counted()).collect();
-        assert_eq!(counted, [OnTime, Late, Accepted]);
+        assert_eq!(counted, [Late, OnTime, Accepted]);
+    }
+
+    #[test]
+    fn standings_round_trip_and_sort_owed_tables_first() {
+        for (i, s) in Standing::ALL.into_iter().enumerate() {
+            assert_eq!(Standing::parse(s.as_str()), Some(s));
+            assert_eq!(s.rank(), i);
+            assert_ne!(s.is_owed(), s.is_in(), "{s:?}");
+        }
+        assert_eq!(Standing::parse(" late "), Some(Standing::Late));
+        assert_eq!(Standing::parse("submitted"), None);
+        let owed: Vec<Standing> = Standing::ALL.into_iter().filter(|s| s.is_owed()).collect();
+        assert_eq!(
+            owed,
+            [Standing::Missing, Standing::Draft, Standing::Returned]
+        );
+        // The API spells a standing as the filter does.
+        assert_eq!(
+            serde_json::to_value(Standing::OnTime).unwrap(),
+            serde_json::json!("on_time")
+        );
     }
 
     fn action() -> impl Strategy<Value = Action> {

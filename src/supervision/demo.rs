@@ -13,7 +13,7 @@ use crate::{
     auth::Scope,
     campaign,
     db::{CampaignId, Db, OrgId},
-    summary::unit_state::{self, UnitState},
+    summary::{unit_state, workflow::Standing},
 };
 
 /// Receipts and chases of the active demo campaign under `root`; a line for
@@ -71,7 +71,7 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
             states
                 .get(&u.org_id)
                 .copied()
-                .is_some_and(UnitState::is_owed)
+                .is_some_and(Standing::is_owed)
         })
         .map(|u| u.org_id)
         .collect();

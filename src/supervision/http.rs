@@ -36,7 +36,7 @@ use crate::{
     db::{CampaignId, OrgId},
     error::{AppError, AppResult},
     i18n::Lang,
-    summary::unit_state::UnitState,
+    summary::workflow::Standing,
     web::{
         AppState,
         page::{Chrome, render},
@@ -67,7 +67,7 @@ pub fn routes() -> Router<AppState> {
     paths(api_grid, api_timeline, api_chase, api_receipt),
     components(schemas(Grid, GridRow, Totals, Lights, Receipt, ChaseCount, ChaseInput, ChaseKind,
         Chase, ChaseResult, ReceiptInput, ReceiptResult, TimelineEvent, Timeline, LevelInfo,
-        UnitState, Column, Light)),
+        Standing, Column, Light)),
     tags((name = "supervision", description = "The supervision grid (督办) of a campaign, chases (催报/催办), unit timelines and receipt of the notice (签收)"))
 )]
 pub struct ApiDoc;
@@ -244,7 +244,7 @@ impl GridQuery {
 
     fn filter(&self) -> Filter {
         Filter {
-            summary: self.summary.as_deref().and_then(UnitState::parse_key),
+            summary: self.summary.as_deref().and_then(Standing::parse),
             received: match self.receipt.as_deref() {
                 Some("yes") => Some(true),
                 Some("no") => Some(false),
@@ -417,7 +417,7 @@ struct GridPage {
     g: Grid,
     q: GridQuery,
     columns: Vec<Column>,
-    states: Vec<UnitState>,
+    states: Vec<Standing>,
     /// A fresh id for the chase form, so a form sent twice chases once.
     client_id: String,
     kinds: Vec<ChaseKind>,
@@ -484,7 +484,7 @@ impl GridPage {
             .unwrap_or_else(|| "—".into())
     }
 
-    fn state_count(&self, s: &UnitState) -> i64 {
+    fn state_count(&self, s: &Standing) -> i64 {
         self.g
             .totals
             .summary_states
@@ -589,7 +589,7 @@ fn page(
         g,
         q,
         columns: Column::ALL.to_vec(),
-        states: UnitState::ALL.to_vec(),
+        states: Standing::ALL.to_vec(),
         client_id: again.client_id,
         kinds: ChaseKind::ALL.to_vec(),
         kind: again.kind,

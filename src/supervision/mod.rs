@@ -5,7 +5,7 @@
 //! child org of a unit). Its figures come from the modules that own the
 //! records: problems and their outcomes from `summary::store::figures` (a
 //! problem counts where it is owned now, as in the summary table), summary
-//! states from `summary::unit_state`, plans from `campaign::store`. Each cell
+//! standings (`summary::workflow::Standing`) from `summary::unit_state`, plans from `campaign::store`. Each cell
 //! is coloured by one [`Light`] rule per column, defined here ([`lights`]):
 //!
 //! | column    | green                         | yellow                                   | red |
@@ -31,7 +31,7 @@ use crate::{
     db::OrgId,
     error::{AppError, FieldError},
     org::OrgKind,
-    summary::unit_state::UnitState,
+    summary::workflow::Standing,
     workday::{Light, Workdays},
 };
 
@@ -211,7 +211,7 @@ pub struct GridRow {
     /// Of those, in progress or planned past their date.
     pub overdue: i64,
     /// The summary table's state; none where it does not apply.
-    pub summary: Option<UnitState>,
+    pub summary: Option<Standing>,
     pub chases: ChaseCount,
     pub lights: Lights,
 }
@@ -270,7 +270,7 @@ pub fn lights(row: &GridRow, k: &Clock<'_>) -> Lights {
     out.summary = row.summary.map(|s| match s {
         // The light says whether the unit still owes something: a late
         // table is in (its lateness is the cell's text), so it is green.
-        UnitState::Submitted { .. } | UnitState::Accepted => Light::Green,
+        Standing::Late | Standing::OnTime | Standing::Accepted => Light::Green,
         _ => Light::of(k.days, k.today, k.report_due, k.horizon),
     });
     out
@@ -369,8 +369,8 @@ pub fn sort(rows: &mut [GridRow], col: Column, desc: bool) {
             Column::Overdue => a.overdue.cmp(&b.overdue),
             Column::Summary => a
                 .summary
-                .map(UnitState::rank)
-                .cmp(&b.summary.map(UnitState::rank)),
+                .map(Standing::rank)
+                .cmp(&b.summary.map(Standing::rank)),
             Column::LastActivity => a.last_activity.cmp(&b.last_activity),
             Column::Chases => a
                 .chases
@@ -389,7 +389,7 @@ pub fn sort(rows: &mut [GridRow], col: Column, desc: bool) {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     /// Only units whose summary is in this state.
-    pub summary: Option<UnitState>,
+    pub summary: Option<Standing>,
     /// Only units that have (true) or have not (false) confirmed receipt.
     pub received: Option<bool>,
     /// Only rows with overdue problems.
@@ -431,7 +431,7 @@ pub struct Totals {
     pub summaries_on_time: i64,
     /// Summary tables still owed (missing, draft, returned).
     pub summaries_owed: i64,
-    /// Summary tables in each state, in [`UnitState::ALL`] order.
+    /// Summary tables in each state, in [`Standing::ALL`] order.
     pub summary_states: Vec<i64>,
     pub activities: i64,
     pub problems: i64,
@@ -454,7 +454,7 @@ pub fn rate(part: i64, whole: i64) -> Option<i64> {
 pub fn totals(rows: &[GridRow], on_time: &dyn Fn(OrgId) -> bool) -> Totals {
     let mut t = Totals {
         rows: rows.len() as i64,
-        summary_states: vec![0; UnitState::ALL.len()],
+        summary_states: vec![0; Standing::ALL.len()],
         ..Totals::default()
     };
     let mut units = 0;
@@ -483,7 +483,8 @@ pub fn totals(rows: &[GridRow], on_time: &dyn Fn(OrgId) -> bool) -> Totals {
             if s.is_in() {
                 t.summaries_in += 1;
                 let timely = match s {
-                    UnitState::Submitted { late } => !late,
+                    Standing::Late => false,
+                    Standing::OnTime => true,
                     _ => on_time(r.org_id),
                 };
                 if timely {
@@ -547,7 +548,7 @@ mod tests {
             problems: 0,
             decided: 0,
             overdue: 0,
-            summary: is_unit.then_some(UnitState::Missing),
+            summary: is_unit.then_some(Standing::Missing),
             chases: ChaseCount::default(),
             lights: Lights::default(),
         }
@@ -588,9 +589,9 @@ mod tests {
         });
         assert_eq!(lights(&r, &k("2026-12-10")).received, Some(Light::Green));
         // A late table is in: nothing is owed any more.
-        r.summary = Some(UnitState::Submitted { late: true });
+        r.summary = Some(Standing::Late);
         assert_eq!(lights(&r, &k("2026-12-10")).summary, Some(Light::Green));
-        r.summary = Some(UnitState::Accepted);
+        r.summary = Some(Standing::Accepted);
         assert_eq!(lights(&r, &k("2026-12-10")).summary, Some(Light::Green));
         // Problems: red with any overdue, yellow with undecided ones.
         r.problems = 3;
@@ -609,20 +610,16 @@ mod tests {
 
     #[test]
     fn sorting_by_summary_puts_missing_first_and_filters_select() {
-        let mut rows: Vec<GridRow> = [
-            UnitState::Accepted,
-            UnitState::Missing,
-            UnitState::Submitted { late: true },
-        ]
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| GridRow {
-            org_id: OrgId(i as i64),
-            summary: Some(s),
-            overdue: i as i64,
-            ..row(true)
-        })
-        .collect();
+        let mut rows: Vec<GridRow> = [Standing::Accepted, Standing::Missing, Standing::Late]
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| GridRow {
+                org_id: OrgId(i as i64),
+                summary: Some(s),
+                overdue: i as i64,
+                ..row(true)
+            })
+            .collect();
         sort(&mut rows, Column::Summary, false);
         let order: Vec<i64> = rows.iter().map(|r| r.org_id.0).collect();
         assert_eq!(order, vec![1, 2, 0]);
@@ -631,7 +628,7 @@ mod tests {
         sort(&mut rows, Column::Overdue, true);
         assert_eq!(rows[0].overdue, 2);
         let f = Filter {
-            summary: Some(UnitState::Missing),
+            summary: Some(Standing::Missing),
             ..Filter::default()
         };
         assert_eq!(rows.iter().filter(|r| f.keeps(r)).count(), 1);

@@ -23,6 +23,7 @@ use crate::{
     summary::{
         store::{self as summary_store, LineFigures, Lines},
         unit_state,
+        workflow::Standing,
     },
 };
 
@@ -570,12 +571,7 @@ pub async fn grid(
                 problems,
                 decided: problems - undecided,
                 overdue: x.overdue,
-                summary: is_unit.then(|| {
-                    states
-                        .get(&org_id)
-                        .copied()
-                        .unwrap_or(unit_state::UnitState::Missing)
-                }),
+                summary: is_unit.then(|| states.get(&org_id).copied().unwrap_or(Standing::Missing)),
                 chases: chases.get(&org_id).copied().unwrap_or_default(),
                 lights: Lights::default(),
                 org_id,
