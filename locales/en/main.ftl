@@ -168,4 +168,4 @@ err-date = "{ $field }" is not a valid date (for example 2019-11-15).
 # The traffic light of deadlines (same everywhere).
 light-red = Overdue
 light-yellow = Due soon
-light-green = On time
+light-green = On track

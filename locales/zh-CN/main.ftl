@@ -168,4 +168,4 @@ err-date = “{ $field }”不是有效的日期（例如 2019-11-15）。
 # The traffic light of deadlines (same everywhere).
 light-red = 已逾期
 light-yellow = 即将到期
-light-green = 按时
+light-green = 正常

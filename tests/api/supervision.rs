@@ -341,7 +341,8 @@ async fn the_grid_equals_the_records_counted_independently() {
         (&json!(1), &json!(1), &json!(1), &json!(0))
     );
     assert_eq!(b["summary"], "late");
-    assert_eq!(b["lights"]["summary"], "yellow");
+    // A late table is in: nothing is owed, the lateness is its state.
+    assert_eq!(b["lights"]["summary"], "green");
     assert!(b["plan"].is_null());
     // The problems column is what the unit's summary table counts.
     let (_, table) = app
@@ -790,7 +791,7 @@ async fn the_xlsx_holds_the_grid_rows_sorted_filtered_and_lit() {
     assert_eq!(rows[1][col("汇总表")].to_string(), "未报送");
     assert_eq!(rows[1][col("汇总表灯")].to_string(), "已逾期");
     assert_eq!(rows[2][col("汇总表")].to_string(), "待审核（逾期）");
-    assert_eq!(rows[2][col("汇总表灯")].to_string(), "即将到期");
+    assert_eq!(rows[2][col("汇总表灯")].to_string(), "正常");
     assert_eq!(rows[1][col("问题灯")].to_string(), "已逾期");
     assert_eq!(rows[1][col("签收")].to_string(), "未签收");
     // The same filter as the page.
