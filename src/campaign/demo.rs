@@ -300,6 +300,28 @@ pub async fn generate(tx: &mut Tx, root: OrgId) -> anyhow::Result<String> {
         };
         add_plan(tx, c2019, u, &content, moves).await?;
     }
+    // The plans were filed in each campaign's first days, not when the demo
+    // was generated: half an hour apart in the order they happened.
+    for (c, f) in [(c2018, &f2018), (c2019, &f2019)] {
+        let start = f.starts_on.plus_days(1).end_timestamp() - 15 * 3600;
+        sqlx::query(
+            "UPDATE plan_events SET created_at = $1 + 1800 * (id - (SELECT MIN(e.id) FROM plan_events e \
+             JOIN plans p ON p.id = e.plan_id WHERE p.campaign_id = $2)) \
+             WHERE plan_id IN (SELECT id FROM plans WHERE campaign_id = $2)",
+        )
+        .bind(start)
+        .bind(c)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "UPDATE plans SET updated_at = COALESCE((SELECT MAX(e.created_at) FROM plan_events e \
+             WHERE e.plan_id = plans.id), $1) WHERE campaign_id = $2",
+        )
+        .bind(start)
+        .bind(c)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(format!(
         "2 campaigns (2018 closed, 2019 杨工〔2019〕28号 active, {} units): 2019 plans {} accepted, {} awaiting review (1 returned and resubmitted), {} drafts, {} not started.",
         units.len(),
