@@ -23,7 +23,7 @@ use crate::{
     i18n::Lang,
     org,
     web::{
-        AppState,
+        AppState, local_path,
         page::{Chrome, render},
     },
 };
@@ -61,22 +61,12 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths may be redirected to after login.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
-        _ => "/".to_string(),
-    }
-}
-
 async fn login_page(lang: Lang, Query(q): Query<NextQuery>) -> AppResult<Response> {
     render(LoginPage {
         c: Chrome::bare(lang, "/login"),
         error: None,
         username: String::new(),
-        next: safe_next(q.next.as_deref()),
+        next: local_path::or_home(q.next.as_deref()),
     })
 }
 
@@ -114,9 +104,11 @@ async fn login(
                 .secure(state.settings.cookie_secure())
                 .same_site(SameSite::Lax)
                 .build();
-            return Ok(
-                (jar.add(cookie), Redirect::to(&safe_next(f.next.as_deref()))).into_response(),
-            );
+            return Ok((
+                jar.add(cookie),
+                Redirect::to(&local_path::or_home(f.next.as_deref())),
+            )
+                .into_response());
         }
         store::LoginOutcome::Failed { user, now_locked } => {
             audit::store::record(state.db.pool(), &entry(user, Action::LoginFailed)).await?;
@@ -143,7 +135,7 @@ async fn login(
         c: Chrome::bare(lang, "/login"),
         error: Some(error),
         username: f.username,
-        next: safe_next(f.next.as_deref()),
+        next: local_path::or_home(f.next.as_deref()),
     };
     Ok((
         StatusCode::UNAUTHORIZED,

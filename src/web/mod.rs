@@ -6,6 +6,7 @@ pub mod client;
 pub mod download;
 pub mod errors;
 pub mod form;
+pub mod local_path;
 pub mod openapi;
 pub mod page;
 pub mod qr;
@@ -175,11 +176,7 @@ struct LangForm {
 /// Switches the interface language (a cookie) and returns to the page the user was on.
 async fn switch_lang(jar: CookieJar, axum::Form(f): axum::Form<LangForm>) -> impl IntoResponse {
     let lang = Lang::from_tag(&f.lang).unwrap_or_default();
-    let back = if f.back.starts_with('/') && !f.back.starts_with("//") {
-        f.back
-    } else {
-        "/".into()
-    };
+    let back = local_path::or_home(Some(&f.back));
     let cookie = Cookie::build(("lang", lang.code()))
         .path("/")
         .http_only(true)

@@ -60,21 +60,97 @@ async fn pages_redirect_to_login_and_back_after_it() {
     assert!(res.text().await.unwrap().contains("甲街道总工会"));
 }
 
+/// `next` and `back` values as the handlers receive them (form-decoded): each
+/// would send a browser to another site, or cannot be put in a header at all.
+const HOSTILE: [&str; 11] = [
+    "//evil.example/",
+    "/\t/evil.example",
+    "/\\evil.example",
+    "/%5Cevil.example",
+    "/%2F%2Fevil",
+    "///evil.example",
+    "https://evil.example",
+    "/a\nb",
+    "/a\rb",
+    "/a\r\nSet-Cookie: x=1",
+    "javascript:alert(1)",
+];
+
 #[tokio::test]
 async fn a_login_never_redirects_to_another_site() {
     let app = TestApp::spawn().await;
+    for next in HOSTILE {
+        let res = app
+            .anonymous()
+            .post(app.url("/login"))
+            .form(&[
+                ("username", "a.cadre"),
+                ("password", PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(res.headers()["location"], "/", "{next:?}");
+        assert!(res.headers().contains_key("set-cookie"), "{next:?}");
+    }
+    assert_eq!(app.audit_count("login").await, HOSTILE.len() as i64);
+    // The page never carries a hostile `next` into its form either.
+    for query in [
+        "next=/%09/evil.example",
+        "next=/%5Cevil.example",
+        "next=/a%0Ab",
+    ] {
+        let res = app
+            .anonymous()
+            .get(app.url(&format!("/login?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{query}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(r#"name="next" value="/""#), "{query}");
+        assert!(!html.contains("evil"), "{query}");
+    }
+    // A path on this site with a query string is kept.
     let res = app
         .anonymous()
         .post(app.url("/login"))
         .form(&[
             ("username", "a.cadre"),
             ("password", PASSWORD),
-            ("next", "//evil.example/"),
+            ("next", "/problems?status=open&org=3"),
         ])
         .send()
         .await
         .unwrap();
-    assert_eq!(res.headers()["location"], "/");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/problems?status=open&org=3");
+}
+
+#[tokio::test]
+async fn switching_the_language_never_leaves_the_site() {
+    let app = TestApp::spawn().await;
+    let c = app.anonymous();
+    for back in HOSTILE {
+        let res = c
+            .post(app.url("/lang"))
+            .form(&[("lang", "en"), ("back", back)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{back:?}");
+        assert_eq!(res.headers()["location"], "/", "{back:?}");
+    }
+    let res = c
+        .post(app.url("/lang"))
+        .form(&[("lang", "zh-CN"), ("back", "/problems?status=open&org=3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/problems?status=open&org=3");
 }
 
 #[tokio::test]
