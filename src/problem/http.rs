@@ -1076,8 +1076,14 @@ async fn bulk_page(
             "action" => input.action = Some(v),
             "topic" => input.topic = Some(v),
             "assignee" => input.assignee = Some(v),
-            // Only a path of this site: never an open redirect.
-            "back" if v.starts_with("/problems") && !v.starts_with("//") => back = v,
+            // Only a path of this site's problem lists: never an open
+            // redirect, never a header a newline breaks.
+            "back"
+                if v.starts_with("/problems")
+                    && crate::web::local_path::same_origin_path(&v).is_some() =>
+            {
+                back = v
+            }
             _ => {}
         }
     }
