@@ -3,10 +3,14 @@
 //! `problem::store::count_by_topic_status`), each with links to its evidence.
 //!
 //! A report cites what its author could read when the element was added (the
-//! editor checks it); the figures are then computed for any reader of the
-//! report. Analysis and problem figures are read over the author org's
-//! subtree; a source that has gone (a survey deleted, a question renamed)
-//! gives an "unavailable" figure rather than an error.
+//! editor checks it); the live figures are then computed with the read scope
+//! of whoever looks at the report (`Computer::new` takes it), so a report
+//! never shows a reader a survey, problem or activity note outside that
+//! reader's own scope. Problems and activity notes are further limited to the
+//! author org's subtree. A source that has gone or that the reader cannot
+//! read (a survey deleted or outside the scope, a question renamed) gives an
+//! "unavailable" figure rather than an error. Frozen versions keep the
+//! figures their author computed.
 
 use std::collections::HashMap;
 
@@ -109,36 +113,28 @@ impl Figure {
     }
 }
 
-/// A survey by id, whoever asks (the caller's access was checked when the
-/// element was added).
-pub async fn survey(db: &Db, id: SurveyId) -> anyhow::Result<Option<Survey>> {
-    let org: Option<OrgId> = sqlx::query_scalar("SELECT org_id FROM surveys WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    match org {
-        Some(o) => Ok(surveys::get(db, &Scope::of(vec![o]), id).await?),
-        None => Ok(None),
-    }
-}
-
 /// Computes figures for one report, sharing the analyses that several
 /// elements cite with the same filters.
 pub struct Computer<'a> {
     db: &'a Db,
     org: OrgId,
     campaign: CampaignId,
+    /// The read scope of whoever the figures are computed for.
+    read: Scope,
     lang: Lang,
     analyses: HashMap<(SurveyId, String), Option<(Survey, Analysis)>>,
 }
 
 impl<'a> Computer<'a> {
-    /// A computer for a report of `org` in `campaign`.
-    pub fn new(db: &'a Db, org: OrgId, campaign: CampaignId, lang: Lang) -> Self {
+    /// A computer for a report of `org` in `campaign`, read by someone whose
+    /// read scope is `read` (`caller.scope(Need::Read)`): every survey,
+    /// problem and activity is read through it.
+    pub fn new(db: &'a Db, org: OrgId, campaign: CampaignId, read: Scope, lang: Lang) -> Self {
         Computer {
             db,
             org,
             campaign,
+            read,
             lang,
             analyses: HashMap::new(),
         }
@@ -171,7 +167,7 @@ impl<'a> Computer<'a> {
         let q = a.query();
         let key = (a.survey_id, q.query_string());
         if !self.analyses.contains_key(&key) {
-            let found = match survey(self.db, a.survey_id).await? {
+            let found = match surveys::get(self.db, &self.read, a.survey_id).await? {
                 None => None,
                 Some(s) => match q.filter() {
                     Err(_) => None,
@@ -209,8 +205,8 @@ impl<'a> Computer<'a> {
             group,
             ..Default::default()
         };
-        let counts =
-            problems::count_by_topic_status(self.db, &Scope::of(vec![self.org]), &f).await?;
+        // The reader's scope; the filter keeps the author org's subtree.
+        let counts = problems::count_by_topic_status(self.db, &self.read, &f).await?;
         let topics = problems::topics(self.db).await?;
         Ok(problems_figure(
             self.org,
@@ -225,7 +221,7 @@ impl<'a> Computer<'a> {
 
     async fn survey_quotes(&mut self, q: &SurveyQuotesSpec) -> anyhow::Result<Figure> {
         let lang = self.lang;
-        let Some(s) = survey(self.db, q.survey_id).await? else {
+        let Some(s) = surveys::get(self.db, &self.read, q.survey_id).await? else {
             return Ok(Figure::unavailable(
                 q.question.clone(),
                 lang.t("report-source-gone"),
@@ -285,12 +281,16 @@ impl<'a> Computer<'a> {
 
     async fn activity_quotes(&mut self, q: &ActivityQuotesSpec) -> anyhow::Result<Figure> {
         let lang = self.lang;
-        let scope = Scope::of(vec![self.org]);
+        let author = Scope::of(vec![self.org]);
         let mut quotes = Vec::new();
         for id in &q.activity_ids {
-            let Some(a) = crate::activity::store::get(self.db, &scope, *id).await? else {
+            // What the reader reads, of the author org's subtree.
+            let Some(a) = crate::activity::store::get(self.db, &self.read, *id).await? else {
                 continue;
             };
+            if !author.contains(self.db, a.org_id).await? {
+                continue;
+            }
             let Some(text) = a.notes.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
                 continue;
             };

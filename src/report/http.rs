@@ -21,7 +21,7 @@ use utoipa::OpenApi;
 
 use super::{
     Body, Element, Report, ReportInput, Status, chart,
-    compute::{self, Cell, Computer, Figure, FigureKind, Quote, Table},
+    compute::{Cell, Computer, Figure, FigureKind, Quote, Table},
     export,
     store::{self, By, Event, ListFilter, NoteCandidate, ReportCounts, Snapshot, VersionInfo},
 };
@@ -30,7 +30,6 @@ use crate::{
     auth::{Caller, Need, Scope},
     db::{CampaignId, OrgId, ReportId, ResponseId, SurveyId, now},
     error::{AppError, AppResult, FieldError},
-    i18n::Lang,
     summary::workflow::{self, Action as Move, ReturnReasons},
     survey::analysis::{self, Filter, tally::Kind},
     web::{
@@ -145,9 +144,12 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("{e}"))
 }
 
-/// The live figures of a report as a snapshot.
-async fn live(state: &AppState, r: &Report, lang: Lang) -> AppResult<Snapshot> {
-    let figures = Computer::new(&state.db, r.org_id, r.campaign_id, lang)
+/// The live figures of a report as a snapshot, computed with the caller's
+/// read scope: a cited source the caller cannot read is "unavailable".
+async fn live(state: &AppState, caller: &Caller, r: &Report) -> AppResult<Snapshot> {
+    let lang = caller.lang;
+    let read = caller.scope(Need::Read);
+    let figures = Computer::new(&state.db, r.org_id, r.campaign_id, read, lang)
         .body(&r.body)
         .await
         .map_err(AppError::Internal)?;
@@ -222,13 +224,15 @@ pub struct Created {
 }
 
 /// The elements of `new` that `old` does not already hold must cite what
-/// the caller may cite: a survey the caller reads or one of the report's
-/// campaign; activities of the author org's subtree.
+/// the caller may cite: a survey the caller reads (`caller.scope(Need::Read)`;
+/// belonging to the report's campaign is not enough); activities the caller
+/// reads in the author org's subtree. Any other is refused with a field error
+/// naming the element (`sections[i].elements[j]`, `report-err-source`), 422 —
+/// a save and a preview alike.
 async fn check_sources(
     state: &AppState,
     caller: &Caller,
     org: OrgId,
-    campaign: CampaignId,
     old: &Body,
     new: &Body,
 ) -> AppResult<()> {
@@ -240,21 +244,20 @@ async fn check_sources(
                 continue;
             }
             let ok = match e {
-                Element::Analysis(a) => citable(state, &read, campaign, a.survey_id).await?,
-                Element::SurveyQuotes(q) => citable(state, &read, campaign, q.survey_id).await?,
+                Element::Analysis(a) => citable(state, &read, a.survey_id).await?,
+                Element::SurveyQuotes(q) => citable(state, &read, q.survey_id).await?,
                 Element::Problems(p) => p
                     .group
                     .as_deref()
                     .is_none_or(|g| crate::enterprise::WorkerGroup::parse(g).is_some()),
                 Element::ActivityQuotes(q) => {
-                    let scope = Scope::of(vec![org]);
+                    let author = Scope::of(vec![org]);
                     let mut all = true;
                     for a in &q.activity_ids {
-                        if crate::activity::store::get(&state.db, &scope, *a)
-                            .await?
-                            .is_none()
-                        {
-                            all = false;
+                        let a = crate::activity::store::get(&state.db, &read, *a).await?;
+                        match a {
+                            Some(a) if author.contains(&state.db, a.org_id).await? => {}
+                            _ => all = false,
                         }
                     }
                     all
@@ -275,22 +278,12 @@ async fn check_sources(
     }
 }
 
-async fn citable(
-    state: &AppState,
-    read: &Scope,
-    campaign: CampaignId,
-    survey: SurveyId,
-) -> AppResult<bool> {
-    if crate::survey::store::get(&state.db, read, survey)
+/// Whether the caller (read scope `read`) may cite `survey`: only if they
+/// read it themselves.
+async fn citable(state: &AppState, read: &Scope, survey: SurveyId) -> AppResult<bool> {
+    Ok(crate::survey::store::get(&state.db, read, survey)
         .await?
-        .is_some()
-    {
-        return Ok(true);
-    }
-    Ok(compute::survey(&state.db, survey)
-        .await
-        .map_err(AppError::Internal)?
-        .is_some_and(|s| s.campaign_id == Some(campaign)))
+        .is_some())
 }
 
 async fn topic_of(
@@ -339,7 +332,7 @@ async fn create(state: &AppState, caller: &Caller, input: &ReportInput) -> AppRe
         .cleaned()?,
         None => Body::default(),
     };
-    check_sources(state, caller, org, campaign.id, &Body::default(), &body).await?;
+    check_sources(state, caller, org, &Body::default(), &body).await?;
     let mut tx = state.db.begin().await?;
     let topic = topic_of(&mut tx, head.topic.as_deref()).await?;
     let (id, created) = store::insert(
@@ -397,7 +390,7 @@ pub struct ReportDetail {
 
 async fn detail(state: &AppState, caller: &Caller, id: ReportId) -> AppResult<ReportDetail> {
     let report = visible(state, caller, id).await?;
-    let live = live(state, &report, caller.lang).await?;
+    let live = live(state, caller, &report).await?;
     let can_edit = may_write(state, caller, &report).await?;
     let can_decide = may_decide(state, caller, &report).await?;
     Ok(ReportDetail {
@@ -440,7 +433,7 @@ async fn save(
         .cleaned()?,
         None => r.body.clone(),
     };
-    check_sources(state, caller, r.org_id, r.campaign_id, &r.body, &body).await?;
+    check_sources(state, caller, r.org_id, &r.body, &body).await?;
     let mut tx = state.db.begin().await?;
     let topic = topic_of(&mut tx, head.topic.as_deref()).await?;
     if !store::save(&mut tx, id, &head, topic, &body, caller.user_id).await? {
@@ -481,7 +474,9 @@ pub struct Preview {
     pub html: String,
 }
 
-/// Computes one element (not saved) as the report would show it.
+/// Computes one element (not saved) as the report would show it, with the
+/// caller's read scope. An element citing a survey or activity the caller
+/// cannot read is refused: 422 with a field error naming the element.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/preview", tag = "reports", params(("id" = i64, Path)),
     request_body = PreviewInput,
     responses((status = 200, body = Preview), (status = 403, body = crate::web::errors::ErrorBody),
@@ -500,16 +495,9 @@ pub async fn api_preview(
         }],
     };
     body.cleaned()?;
-    check_sources(
-        &state,
-        &caller,
-        r.org_id,
-        r.campaign_id,
-        &Body::default(),
-        &body,
-    )
-    .await?;
-    let figure = Computer::new(&state.db, r.org_id, r.campaign_id, caller.lang)
+    check_sources(&state, &caller, r.org_id, &Body::default(), &body).await?;
+    let read = caller.scope(Need::Read);
+    let figure = Computer::new(&state.db, r.org_id, r.campaign_id, read, caller.lang)
         .element(&input.element)
         .await
         .map_err(AppError::Internal)?;
@@ -548,8 +536,8 @@ fn kind_name(k: Kind) -> &'static str {
     }
 }
 
-/// The surveys the caller may cite in this report (those of the report's
-/// campaign and those the caller reads), with their questions.
+/// The surveys the caller may cite in this report (those the caller reads),
+/// with their questions.
 #[utoipa::path(get, path = "/api/v1/reports/{id}/sources", tag = "reports", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<SourceSurvey>), (status = 403, body = crate::web::errors::ErrorBody),
         (status = 404, body = crate::web::errors::ErrorBody)))]
@@ -559,22 +547,9 @@ pub async fn api_sources(
     Path(id): Path<ReportId>,
 ) -> AppResult<Json<Vec<SourceSurvey>>> {
     let r = writable(&state, &caller, id).await?;
-    let mut list = crate::survey::store::list(&state.db, &caller.scope(Need::Read), 200).await?;
-    let campaign_ids: Vec<SurveyId> =
-        sqlx::query_scalar("SELECT id FROM surveys WHERE campaign_id = $1 ORDER BY id")
-            .bind(r.campaign_id)
-            .fetch_all(state.db.pool())
-            .await?;
-    for sid in campaign_ids {
-        if !list.iter().any(|s| s.id == sid)
-            && let Some(s) = compute::survey(&state.db, sid)
-                .await
-                .map_err(AppError::Internal)?
-        {
-            list.push(s);
-        }
-    }
-    // Also the surveys the report already cites.
+    let read = caller.scope(Need::Read);
+    let mut list = crate::survey::store::list(&state.db, &read, 200).await?;
+    // Also the surveys the report already cites, when the caller reads them.
     for e in r.body.elements() {
         let sid = match e {
             Element::Analysis(a) => a.survey_id,
@@ -582,9 +557,7 @@ pub async fn api_sources(
             _ => continue,
         };
         if !list.iter().any(|s| s.id == sid)
-            && let Some(s) = compute::survey(&state.db, sid)
-                .await
-                .map_err(AppError::Internal)?
+            && let Some(s) = crate::survey::store::get(&state.db, &read, sid).await?
         {
             list.push(s);
         }
@@ -664,7 +637,8 @@ const CANDIDATE_SCAN: i64 = 2_000;
 const CANDIDATES: usize = 50;
 
 /// Free-text answers of a survey's question, or activity notes of the
-/// report's campaign in the author org's subtree, containing `q`.
+/// report's campaign in the author org's subtree, containing `q` — only what
+/// the caller reads: a survey outside the caller's read scope is 404.
 #[utoipa::path(get, path = "/api/v1/reports/{id}/candidates", tag = "reports",
     params(("id" = i64, Path), CandidateQuery),
     responses((status = 200, body = Candidates), (status = 403, body = crate::web::errors::ErrorBody),
@@ -679,9 +653,16 @@ pub async fn api_candidates(
     let text = q.q.clone().unwrap_or_default();
     let text = text.trim();
     if q.source.as_deref() == Some("activities") {
-        let notes =
-            store::note_candidates(&state.db, r.org_id, r.campaign_id, text, CANDIDATES as i64)
-                .await?;
+        let read = caller.scope(Need::Read);
+        let notes = store::note_candidates(
+            &state.db,
+            &read,
+            r.org_id,
+            r.campaign_id,
+            text,
+            CANDIDATES as i64,
+        )
+        .await?;
         return Ok(Json(Candidates {
             answers: Vec::new(),
             notes,
@@ -690,7 +671,7 @@ pub async fn api_candidates(
     let sid = int_param::<i64>("survey", &q.survey)?
         .map(SurveyId)
         .ok_or_else(|| AppError::field("survey", "err-required"))?;
-    if !citable(&state, &caller.scope(Need::Read), r.campaign_id, sid).await? {
+    if !citable(&state, &caller.scope(Need::Read), sid).await? {
         return Err(AppError::NotFound);
     }
     let question = q.question.clone().unwrap_or_default();
@@ -794,7 +775,7 @@ async fn add_version(
                 .lang
                 .ta("report-version-n", &[("n", (seen + 1).to_string())])
         });
-    let snap = live(state, &r, caller.lang).await?;
+    let snap = live(state, caller, &r).await?;
     let b = by(caller);
     let mut tx = state.db.begin().await?;
     let Some(n) = store::add_version(&mut tx, &r, seen, &name, "named", &snap, &b, false).await?
@@ -876,7 +857,7 @@ async fn submit(
     if seen != r.version {
         return Err(AppError::field("seen", "report-err-stale"));
     }
-    let snap = live(state, &r, caller.lang).await?;
+    let snap = live(state, caller, &r).await?;
     let b = by(caller);
     let late = workflow::is_late(b.at, r.report_due_on.end_timestamp());
     let name = caller.lang.t("report-submitted-version");
@@ -1077,7 +1058,7 @@ async fn export_file(
             );
             (s, Some(label))
         }
-        None => (live(state, &r, lang).await?, None),
+        None => (live(state, caller, &r).await?, None),
     };
     let (ext, mime) = match format {
         "docx" => ("docx", DOCX),

@@ -584,10 +584,12 @@ pub struct NoteCandidate {
     pub notes: String,
 }
 
-/// Activities of the campaign recorded in `org`'s subtree with notes
-/// containing `q` (all with notes when `q` is empty), newest first.
+/// Activities of the campaign recorded in `org`'s subtree that the reader
+/// (read scope `read`) reads, with notes containing `q` (all with notes when
+/// `q` is empty), newest first.
 pub async fn note_candidates(
     db: &Db,
+    read: &Scope,
     org: OrgId,
     campaign: CampaignId,
     q: &str,
@@ -596,9 +598,10 @@ pub async fn note_candidates(
     let pat = crate::org::store::like_pattern(q.trim());
     let sql = format!(
         "SELECT a.id, o.name, a.held_on, a.notes FROM activities a JOIN orgs o ON o.id = a.org_id \
-         WHERE a.campaign_id = $1 AND {} AND a.notes IS NOT NULL AND a.notes <> '' \
+         WHERE a.campaign_id = $1 AND {} AND {} AND a.notes IS NOT NULL AND a.notes <> '' \
          AND a.notes LIKE $2 ESCAPE '\\' ORDER BY a.held_on DESC, a.id DESC LIMIT {}",
         Scope::of(vec![org]).sql("a.org_id"),
+        read.sql("a.org_id"),
         limit.clamp(1, 200)
     );
     let rows: Vec<(crate::db::ActivityId, String, String, String)> =

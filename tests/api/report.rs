@@ -764,3 +764,234 @@ async fn report_exports_read_back_as_docx_and_pdf() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.audit_count("export").await, 3);
 }
+
+/// The elements citing each source kind of the fixture: analysis chart,
+/// cross-tab, survey quotes, activity-note quotes.
+fn cited(f: &Fx) -> Vec<Value> {
+    vec![
+        json!({"kind": "analysis", "survey_id": f.survey, "question": "income", "display": "chart"}),
+        json!({"kind": "analysis", "survey_id": f.survey, "question": "income", "display": "table", "by": "region"}),
+        json!({"kind": "survey_quotes", "survey_id": f.survey, "question": "advice",
+               "response_ids": [f.responses[0], f.responses[1]]}),
+        json!({"kind": "activity_quotes", "activity_ids": [f.activity]}),
+    ]
+}
+
+/// Refused from candidates (404), preview and save (422 naming the element),
+/// and the sources list leaves the survey out.
+async fn refused_citations(api: &Api, f: &Fx, id: i64) {
+    let (status, body) = api
+        .get(&format!(
+            "/api/v1/reports/{id}/candidates?source=survey&survey={}&question=advice",
+            f.survey
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, notes) = api
+        .get(&format!(
+            "/api/v1/reports/{id}/candidates?source=activities"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(notes["notes"].as_array().unwrap().len(), 0, "{notes}");
+    for e in cited(f) {
+        let (status, body) = api
+            .post(
+                &format!("/api/v1/reports/{id}/preview"),
+                json!({"element": e}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}: {body}");
+        assert_eq!(
+            body["error"]["fields"][0]["field"], "sections[0].elements[0]",
+            "{body}"
+        );
+        let (status, body) = api
+            .send(
+                Method::PUT,
+                &format!("/api/v1/reports/{id}"),
+                json!({"title": "引用", "worker_group": "courier", "sections": [{"heading": "一", "text": "", "elements": [{"kind": "problems"}, e]}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}: {body}");
+        assert_eq!(
+            body["error"]["fields"][0]["field"],
+            "sections[0].elements[1]"
+        );
+    }
+    let (status, sources) = api.get(&format!("/api/v1/reports/{id}/sources")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !sources
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"].as_i64() == Some(f.survey)),
+        "{sources}"
+    );
+}
+
+#[tokio::test]
+async fn report_citations_are_read_with_the_callers_own_scope() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+
+    // Inside: street A's cadre previews every kind and lists the answers.
+    let own = create(&f).await;
+    let (status, c) = f
+        .api
+        .get(&format!(
+            "/api/v1/reports/{own}/candidates?source=survey&survey={}&question=advice",
+            f.survey
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(c["answers"].as_array().unwrap().len(), 3);
+    for e in cited(&f) {
+        let (status, p) = f
+            .api
+            .post(
+                &format!("/api/v1/reports/{own}/preview"),
+                json!({"element": e}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{e}: {p}");
+        assert_ne!(p["figure"]["kind"], "unavailable", "{e}: {p}");
+    }
+
+    // Street B takes part in the same campaign but cannot read street A's
+    // survey (which belongs to the campaign) nor its visit.
+    let b = app.api("b.cadre").await;
+    let (status, _) = b.get(&format!("/api/v1/surveys/{}", f.survey)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, made) = b
+        .post(
+            "/api/v1/reports",
+            json!({"client_id": "rep-b", "campaign_id": f.campaign, "title": "乙街道报告", "worker_group": "courier",
+                   "sections": [{"heading": "一", "text": "", "elements": [{"kind": "problems"}]}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let bid = made["report"]["id"].as_i64().unwrap();
+    refused_citations(&b, &f, bid).await;
+
+    // A survey of the district in its campaign (as a national survey in a
+    // national campaign): street A's cadre cannot cite it any more.
+    sqlx::query("UPDATE surveys SET org_id = $1 WHERE id = $2")
+        .bind(app.district)
+        .bind(f.survey)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (status, _) = f.api.get(&format!("/api/v1/surveys/{}", f.survey)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, fresh) = f
+        .api
+        .post(
+            "/api/v1/reports",
+            json!({"client_id": "rep-a2", "campaign_id": f.campaign, "title": "甲街道报告", "worker_group": "courier",
+                   "sections": [{"heading": "一", "text": "", "elements": [{"kind": "problems"}]}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{fresh}");
+    let aid = fresh["report"]["id"].as_i64().unwrap();
+    for e in cited(&f).into_iter().take(3) {
+        let (status, body) = f
+            .api
+            .post(
+                &format!("/api/v1/reports/{aid}/preview"),
+                json!({"element": e}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}: {body}");
+    }
+    let (status, _) = f
+        .api
+        .get(&format!(
+            "/api/v1/reports/{aid}/candidates?source=survey&survey={}&question=advice",
+            f.survey
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Its earlier report, saved when it could: the live figures are now
+    // unavailable to it, and the district (which reads the survey) sees them.
+    let (status, d) = f.api.get(&format!("/api/v1/reports/{own}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for (s, i) in [(0, 0), (0, 1), (1, 1)] {
+        assert_eq!(figure(&d, s, i)["kind"], "unavailable", "{s}.{i}");
+    }
+    let admin = app.api("district.admin").await;
+    let (_, d) = admin.get(&format!("/api/v1/reports/{own}")).await;
+    assert_eq!(figure(&d, 0, 0)["kind"], "chart");
+    assert_eq!(figure(&d, 1, 1)["quotes"].as_array().unwrap().len(), 2);
+    sqlx::query("UPDATE surveys SET org_id = $1 WHERE id = $2")
+        .bind(app.street_a)
+        .bind(f.survey)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+
+    // Save + view: street A's report with every kind, submitted to a campaign
+    // street B issued. B reads the report, but the live figures only through
+    // its own scope: no survey, problem or visit note of street A.
+    let c: i64 = sqlx::query_scalar(
+        "INSERT INTO campaigns (org_id, title, doc_number, starts_on, ends_on, report_due_on, status, \
+         created_at, updated_at) VALUES ($1, '乙街道专题调研', NULL, '2026-01-01', '2026-12-31', '2099-12-31', 'active', 0, 0) RETURNING id",
+    )
+    .bind(app.street_b)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO campaign_units (campaign_id, org_id) VALUES ($1, $2)")
+        .bind(c)
+        .bind(app.street_a)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let mut body = report_json(&f, "rep-c");
+    body["campaign_id"] = json!(c);
+    let (status, made) = f.api.post("/api/v1/reports", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let rid = made["report"]["id"].as_i64().unwrap();
+    let (status, d) = f.api.get(&format!("/api/v1/reports/{rid}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(figure(&d, 1, 1)["quotes"].as_array().unwrap().len(), 2);
+    let (status, s) = f
+        .api
+        .post(&format!("/api/v1/reports/{rid}/submit"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{s}");
+    let (status, d) = b.get(&format!("/api/v1/reports/{rid}")).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    for (s, i) in [(0, 0), (0, 1), (1, 1)] {
+        assert_eq!(figure(&d, s, i)["kind"], "unavailable", "{s}.{i}");
+    }
+    let problems = counts(figure(&d, 1, 0));
+    assert!(
+        problems.iter().flatten().all(|n| n.unwrap_or(0) == 0),
+        "{problems:?}"
+    );
+    assert_eq!(figure(&d, 1, 2)["quotes"].as_array().map_or(0, Vec::len), 0);
+    let text = d.to_string();
+    assert!(!text.contains("希望多建骑手驿站"), "{text}");
+    assert!(!text.contains("与外卖骑手座谈"), "{text}");
+    let (status, pdf) = download(
+        &app,
+        &b,
+        &format!("/api/v1/reports/{rid}/export?format=pdf"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let pdf = pdf_text(&pdf);
+    assert!(!pdf.contains("希望多建骑手驿站"), "{pdf}");
+    // The submitted version stays as its author computed it.
+    let (status, v) = b.get(&format!("/api/v1/reports/{rid}/versions/1")).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["snapshot"]["sections"][1]["figures"][1]["quotes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
