@@ -51,3 +51,4 @@ err-symposium-participants = A symposium needs its number of participants.
 err-more-than-participants = "{ $field }" cannot exceed the symposium participants.
 err-enterprise-unknown = No enterprise "{ $value }" within your reach.
 err-campaign-not-open = The campaign is not active, or your org is not part of it.
+err-too-many-problems = One record holds at most { $max } problems; please save them as several records.

@@ -51,3 +51,4 @@ err-symposium-participants = 座谈会需要填写参加座谈人数。
 err-more-than-participants = “{ $field }”不能多于参加座谈人数。
 err-enterprise-unknown = 在您的权限范围内找不到企业“{ $value }”。
 err-campaign-not-open = 该活动未在进行中，或您所在组织不在该活动范围内。
+err-too-many-problems = 一条记录最多填写 { $max } 个问题，请分成几条记录保存。

@@ -165,6 +165,10 @@ pub struct EnterpriseRef {
     pub credit_code: String,
 }
 
+/// The most problems one activity record may carry (one visit or symposium
+/// rarely hears more than a few dozen).
+pub const MAX_PROBLEMS: usize = 100;
+
 /// An activity as submitted (form or JSON), unparsed.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ActivityInput {
@@ -392,7 +396,14 @@ impl ActivityInput {
             .take(form::optional("notes", &self.notes, 5000))
             .flatten();
         let mut problems = Vec::new();
-        for (i, p) in self.problems.iter().enumerate() {
+        // One save is one transaction: a bounded number of problems keeps it
+        // short (a POST with 10,000 problems was accepted and held the writer).
+        if self.problems.len() > MAX_PROBLEMS {
+            errs.push(
+                FieldError::new("problems", "err-too-many-problems").arg("max", MAX_PROBLEMS),
+            );
+        }
+        for (i, p) in self.problems.iter().take(MAX_PROBLEMS).enumerate() {
             if p.is_blank() {
                 continue;
             }
@@ -484,6 +495,26 @@ mod tests {
             keys(a.parse(today()).unwrap_err()),
             [("women_workers".to_string(), "err-more-than-participants")]
         );
+    }
+
+    #[test]
+    fn more_problems_than_one_record_may_carry_are_refused_naming_the_field() {
+        let mut a = visit();
+        a.problems = vec![
+            ProblemInput {
+                description: Some("食堂晚上不供餐".into()),
+                source: Some("worker".into()),
+                topic: Some("wages".into()),
+                ..Default::default()
+            };
+            MAX_PROBLEMS + 1
+        ];
+        assert_eq!(
+            keys(a.parse(today()).unwrap_err()),
+            [("problems".to_string(), "err-too-many-problems")]
+        );
+        a.problems.truncate(MAX_PROBLEMS);
+        assert_eq!(a.parse(today()).unwrap().problems.len(), MAX_PROBLEMS);
     }
 
     #[test]

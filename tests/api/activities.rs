@@ -329,3 +329,33 @@ async fn a_problem_cannot_name_an_enterprise_out_of_reach() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(err["error"]["fields"][0]["field"], "p1.enterprise_id");
 }
+
+#[tokio::test]
+async fn a_record_with_more_problems_than_allowed_is_refused_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let e = enterprise(&app, "a.cadre", "91310110MA1G8XXX2B", "STA").await;
+    let a = app.api("a.cadre").await;
+    let mut body = visit("visit-many-abcd", None, json!([e]));
+    let one = json!({"source": "worker", "topic": "wages", "description": "加班费未按时发放"});
+    body["problems"] = Value::Array(vec![one; qingting::activity::MAX_PROBLEMS + 1]);
+    let (status, err) = a.post("/api/v1/activities", body.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["fields"][0]["field"], "problems");
+    assert!(
+        err["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("100"),
+        "{err}"
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM problems")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+    // At the limit it is saved.
+    body["problems"] = Value::Array(body["problems"].as_array().unwrap()[..100].to_vec());
+    let (status, saved) = a.post("/api/v1/activities", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["problems"].as_array().unwrap().len(), 100);
+}
