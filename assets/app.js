@@ -166,3 +166,10 @@
     });
   }
 })();
+
+// A filter menu marked data-autosubmit applies on change (the CSP forbids
+// inline handlers; without JavaScript its form's button does the same).
+document.addEventListener("change", (e) => {
+  const t = e.target;
+  if (t instanceof HTMLSelectElement && t.hasAttribute("data-autosubmit") && t.form) t.form.submit();
+});

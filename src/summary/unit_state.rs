@@ -54,28 +54,6 @@ pub async fn states(
         .collect())
 }
 
-/// For the to-do list: the standing of the scope's own participating units
-/// in every active campaign, as (campaign, unit, standing), by campaign then
-/// unit.
-pub async fn of_active_units(
-    db: &Db,
-    scope: &Scope,
-) -> Result<Vec<(CampaignId, OrgId, Standing)>, DbError> {
-    let sql = format!(
-        "SELECT cu.campaign_id, cu.org_id, s.status, v.late {UNITS_WITH_FIRST_VERDICT} \
-         WHERE c.status = 'active' AND {} ORDER BY cu.campaign_id, cu.org_id",
-        scope.sql("cu.org_id")
-    );
-    let rows: Vec<(CampaignId, OrgId, Option<String>, Option<i64>)> =
-        sqlx::query_as(AssertSqlSafe(sql))
-            .fetch_all(db.pool())
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(c, org, status, late)| (c, org, decode(status, late)))
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::{Standing, decode};
