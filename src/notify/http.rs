@@ -232,13 +232,10 @@ async fn open_page(
     let link = store::mark_read(&state.db, caller.user_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    // Links are written by this code and always start with one slash.
-    let link = if link.starts_with('/') && !link.starts_with("//") {
-        link
-    } else {
-        "/notifications".into()
-    };
-    Ok(Redirect::to(&link).into_response())
+    // Links are written by this code, but a stored one must still never send
+    // the browser off-site or break the Location header.
+    let link = crate::web::local_path::same_origin_path(&link).unwrap_or("/notifications");
+    Ok(Redirect::to(link).into_response())
 }
 
 async fn read_page(

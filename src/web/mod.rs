@@ -185,3 +185,57 @@ async fn switch_lang(jar: CookieJar, axum::Form(f): axum::Form<LangForm>) -> imp
         .build();
     (jar.add(cookie), Redirect::to(&back))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every template under `templates/`, with its path.
+    fn templates() -> Vec<(std::path::PathBuf, String)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "html") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    out.push((path, text));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+            &mut out,
+        );
+        out
+    }
+
+    /// The CSP (`script-src 'self'; style-src 'self'`) blocks inline handlers,
+    /// inline styles and inline scripts, so a page using one silently breaks.
+    #[test]
+    fn no_template_uses_what_the_csp_blocks() {
+        let handler = regex::Regex::new(r#"\son[a-z]+\s*="#).unwrap();
+        let style = regex::Regex::new(r#"\sstyle\s*="#).unwrap();
+        let script = regex::Regex::new(r#"<script(\s[^>]*)?>"#).unwrap();
+        let all = templates();
+        assert!(all.len() > 50, "templates found: {}", all.len());
+        for (path, text) in all {
+            for (what, re) in [("inline handler", &handler), ("inline style", &style)] {
+                assert!(
+                    !re.is_match(&text),
+                    "{what} in {}: {:?}",
+                    path.display(),
+                    re.find(&text).map(|m| m.as_str())
+                );
+            }
+            assert!(!text.contains("javascript:"), "javascript: URL in {}", path.display());
+            for m in script.find_iter(&text) {
+                let tag = m.as_str();
+                assert!(
+                    tag.contains("src=") || tag.contains("application/json"),
+                    "inline script in {}: {tag}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
