@@ -547,8 +547,18 @@ async fn soak(minutes: u64, submit_rate: usize, read_rate: usize) {
     let end = samples.last().map(|s| s.1).unwrap_or(at_half);
     let growth = (late_max as f64 - at_half as f64) / at_half as f64 * 100.0;
     let mib = |k: u64| k as f64 / 1024.0;
-    println!("submissions: {submitted:?}");
-    println!("reads:       {read:?}");
+    for (what, r) in [("submissions", &submitted), ("reads", &read)] {
+        println!(
+            "{what}: {} in {:.0} s ({:.1}/s), errors {}, latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            r.requests,
+            r.seconds,
+            r.rate(),
+            r.errors(),
+            r.p50_us as f64 / 1000.0,
+            r.p99_us as f64 / 1000.0,
+            r.max_us as f64 / 1000.0
+        );
+    }
     println!(
         "RSS: start {:.1} MiB, at {half} s {:.1} MiB, highest after {:.1} MiB, end {:.1} MiB ({growth:+.1} %)",
         mib(rss_start),
