@@ -3,6 +3,7 @@
 mod config;
 mod demo;
 mod migrate;
+mod move_db;
 mod org;
 mod serve;
 mod survey;
@@ -38,6 +39,8 @@ enum Command {
     Serve(serve::Args),
     /// Apply database migrations and exit.
     Migrate,
+    /// Copy the whole database into an empty one (SQLite to PostgreSQL), verified.
+    Move(move_db::Args),
     /// Load the demo district into an empty database.
     Demo,
     /// Manage users and their roles.
@@ -89,6 +92,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(settings, args).await,
         Command::Migrate => migrate::run(&connect(&settings).await?).await,
+        // Not `connect`: the source must not be migrated behind the operator's back.
+        Command::Move(args) => move_db::run(&settings, args).await,
         Command::Demo => demo::run(&connect(&settings).await?).await,
         Command::User(c) => user::run(&connect(&settings).await?, c).await,
         Command::Token(c) => token::run(&connect(&settings).await?, c).await,

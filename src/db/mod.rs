@@ -3,6 +3,7 @@
 //! integers for ids, flags and UTC epoch-second timestamps, and text for the
 //! rest, so no backend-specific type ever crosses this boundary.
 
+pub mod copy;
 mod ids;
 
 use std::{path::Path, str::FromStr, time::Duration};
@@ -11,7 +12,37 @@ pub use ids::*;
 use sqlx::{
     Any, AnyPool, Executor, Transaction,
     any::{AnyConnectOptions, AnyPoolOptions},
+    migrate::Migrator,
 };
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Why a database's schema cannot be used by this binary.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The database was migrated by a newer Qingting: running older code on it
+    /// could misread or damage what the newer migrations changed.
+    #[error(
+        "the database is at schema version {database} (applied by a newer Qingting); \
+         this binary {binary} knows up to {known}: use the newer binary or restore a backup"
+    )]
+    Newer {
+        database: i64,
+        known: i64,
+        binary: &'static str,
+    },
+    /// The database has not had this binary's migrations applied yet.
+    #[error(
+        "the database is at schema version {database} but this binary {binary} expects {known}: \
+         run `qingting migrate` on it first"
+    )]
+    Older {
+        database: i64,
+        known: i64,
+        binary: &'static str,
+    },
+}
 
 /// Which engine sits behind a [`Db`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,17 +122,77 @@ impl Db {
         })
     }
 
-    /// Applies every pending migration of this backend.
+    /// Applies every pending migration of this backend, refusing a database
+    /// that a newer binary has migrated further than this one knows.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => {
-                sqlx::migrate!("migrations/postgres")
-                    .run(&self.pool)
-                    .await?
+        if let Some(database) = self.schema_version().await?
+            && database > self.known_schema_version()
+        {
+            return Err(SchemaError::Newer {
+                database,
+                known: self.known_schema_version(),
+                binary: env!("CARGO_PKG_VERSION"),
             }
+            .into());
+        }
+        self.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Refuses a database that is not at exactly this binary's schema version.
+    pub async fn require_current_schema(&self) -> anyhow::Result<()> {
+        let database = self.schema_version().await?.unwrap_or(0);
+        let known = self.known_schema_version();
+        let binary = env!("CARGO_PKG_VERSION");
+        if database > known {
+            return Err(SchemaError::Newer {
+                database,
+                known,
+                binary,
+            }
+            .into());
+        }
+        if database < known {
+            return Err(SchemaError::Older {
+                database,
+                known,
+                binary,
+            }
+            .into());
         }
         Ok(())
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// The newest migration this binary carries for this backend.
+    pub fn known_schema_version(&self) -> i64 {
+        self.migrator().iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// The newest migration applied to the database, `None` before the first.
+    pub async fn schema_version(&self) -> Result<Option<i64>, DbError> {
+        let exists_sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
+            }
+        };
+        let exists: i64 = sqlx::query_scalar(exists_sql).fetch_one(&self.pool).await?;
+        if exists == 0 {
+            return Ok(None);
+        }
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(&self.pool)
+            .await
     }
 
     /// The pool, for reads.
