@@ -581,6 +581,19 @@ async fn soak(minutes: u64, submit_rate: usize, read_rate: usize) {
     if submitted.errors() + read.errors() > 0 {
         failed.push(format!("{} errors", submitted.errors() + read.errors()));
     }
+    // A closed-loop generator slows down with the server, so a server that
+    // cannot keep up shows as a rate short of the one asked for.
+    for (what, r, target) in [
+        ("submissions", &submitted, submit_rate),
+        ("reads", &read, read_rate),
+    ] {
+        if r.rate() < 0.9 * target as f64 {
+            failed.push(format!(
+                "{what} reached {:.1}/s, short of the {target}/s asked for",
+                r.rate()
+            ));
+        }
+    }
     if growth > 10.0 {
         failed.push(format!("memory grew {growth:.1} % over the second half"));
     }
