@@ -157,6 +157,26 @@
     };
     poll();
   }
+  // A backup running (the backups page): follow its progress, reload when done.
+  var bk = document.querySelector("[data-backup]");
+  if (bk && window.fetch) {
+    var bkBar = bk.querySelector("progress");
+    var bkPoll = function () {
+      setTimeout(function () {
+        fetch(bk.dataset.backup, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (d) {
+            if (!d) return;
+            if (!d.running) { location.reload(); return; }
+            var p = d.running;
+            bkBar.value = p.total > 0 ? Math.min(100, Math.floor(p.done * 100 / p.total)) : 0;
+            bkPoll();
+          })
+          .catch(bkPoll);
+      }, 1000);
+    };
+    bkPoll();
+  }
   // The record form: the symposium block opens when the kind is a symposium.
   var kind = document.querySelector("form[data-draft] select[name=kind]");
   if (kind) {

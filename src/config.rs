@@ -22,6 +22,7 @@ pub struct Settings {
     pub reminders: ReminderSettings,
     pub robots: RobotSettings,
     pub pdf: PdfSettings,
+    pub backup: BackupSettings,
 }
 
 /// Where the HTTP server listens and how it is reached.
@@ -167,6 +168,45 @@ pub struct PdfSettings {
     pub bold_font: String,
 }
 
+/// Scheduled backups inside `serve` (see `qingting backup` for one by hand).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupSettings {
+    /// Whether `serve` backs up every day; on by default, since an install
+    /// nobody configured is the one that most needs it.
+    pub enabled: bool,
+    /// Local time (China Standard Time, like every date of the app), `HH:MM`.
+    pub at: String,
+    /// Scheduled archives kept; older ones of the schedule are removed
+    /// (archives made by hand are never removed).
+    pub keep: u32,
+    /// Folder of the archives; empty: `{data_dir}/backups`.
+    pub dir: String,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            at: "02:30".into(),
+            keep: 14,
+            dir: String::new(),
+        }
+    }
+}
+
+impl BackupSettings {
+    /// The time of day of the scheduled backup, checked.
+    pub fn time(&self) -> anyhow::Result<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M").map_err(|_| {
+            anyhow::anyhow!(
+                "backup.at must be a time of day as HH:MM (e.g. \"02:30\"), got {:?}",
+                self.at
+            )
+        })
+    }
+}
+
 impl Default for MailSettings {
     fn default() -> Self {
         Self {
@@ -244,6 +284,7 @@ impl Default for Settings {
             reminders: ReminderSettings::default(),
             robots: RobotSettings::default(),
             pdf: PdfSettings::default(),
+            backup: BackupSettings::default(),
         }
     }
 }
@@ -323,6 +364,7 @@ impl fmt::Debug for Settings {
             .field("reminders", &self.reminders)
             .field("robots", &self.robots)
             .field("pdf", &self.pdf)
+            .field("backup", &self.backup)
             .finish()
     }
 }
@@ -343,6 +385,15 @@ impl Settings {
             crate::db::sqlite_url(&self.data_dir.join("qingting.db"))
         } else {
             self.database.url.clone()
+        }
+    }
+
+    /// The folder of backup archives.
+    pub fn backup_dir(&self) -> PathBuf {
+        if self.backup.dir.is_empty() {
+            self.data_dir.join("backups")
+        } else {
+            PathBuf::from(&self.backup.dir)
         }
     }
 
@@ -554,6 +605,20 @@ font = ""
 # Bold face for the title. Empty: the Bold file beside the font above
 # (NotoSerifCJK-Bold.ttc), or the font itself when there is none.
 bold_font = ""
+
+[backup]
+# `serve` backs up the database and every attachment once a day into one zip
+# archive (see `qingting backup`, `qingting backup verify`, `qingting restore`).
+# On PostgreSQL this needs pg_dump (Debian package postgresql-client).
+enabled = true
+# Local time, China Standard Time (HH:MM).
+at = "02:30"
+# Archives of the schedule kept; older ones are removed. Archives made by hand
+# (the admin page's button, `qingting backup`) are never removed.
+keep = 14
+# Folder of the archives. Empty: the backups folder in data_dir. Better on
+# another disk, and copied off the machine.
+dir = ""
 "#;
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod activity;
 pub mod attachment;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod calendar;
 pub mod campaign;
 pub mod cli;

@@ -24,6 +24,8 @@ pub struct Application {
 impl Application {
     /// Connects to the database, applies migrations and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        // A mistyped schedule is refused at start, not discovered at 02:30.
+        settings.backup.time()?;
         let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
         db.migrate().await?;
         let listener = TcpListener::bind(&settings.server.bind)
@@ -50,6 +52,7 @@ impl Application {
     /// Serves until the process receives Ctrl-C or SIGTERM.
     pub async fn run(self) -> anyhow::Result<()> {
         crate::notify::spawn(self.db.clone(), self.settings.clone());
+        crate::backup::schedule::spawn(self.db.clone(), self.settings.clone());
         // Validity recomputations cut short by a restart go on where they stopped.
         crate::survey::http::resume_all(&self.db).await?;
         let app = web::router(web::AppState {

@@ -85,11 +85,12 @@ pub enum Action {
     RobotTested,
     CampaignReceived,
     Chased,
+    BackupStarted,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 69] = [
+    pub const ALL: [Action; 70] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -159,6 +160,7 @@ impl Action {
         Action::RobotTested,
         Action::CampaignReceived,
         Action::Chased,
+        Action::BackupStarted,
     ];
 
     /// The stored spelling.
@@ -233,6 +235,7 @@ impl Action {
             Action::RobotTested => "robot_tested",
             Action::CampaignReceived => "campaign_received",
             Action::Chased => "chased",
+            Action::BackupStarted => "backup_started",
         }
     }
 

@@ -1,5 +1,6 @@
 //! The `qingting` command line: one file per subcommand, all over the library.
 
+mod backup;
 mod config;
 mod demo;
 mod migrate;
@@ -58,6 +59,11 @@ enum Command {
     /// Questionnaires: export responses with a progress bar.
     #[command(subcommand)]
     Survey(survey::Command),
+    /// Back up the database and attachments into one archive while the
+    /// server runs (`backup verify ARCHIVE` checks one).
+    Backup(backup::Args),
+    /// Restore an archive into an empty data dir (SQLite) or empty database (PostgreSQL).
+    Restore(backup::RestoreArgs),
 }
 
 /// Parses the command line, runs the command and maps failure to exit code 1.
@@ -99,6 +105,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(c) => token::run(&connect(&settings).await?, c).await,
         Command::Org(c) => org::run(&connect(&settings).await?, c).await,
         Command::Survey(c) => survey::run(&connect(&settings).await?, c).await,
+        Command::Backup(args) => backup::run(settings, args).await,
+        Command::Restore(args) => backup::restore(settings, args).await,
         Command::Config(_) => Ok(()),
     }
 }

@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())
+        .merge(crate::backup::http::routes())
         .merge(crate::dashboard::http::routes())
         .merge(crate::stationing::http::routes())
         .merge(crate::attachment::http::routes(&state.settings.uploads))

@@ -67,6 +67,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::notify::http::ApiDoc::openapi());
     doc.merge(crate::calendar::http::ApiDoc::openapi());
     doc.merge(crate::workday::http::ApiDoc::openapi());
+    doc.merge(crate::backup::http::ApiDoc::openapi());
     doc.merge(crate::attachment::http::ApiDoc::openapi());
     doc.merge(crate::survey::http::ApiDoc::openapi());
     doc.merge(crate::survey::analysis::http::ApiDoc::openapi());

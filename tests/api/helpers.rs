@@ -77,6 +77,8 @@ impl TestApp {
         s.reminders.sweep_interval_minutes = 0;
         s.mail.poll_seconds = 0;
         s.robots.poll_seconds = 0;
+        // Backups run when a test asks for one, never at the schedule's hour.
+        s.backup.enabled = false;
         adjust(&mut s);
         let settings = s.clone();
         let app = Application::build(s).await.expect("app builds");

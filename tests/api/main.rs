@@ -5,6 +5,7 @@
 mod access;
 mod activities;
 mod attachments;
+mod backups;
 mod calendar;
 mod campaigns;
 mod dashboard;
