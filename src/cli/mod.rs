@@ -90,7 +90,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(settings, args).await,
         Command::Migrate => migrate::run(&connect(&settings).await?).await,
         Command::Demo => demo::run(&connect(&settings).await?).await,
-        Command::User(c) => user::run(&connect(&settings).await?, c).await,
+        Command::User(c) => user::run(&connect(&settings).await?, &settings.security, c).await,
         Command::Token(c) => token::run(&connect(&settings).await?, c).await,
         Command::Org(c) => org::run(&connect(&settings).await?, c).await,
         Command::Survey(c) => survey::run(&connect(&settings).await?, c).await,

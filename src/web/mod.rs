@@ -227,7 +227,11 @@ mod tests {
                     re.find(&text).map(|m| m.as_str())
                 );
             }
-            assert!(!text.contains("javascript:"), "javascript: URL in {}", path.display());
+            assert!(
+                !text.contains("javascript:"),
+                "javascript: URL in {}",
+                path.display()
+            );
             for m in script.find_iter(&text) {
                 let tag = m.as_str();
                 assert!(
