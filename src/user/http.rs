@@ -32,6 +32,7 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(super::login::page).post(super::login::submit))
+        .route("/login/code", post(super::login::code))
         .route("/logout", post(logout))
         .route("/users", get(list_page).post(create_page))
         .route("/users/new", get(new_page))

@@ -1,4 +1,5 @@
-//! Logging in: the password step, throttled by `auth::throttle`.
+//! Logging in: the password step, throttled by `auth::throttle`, and for a
+//! user with a second factor the code step (`/login/code`).
 //!
 //! Every attempt takes the same path whatever the name: the user is looked up,
 //! the throttle asked, one argon2 verification run (against a dummy hash when
@@ -24,6 +25,7 @@ use serde::Deserialize;
 
 use super::store::{self, LoginUser};
 use crate::{
+    account,
     audit::{self, Action, Entry},
     auth::{
         Role, SESSION_COOKIE, password, required_page, session,
@@ -135,6 +137,17 @@ pub(super) async fn submit(
     };
     let verified = password::verify(f.password, hash).await;
     if let (Gate::Open, Some(u), true) = (&gate, &user, verified) {
+        if u.totp {
+            // Right password, but no login yet: nothing is forgotten until the code.
+            throttle::not_failed(&state.db, &keys).await?;
+            let challenge = account::store::create_challenge(&state.db, u.id).await?;
+            return crate::web::page::render(CodePage {
+                c: Chrome::bare(lang, "/login"),
+                error: None,
+                challenge,
+                next: local_path::or_home(f.next.as_deref()),
+            });
+        }
         throttle::succeeded(&state.db, &keys).await?;
         return complete(&state, jar, u, &ip, f.next.as_deref(), None).await;
     }
@@ -168,6 +181,112 @@ pub(super) async fn submit(
         res.headers_mut().insert(header::RETRY_AFTER, v);
     }
     Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "account/login_code.html")]
+struct CodePage {
+    c: Chrome,
+    error: Option<String>,
+    challenge: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CodeForm {
+    challenge: String,
+    code: String,
+    next: Option<String>,
+}
+
+/// The second step: a code from the authenticator app, or a recovery code.
+/// Wrong codes count towards the login throttle like wrong passwords, and a
+/// pending login ends after a few of them.
+pub(super) async fn code(
+    State(state): State<AppState>,
+    lang: Lang,
+    ip: ClientAddr,
+    jar: CookieJar,
+    Form(f): Form<CodeForm>,
+) -> AppResult<Response> {
+    let next = local_path::or_home(f.next.as_deref());
+    let user = match account::store::challenge_user(&state.db, &f.challenge).await? {
+        Some(id) => store::login_user_by_id(&state.db, id).await?,
+        None => None,
+    };
+    let Some(u) = user.filter(|u| u.totp) else {
+        let page = LoginPage {
+            c: Chrome::bare(lang, "/login"),
+            error: Some(lang.t("login-code-expired")),
+            username: String::new(),
+            next,
+        };
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            axum::response::Html(page.render()?),
+        )
+            .into_response());
+    };
+    let policies = Policies::from_settings(&state.settings.security);
+    let keys = Keys::new(&u.username, ip.0);
+    let code_page = |status: StatusCode, error: String| -> AppResult<Response> {
+        let page = CodePage {
+            c: Chrome::bare(lang, "/login"),
+            error: Some(error),
+            challenge: f.challenge.clone(),
+            next: next.clone(),
+        };
+        Ok((status, axum::response::Html(page.render()?)).into_response())
+    };
+    if let Gate::Wait(seconds) = throttle::begin(&state.db, &policies, &keys).await? {
+        record_refusal(
+            &state,
+            &u.username,
+            &entry(Some(&u), &u.username, Action::LoginLocked, &ip),
+        )
+        .await?;
+        return code_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            throttled_message(lang, seconds),
+        );
+    }
+    let how = if account::is_totp_code(&f.code) {
+        let secret = account::store::totp_secret(&state.db, u.id).await?;
+        match secret.and_then(|s| s.check(&f.code, crate::db::now())) {
+            Some(step) if account::store::accept_step(&state.db, u.id, step).await? => Some("totp"),
+            _ => None,
+        }
+    } else if account::store::use_recovery_code(&state.db, u.id, &f.code).await? {
+        Some("recovery_code")
+    } else {
+        None
+    };
+    if let Some(how) = how {
+        throttle::succeeded(&state.db, &keys).await?;
+        account::store::end_challenge(&state.db, &f.challenge).await?;
+        return complete(&state, jar, &u, &ip, Some(&next), Some(how)).await;
+    }
+    let mut e = entry(Some(&u), &u.username, Action::LoginFailed, &ip);
+    e.detail = Some("second_factor".into());
+    record_refusal(&state, &u.username, &e).await?;
+    if account::store::challenge_failed(&state.db, &f.challenge).await? {
+        code_page(
+            StatusCode::UNAUTHORIZED,
+            crate::error::FieldError::new("totp_code", "err-totp-code").message(lang),
+        )
+    } else {
+        let page = LoginPage {
+            c: Chrome::bare(lang, "/login"),
+            error: Some(lang.t("login-code-expired")),
+            username: u.username.clone(),
+            next,
+        };
+        Ok((
+            StatusCode::UNAUTHORIZED,
+            axum::response::Html(page.render()?),
+        )
+            .into_response())
+    }
 }
 
 /// Starts the session of a user who passed every step, records the login
