@@ -72,7 +72,7 @@ async fn setup() -> Setup {
         role: Some("admin".into()),
         ..Default::default()
     }
-    .parse()
+    .parse(&qingting::auth::password::Policy::default())
     .expect("user fields");
     let mut tx = db.begin().await.expect("begin");
     // The password is never checked here, so any hash will do.

@@ -51,8 +51,25 @@ pub struct DatabaseSettings {
 pub struct SecuritySettings {
     pub session_idle_minutes: i64,
     pub session_max_hours: i64,
-    pub lockout_threshold: i64,
-    pub lockout_minutes: i64,
+    /// Failed logins one client address may make, over all accounts, before it must wait.
+    pub throttle_per_address: i64,
+    /// Failed logins on one account from one address before that pair must wait.
+    pub throttle_per_account_and_address: i64,
+    /// Failed logins on one account from all addresses before addresses that
+    /// have failed must wait for it (a clean address still may try).
+    pub throttle_per_account: i64,
+    /// The first wait (seconds); each further failure doubles it...
+    pub throttle_first_wait_seconds: i64,
+    /// ...up to this many seconds.
+    pub throttle_max_wait_seconds: i64,
+    /// Failures are forgotten after this many minutes without one.
+    pub throttle_forget_minutes: i64,
+    /// Fewest characters of a new password.
+    pub password_min_length: i64,
+    /// Days a password may be used before its owner must change it; 0: no limit.
+    pub password_max_days: i64,
+    /// Whoever holds an admin role must set up a second factor (TOTP) first.
+    pub totp_required_for_admins: bool,
     /// Problems one address may raise through the public page per hour.
     pub public_intake_per_hour: u32,
 }
@@ -313,8 +330,15 @@ impl Default for SecuritySettings {
         Self {
             session_idle_minutes: 120,
             session_max_hours: 24,
-            lockout_threshold: 5,
-            lockout_minutes: 15,
+            throttle_per_address: 10,
+            throttle_per_account_and_address: 5,
+            throttle_per_account: 20,
+            throttle_first_wait_seconds: 30,
+            throttle_max_wait_seconds: 900,
+            throttle_forget_minutes: 60,
+            password_min_length: 10,
+            password_max_days: 0,
+            totp_required_for_admins: false,
             public_intake_per_hour: 10,
         }
     }
@@ -517,10 +541,34 @@ max_connections = 8
 session_idle_minutes = 120
 # ...and in any case after this many hours.
 session_max_hours = 24
-# After this many failed logins in a row an account is locked...
-lockout_threshold = 5
-# ...for this many minutes; then it unlocks by itself.
-lockout_minutes = 15
+# Login throttling: no account is ever locked. After a number of failed
+# logins the next attempt must wait, first throttle_first_wait_seconds, twice
+# as long after each further failure, at most throttle_max_wait_seconds;
+# failures are forgotten throttle_forget_minutes after the last one, and a
+# successful login forgets the account's. Counted separately:
+# - per client address, over all accounts (stops one machine trying many
+#   accounts; an office behind one NAT address shares this count):
+throttle_per_address = 10
+# - per account from one address (a stranger who hammers an account only
+#   makes their own address wait):
+throttle_per_account_and_address = 5
+# - per account from all addresses (a spread-out attack): then addresses
+#   that have failed must wait, while an address without failures may still
+#   try, so nobody can keep the real user out.
+throttle_per_account = 20
+throttle_first_wait_seconds = 30
+throttle_max_wait_seconds = 900
+throttle_forget_minutes = 60
+# Fewest characters of a new or changed password. Passwords are also refused
+# when they are among the 10,000 most common ones (plus common Chinese ones)
+# or contain the login or display name. Existing passwords keep working.
+password_min_length = 10
+# Days a password may be used; then its owner is sent to change it after
+# login. 0: passwords do not expire.
+password_max_days = 0
+# Whoever holds an admin role must set up a second factor (an authenticator
+# app, TOTP) before anything else. API tokens are not affected.
+totp_required_for_admins = false
 # Problems one network address may raise through the public page per hour.
 public_intake_per_hour = 10
 
@@ -637,14 +685,14 @@ mod tests {
         let file = dir.path().join("q.toml");
         std::fs::write(
             &file,
-            "[server]\nbind = \"0.0.0.0:9000\"\n[security]\nlockout_threshold = 3\n",
+            "[server]\nbind = \"0.0.0.0:9000\"\n[security]\nthrottle_per_address = 3\n",
         )
         .unwrap();
         let s = Settings::load(
             Some(&file),
             [
                 (
-                    "QINGTING_SECURITY_LOCKOUT_THRESHOLD".to_string(),
+                    "QINGTING_SECURITY_THROTTLE_PER_ADDRESS".to_string(),
                     "7".to_string(),
                 ),
                 (
@@ -661,7 +709,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.server.bind, "0.0.0.0:9000");
-        assert_eq!(s.security.lockout_threshold, 7);
+        assert_eq!(s.security.throttle_per_address, 7);
         assert_eq!(s.database.url, "postgres://u:pw@h/db");
         assert!(
             !format!("{s:?}").contains("pw"),
@@ -679,12 +727,15 @@ mod tests {
     fn a_bad_number_in_the_environment_names_the_variable() {
         let err = Settings::load(
             None,
-            [("QINGTING_SECURITY_LOCKOUT_MINUTES".into(), "soon".into())],
+            [(
+                "QINGTING_SECURITY_THROTTLE_FORGET_MINUTES".into(),
+                "soon".into(),
+            )],
         )
         .unwrap_err();
         assert!(
             err.to_string()
-                .contains("QINGTING_SECURITY_LOCKOUT_MINUTES")
+                .contains("QINGTING_SECURITY_THROTTLE_FORGET_MINUTES")
         );
     }
 }

@@ -140,7 +140,8 @@ pub(crate) async fn add_user(
         role: Some(role.as_str().into()),
         ..Default::default()
     }
-    .parse()
+    // The demo password is fixed (and meets the default rules).
+    .parse(&crate::auth::password::Policy::default())
     .map_err(|e| anyhow::anyhow!("demo user {username}: {e:?}"))?;
     users::insert(tx, &new, org, hash)
         .await

@@ -74,6 +74,11 @@ pub enum AppError {
     TooLarge,
     #[error("too many requests")]
     TooManyRequests,
+    /// The person must first visit this page of their own account (set up a
+    /// required second factor, change an expired password): pages redirect
+    /// there, the API answers 403.
+    #[error("account action required: {0}")]
+    AccountAction(&'static str),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -95,6 +100,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::AccountAction(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,6 +116,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::TooLarge => "too_large",
             AppError::TooManyRequests => "too_many_requests",
+            AppError::AccountAction(_) => "account_action_required",
             AppError::Internal(_) => "internal",
         }
     }

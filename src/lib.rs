@@ -3,6 +3,7 @@
 //! folder owns its types (`mod.rs`), queries (`store.rs`) and routes (`http.rs`);
 //! `db`, `web`, `auth`, `i18n`, `config` and `cli` are the thin shared plumbing.
 
+pub mod account;
 pub mod activity;
 pub mod attachment;
 pub mod audit;

@@ -68,6 +68,37 @@ impl Caller {
     }
 }
 
+/// The page where an admin without a second factor sets one up.
+pub const TOTP_SETUP_PAGE: &str = "/account/totp";
+/// The page where a person changes their own password.
+pub const PASSWORD_PAGE: &str = "/account/password";
+
+/// The page a person must visit before any other, if any: setting up a second
+/// factor when admins must have one, changing an expired password.
+pub fn required_page(
+    s: &crate::config::SecuritySettings,
+    is_admin: bool,
+    totp: bool,
+    password_changed_at: i64,
+    now: i64,
+) -> Option<&'static str> {
+    if s.totp_required_for_admins && is_admin && !totp {
+        return Some(TOTP_SETUP_PAGE);
+    }
+    if s.password_max_days > 0 && now - password_changed_at > s.password_max_days * 86_400 {
+        return Some(PASSWORD_PAGE);
+    }
+    None
+}
+
+/// Pages a person may reach while an account action is pending: their own
+/// account pages, logging out and switching the language.
+fn exempt_from_account_actions(path: &str) -> bool {
+    path == "/account"
+        || path.starts_with("/account/")
+        || matches!(path, "/logout" | "/lang" | "/login" | "/login/code")
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
@@ -93,6 +124,7 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .map(str::to_string);
+        let by_token = bearer.is_some();
         let user_id = if let Some(secret) = bearer {
             token::resolve(&state.db, &secret).await?
         } else {
@@ -108,6 +140,20 @@ impl FromRequestParts<AppState> for Caller {
         let Some(p) = user::store::principal(&state.db, user_id).await? else {
             return Err(AppError::Unauthenticated);
         };
+        // Scripts with tokens are not sent anywhere: a token is made by an
+        // admin for a script, not typed by a person.
+        if !by_token && !exempt_from_account_actions(parts.uri.path()) {
+            let is_admin = p.grants.iter().any(|(_, r)| *r == Role::Admin);
+            if let Some(page) = required_page(
+                &state.settings.security,
+                is_admin,
+                p.totp,
+                p.password_changed_at,
+                crate::db::now(),
+            ) {
+                return Err(AppError::AccountAction(page));
+            }
+        }
         Ok(Caller {
             user_id,
             username: p.username,
@@ -155,5 +201,35 @@ impl axum::extract::OptionalFromRequestParts<AppState> for Caller {
                 .await
                 .ok(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SecuritySettings;
+
+    #[test]
+    fn admins_without_totp_and_old_passwords_are_sent_to_their_account() {
+        let mut s = SecuritySettings::default();
+        let day = 86_400;
+        assert_eq!(
+            required_page(&s, true, false, 0, 1000 * day),
+            None,
+            "off by default"
+        );
+        s.totp_required_for_admins = true;
+        assert_eq!(required_page(&s, true, false, 0, 0), Some(TOTP_SETUP_PAGE));
+        assert_eq!(required_page(&s, false, false, 0, 0), None, "only admins");
+        assert_eq!(required_page(&s, true, true, 0, 0), None);
+        s.password_max_days = 90;
+        assert_eq!(required_page(&s, false, false, 0, 90 * day), None);
+        assert_eq!(
+            required_page(&s, false, false, 0, 90 * day + 1),
+            Some(PASSWORD_PAGE)
+        );
+        assert!(exempt_from_account_actions("/account/totp"));
+        assert!(!exempt_from_account_actions("/accounts"));
+        assert!(!exempt_from_account_actions("/"));
     }
 }

@@ -5,11 +5,12 @@
 mod caller;
 pub mod password;
 pub mod session;
+pub mod throttle;
 pub mod token;
 
 use std::fmt;
 
-pub use caller::{Caller, SESSION_COOKIE};
+pub use caller::{Caller, PASSWORD_PAGE, SESSION_COOKIE, TOTP_SETUP_PAGE, required_page};
 use serde::{Deserialize, Serialize};
 
 use crate::db::{Db, DbError, OrgId};

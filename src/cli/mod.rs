@@ -101,7 +101,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         // Not `connect`: the source must not be migrated behind the operator's back.
         Command::Move(args) => move_db::run(&settings, args).await,
         Command::Demo => demo::run(&connect(&settings).await?).await,
-        Command::User(c) => user::run(&connect(&settings).await?, c).await,
+        Command::User(c) => user::run(&connect(&settings).await?, &settings.security, c).await,
         Command::Token(c) => token::run(&connect(&settings).await?, c).await,
         Command::Org(c) => org::run(&connect(&settings).await?, c).await,
         Command::Survey(c) => survey::run(&connect(&settings).await?, c).await,

@@ -83,7 +83,12 @@ fn explain(e: crate::error::AppError) -> anyhow::Error {
     }
 }
 
-pub async fn run(db: &Db, c: Command) -> anyhow::Result<()> {
+pub async fn run(
+    db: &Db,
+    security: &crate::config::SecuritySettings,
+    c: Command,
+) -> anyhow::Result<()> {
+    let policy = password::Policy::from_settings(security);
     match c {
         Command::Add {
             username,
@@ -99,7 +104,7 @@ pub async fn run(db: &Db, c: Command) -> anyhow::Result<()> {
                 role,
                 ..Default::default()
             };
-            let new = input.parse().map_err(explain)?;
+            let new = input.parse(&policy).map_err(explain)?;
             let org = org_id(db, &org).await?;
             let hash = password::hash(new.password.clone()).await?;
             let mut tx = db.begin().await?;
@@ -111,9 +116,15 @@ pub async fn run(db: &Db, c: Command) -> anyhow::Result<()> {
         }
         Command::Passwd { username } => {
             let (id, _) = find(db, &username).await?;
+            let display_name: String =
+                sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(db.pool())
+                    .await?;
             let pw = read_password()?;
-            password::check_strength(&pw)
-                .map_err(|_| anyhow::anyhow!("the password needs 8 to 128 characters"))?;
+            policy
+                .check("password", &pw, &[username.as_str(), display_name.as_str()])
+                .map_err(|e| explain(crate::error::AppError::Validation(vec![e])))?;
             let hash = password::hash(pw).await?;
             let mut tx = db.begin().await?;
             store::set_password(&mut tx, id, &hash).await?;

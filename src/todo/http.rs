@@ -89,6 +89,8 @@ struct HomePage {
     orgs: Vec<(OrgNode, SubtreeCounts)>,
     /// The caller's problem work: open, waiting in the inbox, overdue.
     work: crate::problem::store::ProblemCounts,
+    /// The caller's login before this one (时间、地址), shown under the title.
+    last_login: Option<crate::user::store::LastLogin>,
 }
 
 fn entries(caller: &Caller, items: Vec<Item>) -> Vec<TodoEntry> {
@@ -118,6 +120,7 @@ async fn home(State(state): State<AppState>, caller: Caller) -> AppResult<Respon
         items: entries(&caller, items),
         work: crate::problem::store::counts(&state.db, &scope).await?,
         orgs,
+        last_login: crate::user::store::last_login(&state.db, caller.user_id).await?,
     })
 }
 

@@ -8,22 +8,22 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{delete, get, post},
 };
-use axum_extra::extract::{
-    CookieJar,
-    cookie::{Cookie, SameSite},
-};
+use axum_extra::extract::{CookieJar, cookie::Cookie};
 use serde::Deserialize;
 
 use super::{GrantInput, User, UserInput, store};
 use crate::{
     audit::{self, Action, Entry},
-    auth::{Caller, Need, Role, SESSION_COOKIE, password, session},
+    auth::{
+        Caller, Need, Role, SESSION_COOKIE, password, session,
+        throttle::{self, Policies},
+    },
     db::{GrantId, OrgId, UserId},
-    error::{AppError, AppResult, FieldError},
+    error::{AppError, AppResult},
     i18n::Lang,
     org,
     web::{
-        AppState, local_path,
+        AppState,
         page::{Chrome, render},
     },
 };
@@ -31,7 +31,8 @@ use crate::{
 /// The routes of this module.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/login", get(login_page).post(login))
+        .route("/login", get(super::login::page).post(super::login::submit))
+        .route("/login/code", post(super::login::code))
         .route("/logout", post(logout))
         .route("/users", get(list_page).post(create_page))
         .route("/users/new", get(new_page))
@@ -45,103 +46,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users/{id}", get(api_get))
         .route("/api/v1/users/{id}/roles", get(api_roles).post(api_grant))
         .route("/api/v1/users/{id}/roles/{grant}", delete(api_revoke))
-}
-
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    c: Chrome,
-    error: Option<String>,
-    username: String,
-    next: String,
-}
-
-#[derive(Deserialize)]
-struct NextQuery {
-    next: Option<String>,
-}
-
-async fn login_page(lang: Lang, Query(q): Query<NextQuery>) -> AppResult<Response> {
-    render(LoginPage {
-        c: Chrome::bare(lang, "/login"),
-        error: None,
-        username: String::new(),
-        next: local_path::or_home(q.next.as_deref()),
-    })
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    username: String,
-    password: String,
-    next: Option<String>,
-}
-
-async fn login(
-    State(state): State<AppState>,
-    lang: Lang,
-    jar: CookieJar,
-    Form(f): Form<LoginForm>,
-) -> AppResult<Response> {
-    let s = &state.settings.security;
-    let outcome = store::attempt_login(&state.db, &f.username, &f.password, s).await?;
-    let entry = |user: Option<(UserId, OrgId)>, action: Action| Entry {
-        org_id: user.map(|u| u.1),
-        user_id: user.map(|u| u.0),
-        username: Some(f.username.trim().to_ascii_lowercase()),
-        action,
-        target: None,
-        detail: None,
-        ip: None,
-    };
-    let error = match outcome {
-        store::LoginOutcome::Ok { user, org } => {
-            let token = session::create(&state.db, user, org, s).await?;
-            audit::store::record(state.db.pool(), &entry(Some((user, org)), Action::Login)).await?;
-            let cookie = Cookie::build((SESSION_COOKIE, token))
-                .path("/")
-                .http_only(true)
-                .secure(state.settings.cookie_secure())
-                .same_site(SameSite::Lax)
-                .build();
-            return Ok((
-                jar.add(cookie),
-                Redirect::to(&local_path::or_home(f.next.as_deref())),
-            )
-                .into_response());
-        }
-        store::LoginOutcome::Failed { user, now_locked } => {
-            audit::store::record(state.db.pool(), &entry(user, Action::LoginFailed)).await?;
-            if now_locked {
-                lang.ta(
-                    "login-locked",
-                    &[("minutes", s.lockout_minutes.to_string())],
-                )
-            } else {
-                lang.t("login-failed")
-            }
-        }
-        store::LoginOutcome::Locked { user, org, until } => {
-            audit::store::record(
-                state.db.pool(),
-                &entry(Some((user, org)), Action::LoginLocked),
-            )
-            .await?;
-            let minutes = ((until - crate::db::now()) / 60 + 1).max(1);
-            lang.ta("login-locked", &[("minutes", minutes.to_string())])
-        }
-    };
-    let page = LoginPage {
-        c: Chrome::bare(lang, "/login"),
-        error: Some(error),
-        username: f.username,
-        next: local_path::or_home(f.next.as_deref()),
-    };
-    Ok((
-        StatusCode::UNAUTHORIZED,
-        axum::response::Html(page.render()?),
-    )
-        .into_response())
 }
 
 async fn logout(
@@ -200,6 +104,7 @@ async fn list_page(
     for u in &mut users {
         u.phone = u.phone.as_deref().map(org::mask_phone);
     }
+    with_throttle(&state, &mut users).await?;
     render(ListPage {
         c: Chrome::for_caller(&caller, "/users"),
         users,
@@ -217,11 +122,14 @@ struct NewPage {
     input: UserInput,
     errors: Vec<(String, String)>,
     roles: Vec<Role>,
+    /// Fewest characters of a new password, for the hint.
+    password_min: usize,
 }
 
-async fn new_page(caller: Caller) -> AppResult<Response> {
+async fn new_page(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
     caller.require(Need::Admin)?;
     render(NewPage {
+        password_min: policy(&state).min_length,
         c: Chrome::for_caller(&caller, "/users/new"),
         input: UserInput::default(),
         errors: Vec::new(),
@@ -232,7 +140,7 @@ async fn new_page(caller: Caller) -> AppResult<Response> {
 /// Creates a user; shared by the page and the API.
 async fn create_user(state: &AppState, caller: &Caller, input: &UserInput) -> AppResult<UserId> {
     let scope = caller.require(Need::Admin)?;
-    let new = input.parse()?;
+    let new = input.parse(&policy(state))?;
     let org = org::store::get_by_code(&state.db, &scope, new.org_code.as_str())
         .await?
         .ok_or_else(|| AppError::field("org_code", "err-org-out-of-scope"))?;
@@ -273,6 +181,7 @@ async fn create_page(
         Err(e) => match field_messages(&e, caller.lang) {
             Some(errors) => {
                 let page = NewPage {
+                    password_min: policy(&state).min_length,
                     c: Chrome::for_caller(&caller, "/users/new"),
                     input: UserInput {
                         password: None,
@@ -300,13 +209,37 @@ struct DetailPage {
     roles: Vec<Role>,
     error: Option<String>,
     is_self: bool,
+    /// Fewest characters of a new password, for the hint.
+    password_min: usize,
 }
 
 async fn load_user(state: &AppState, caller: &Caller, id: UserId) -> AppResult<User> {
     let scope = caller.require(Need::Admin)?;
-    store::get(&state.db, &scope, id)
+    let mut user = store::get(&state.db, &scope, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    with_throttle(state, std::slice::from_mut(&mut user)).await?;
+    Ok(user)
+}
+
+/// Fills in which accounts' login throttles hold failed addresses back now.
+async fn with_throttle(state: &AppState, users: &mut [User]) -> AppResult<()> {
+    let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
+    let waiting = throttle::accounts_waiting(
+        &state.db,
+        &Policies::from_settings(&state.settings.security),
+        &names,
+    )
+    .await?;
+    for u in users {
+        u.throttled_until = waiting.get(&u.username).copied();
+    }
+    Ok(())
+}
+
+/// The password rules of this server.
+fn policy(state: &AppState) -> password::Policy {
+    password::Policy::from_settings(&state.settings.security)
 }
 
 async fn detail_page(
@@ -324,6 +257,7 @@ async fn detail_page(
         .await?;
     }
     render(DetailPage {
+        password_min: policy(&state).min_length,
         c: Chrome::for_caller(&caller, &format!("/users/{id}")),
         is_self: user.id == caller.user_id,
         user,
@@ -394,6 +328,7 @@ async fn grant_page(
             Some(msgs) => {
                 let user = load_user(&state, &caller, id).await?;
                 let page = DetailPage {
+                    password_min: policy(&state).min_length,
                     c: Chrome::for_caller(&caller, &format!("/users/{id}")),
                     is_self: user.id == caller.user_id,
                     user,
@@ -432,13 +367,13 @@ async fn password_page(
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Response> {
     let user = load_user(&state, &caller, id).await?;
-    if let Err(key) = password::check_strength(&f.password) {
-        return Err(AppError::Validation(vec![
-            FieldError::new("password", key)
-                .arg("min", 8)
-                .arg("max", 128),
-        ]));
-    }
+    policy(&state)
+        .check(
+            "password",
+            &f.password,
+            &[user.username.as_str(), user.display_name.as_str()],
+        )
+        .map_err(|e| AppError::Validation(vec![e]))?;
     let hash = password::hash(f.password).await?;
     let mut tx = state.db.begin().await?;
     store::set_password(&mut tx, id, &hash).await?;
@@ -469,7 +404,7 @@ async fn active_page(
     match f.action.as_str() {
         "activate" => store::set_active(&mut tx, id, true).await?,
         "deactivate" if id != caller.user_id => store::set_active(&mut tx, id, false).await?,
-        "unlock" => store::unlock(&mut tx, id).await?,
+        "unlock" => store::unlock(&mut tx, &user.username).await?,
         _ => return Err(AppError::BadRequest("unknown action")),
     }
     let e = Entry::by(&caller, user.org_id, Action::UserUpdated)
@@ -488,6 +423,10 @@ pub struct Me {
     pub display_name: String,
     pub org_id: OrgId,
     pub roles: Vec<MeRole>,
+    /// Whether the second factor (TOTP) is set up. Tokens never ask for it.
+    pub totp_enabled: bool,
+    /// The login before the current one (time, address, failed attempts since).
+    pub last_login: Option<store::LastLogin>,
 }
 
 /// A role of the caller.
@@ -499,8 +438,13 @@ pub struct MeRole {
 
 /// The logged-in user and their roles.
 #[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = Me), (status = 401, body = crate::web::errors::ErrorBody)))]
-pub async fn api_me(caller: Caller) -> Json<Me> {
-    Json(Me {
+pub async fn api_me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Me>> {
+    let security = store::security(&state.db, caller.user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(Json(Me {
+        totp_enabled: security.totp_enabled_at.is_some(),
+        last_login: security.last_login,
         id: caller.user_id,
         username: caller.username.clone(),
         display_name: caller.display_name.clone(),
@@ -513,7 +457,7 @@ pub async fn api_me(caller: Caller) -> Json<Me> {
                 role: *r,
             })
             .collect(),
-    })
+    }))
 }
 
 /// A page of users.
@@ -547,6 +491,7 @@ pub async fn api_list(
     for u in &mut items {
         u.phone = u.phone.as_deref().map(org::mask_phone);
     }
+    with_throttle(&state, &mut items).await?;
     Ok(Json(UserPage {
         items,
         total,

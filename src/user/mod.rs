@@ -1,7 +1,10 @@
 //! People who log in, and the roles they hold at orgs.
 
 pub mod http;
+mod login;
 pub mod store;
+
+pub use login::throttled_message;
 
 use serde::{Deserialize, Serialize};
 
@@ -52,8 +55,9 @@ pub struct User {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub active: bool,
-    /// Set while the account is locked after failed logins (epoch seconds).
-    pub locked_until: Option<i64>,
+    /// Until when addresses that have failed must wait before trying this
+    /// account again (epoch seconds), while its login throttle holds them back.
+    pub throttled_until: Option<i64>,
     pub grants: Vec<Grant>,
 }
 
@@ -94,8 +98,9 @@ pub struct NewUser {
 }
 
 impl UserInput {
-    /// Parses every field, reporting all problems at once.
-    pub fn parse(&self) -> Result<NewUser, AppError> {
+    /// Parses every field, reporting all problems at once; the password must
+    /// meet `policy`.
+    pub fn parse(&self, policy: &password::Policy) -> Result<NewUser, AppError> {
         let mut errs = Errors::default();
         let username = errs.take(Username::parse(
             "username",
@@ -115,12 +120,12 @@ impl UserInput {
             Some(e) => errs.take(parse_email("email", &e)).map(Some),
         };
         let password = self.password.clone().unwrap_or_default();
-        if let Err(key) = password::check_strength(&password) {
-            errs.push(
-                FieldError::new("password", key)
-                    .arg("min", 8)
-                    .arg("max", 128),
-            );
+        let names = [
+            self.username.as_deref().unwrap_or(""),
+            self.display_name.as_deref().unwrap_or(""),
+        ];
+        if let Err(e) = policy.check("password", &password, &names) {
+            errs.push(e);
         }
         let role = match form::opt(&self.role) {
             None => Some(None),
@@ -186,9 +191,19 @@ mod tests {
             password: Some("short".into()),
             ..Default::default()
         };
-        let AppError::Validation(errs) = input.parse().unwrap_err() else {
+        let AppError::Validation(errs) = input.parse(&password::Policy::default()).unwrap_err()
+        else {
             panic!()
         };
         assert_eq!(errs[0].field, "password");
+        let named = UserInput {
+            password: Some("wang-password".into()),
+            ..input
+        };
+        let AppError::Validation(errs) = named.parse(&password::Policy::default()).unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(errs[0].key, "err-password-personal");
     }
 }

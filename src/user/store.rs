@@ -5,7 +5,6 @@ use sqlx::AssertSqlSafe;
 use super::{Grant, NewUser, User};
 use crate::{
     auth::{Role, Scope},
-    config::SecuritySettings,
     db::{Db, DbError, GrantId, OrgId, Tx, UserId, is_unique_violation, now},
     error::AppError,
 };
@@ -16,17 +15,21 @@ pub struct Principal {
     pub display_name: String,
     pub org_id: OrgId,
     pub grants: Vec<(OrgId, Role)>,
+    /// Whether a second factor (TOTP) is set up.
+    pub totp: bool,
+    /// When the password was last set (epoch seconds).
+    pub password_changed_at: i64,
 }
 
 /// An active user with their roles at active orgs; `None` if absent or deactivated.
 pub async fn principal(db: &Db, id: UserId) -> Result<Option<Principal>, DbError> {
-    let row: Option<(String, String, OrgId)> = sqlx::query_as(
-        "SELECT username, display_name, org_id FROM users WHERE id = $1 AND active = 1",
+    let row: Option<(String, String, OrgId, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT username, display_name, org_id, totp_enabled_at, password_changed_at FROM users WHERE id = $1 AND active = 1",
     )
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    let Some((username, display_name, org_id)) = row else {
+    let Some((username, display_name, org_id, totp, password_changed_at)) = row else {
         return Ok(None);
     };
     let grants: Vec<(OrgId, String)> = sqlx::query_as(
@@ -43,90 +46,148 @@ pub async fn principal(db: &Db, id: UserId) -> Result<Option<Principal>, DbError
             .into_iter()
             .filter_map(|(o, r)| Role::parse(&r).map(|r| (o, r)))
             .collect(),
+        totp: totp.is_some(),
+        password_changed_at,
     }))
 }
 
-/// The outcome of a login attempt.
-#[derive(Debug, PartialEq, Eq)]
-pub enum LoginOutcome {
-    Ok {
-        user: UserId,
-        org: OrgId,
-    },
-    /// Wrong name or password; the account may just have been locked by this attempt.
-    Failed {
-        user: Option<(UserId, OrgId)>,
-        now_locked: bool,
-    },
-    /// Locked until the given time (epoch seconds); the password was not checked.
-    Locked {
-        user: UserId,
-        org: OrgId,
-        until: i64,
-    },
+/// What the login needs about an active user.
+pub struct LoginUser {
+    pub id: UserId,
+    pub org: OrgId,
+    pub username: String,
+    pub password_hash: String,
+    /// Whether a second factor (TOTP) is set up.
+    pub totp: bool,
 }
 
-/// Checks a username and password, counting failures and locking for a while
-/// after too many. The lock expires by itself, so nobody can lock a colleague out
-/// for longer than `lockout_minutes` at a time.
-pub async fn attempt_login(
-    db: &Db,
-    username: &str,
-    password: &str,
-    s: &SecuritySettings,
-) -> Result<LoginOutcome, DbError> {
-    let row: Option<(UserId, OrgId, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, org_id, password_hash, failed_logins, locked_until FROM users WHERE username = $1 AND active = 1",
+/// An active user by login name, for the login.
+pub async fn login_user(db: &Db, username: &str) -> Result<Option<LoginUser>, DbError> {
+    let row: Option<(UserId, OrgId, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, org_id, username, password_hash, totp_secret FROM users WHERE username = $1 AND active = 1",
     )
-    .bind(username.trim().to_ascii_lowercase())
+    .bind(username.trim().to_lowercase())
     .fetch_optional(db.pool())
     .await?;
-    let Some((id, org, hash, failed, locked_until)) = row else {
-        // Spend the same time as a real check so names cannot be probed by timing.
-        crate::auth::password::verify(
-            password.to_string(),
-            crate::auth::password::dummy_hash().to_string(),
-        )
-        .await;
-        return Ok(LoginOutcome::Failed {
-            user: None,
-            now_locked: false,
-        });
-    };
-    let t = now();
-    if let Some(until) = locked_until.filter(|u| *u > t) {
-        return Ok(LoginOutcome::Locked {
-            user: id,
+    Ok(
+        row.map(|(id, org, username, password_hash, totp)| LoginUser {
+            id,
             org,
-            until,
-        });
-    }
-    if crate::auth::password::verify(password.to_string(), hash).await {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            username,
+            password_hash,
+            totp: totp.is_some(),
+        }),
+    )
+}
+
+/// An active user by id, for the second step of a login.
+pub async fn login_user_by_id(db: &Db, id: UserId) -> Result<Option<LoginUser>, DbError> {
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT username FROM users WHERE id = $1 AND active = 1")
             .bind(id)
-            .execute(db.pool())
+            .fetch_optional(db.pool())
             .await?;
-        return Ok(LoginOutcome::Ok { user: id, org });
+    match name {
+        Some(n) => login_user(db, &n).await,
+        None => Ok(None),
     }
-    let failed = failed + 1;
-    let now_locked = failed >= s.lockout_threshold;
-    if now_locked {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
-            .bind(t + s.lockout_minutes * 60)
-            .bind(id)
-            .execute(db.pool())
-            .await?;
-    } else {
-        sqlx::query("UPDATE users SET failed_logins = $1 WHERE id = $2")
-            .bind(failed)
-            .bind(id)
-            .execute(db.pool())
-            .await?;
-    }
-    Ok(LoginOutcome::Failed {
-        user: Some((id, org)),
-        now_locked,
-    })
+}
+
+/// Counts a failed or refused attempt on the account named, if there is one;
+/// the same statement runs for unknown names, so both take the same time.
+pub async fn count_failure(tx: &mut Tx, username: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE username = $1 AND active = 1",
+    )
+    .bind(username.trim().to_lowercase())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records a successful login: the last one becomes the previous one, with
+/// the failed attempts counted since it.
+pub async fn record_login(tx: &mut Tx, id: UserId, ip: Option<&str>) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE users SET prev_login_at = last_login_at, prev_login_ip = last_login_ip,          prev_login_failures = failed_logins, failed_logins = 0, last_login_at = $2, last_login_ip = $3          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now())
+    .bind(ip)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The login before the current one, as shown after logging in.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct LastLogin {
+    /// When (epoch seconds).
+    pub at: i64,
+    /// From which client address, when known.
+    pub ip: Option<String>,
+    /// Failed or refused login attempts on the account between that login and this one.
+    pub failed_attempts: i64,
+}
+
+/// The login before the current one, if there was one.
+pub async fn last_login(db: &Db, id: UserId) -> Result<Option<LastLogin>, DbError> {
+    let row: Option<(Option<i64>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT prev_login_at, prev_login_ip, prev_login_failures FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.and_then(|(at, ip, failed_attempts)| {
+        at.map(|at| LastLogin {
+            at,
+            ip,
+            failed_attempts,
+        })
+    }))
+}
+
+/// A person's own login security: second factor, password age, last login.
+#[derive(Clone, Debug)]
+pub struct Security {
+    pub totp_enabled_at: Option<i64>,
+    pub password_changed_at: i64,
+    pub last_login: Option<LastLogin>,
+    /// Unused recovery codes left.
+    pub recovery_codes_left: i64,
+}
+
+/// TOTP since, password set, previous login time, address and failures since.
+type SecurityRow = (Option<i64>, i64, Option<i64>, Option<String>, i64);
+
+/// The login security of one user.
+pub async fn security(db: &Db, id: UserId) -> Result<Option<Security>, DbError> {
+    let row: Option<SecurityRow> = sqlx::query_as(
+        "SELECT totp_enabled_at, password_changed_at, prev_login_at, prev_login_ip, prev_login_failures \
+         FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some((totp_enabled_at, password_changed_at, prev_at, prev_ip, failures)) = row else {
+        return Ok(None);
+    };
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(Some(Security {
+        totp_enabled_at,
+        password_changed_at,
+        last_login: prev_at.map(|at| LastLogin {
+            at,
+            ip: prev_ip,
+            failed_attempts: failures,
+        }),
+        recovery_codes_left: left,
+    }))
 }
 
 /// Creates a user at `org` (already checked to be in the caller's scope).
@@ -139,7 +200,7 @@ pub async fn insert(
     let t = now();
     let id: UserId = sqlx::query_scalar(
         "INSERT INTO users (org_id, username, display_name, phone, email, password_hash, active, failed_logins, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, 0, $7, $7) RETURNING id",
+         password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, 0, $7, $7, $7) RETURNING id",
     )
     .bind(org)
     .bind(u.username.as_str())
@@ -223,11 +284,10 @@ struct UserRow {
     phone: Option<String>,
     email: Option<String>,
     active: i64,
-    locked_until: Option<i64>,
 }
 
 const USER_COLS: &str = "u.id, u.org_id, o.name AS org_name, u.username, u.display_name, u.phone, u.email, \
-                         u.active, u.locked_until";
+                         u.active";
 
 async fn grants_of(db: &Db, ids: &[UserId]) -> Result<Vec<(UserId, Grant)>, DbError> {
     if ids.is_empty() {
@@ -281,7 +341,7 @@ async fn with_grants(db: &Db, rows: Vec<UserRow>) -> Result<Vec<User>, DbError> 
             phone: r.phone,
             email: r.email,
             active: r.active != 0,
-            locked_until: r.locked_until.filter(|t| *t > now()),
+            throttled_until: None,
         })
         .collect())
 }
@@ -339,9 +399,9 @@ pub async fn id_by_username(db: &Db, username: &str) -> Result<Option<(UserId, O
         .await
 }
 
-/// Sets a new password hash and clears any lock.
+/// Sets a new password hash, dating it.
 pub async fn set_password(tx: &mut Tx, id: UserId, hash: &str) -> Result<(), DbError> {
-    sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3")
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now())
         .bind(id)
@@ -367,11 +427,7 @@ pub async fn set_active(tx: &mut Tx, id: UserId, active: bool) -> Result<(), DbE
     Ok(())
 }
 
-/// Lifts a lockout early.
-pub async fn unlock(tx: &mut Tx, id: UserId) -> Result<(), DbError> {
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Lifts an account's login throttle early (every address may try again).
+pub async fn unlock(tx: &mut Tx, username: &str) -> Result<(), DbError> {
+    crate::auth::throttle::clear_account(tx, username).await
 }

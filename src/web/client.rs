@@ -30,6 +30,35 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &str) -> IpAddr {
         .unwrap_or(peer)
 }
 
+/// The client's address as [`client_ip`] finds it; `None` only where no
+/// connection info exists (a router driven without a socket).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl ClientAddr {
+    /// The address as text, for audit rows.
+    pub fn text(&self) -> Option<String> {
+        self.0.map(|ip| ip.to_string())
+    }
+}
+
+impl axum::extract::FromRequestParts<super::AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &super::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientAddr(peer.map(|p| {
+            client_ip(p, &parts.headers, &state.settings.server.trusted_proxies)
+        })))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

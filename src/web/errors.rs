@@ -100,6 +100,9 @@ fn respond(err: &AppError, lang: Lang, is_api: bool, path: &str, query: Option<&
         };
         return (err.status(), Json(body)).into_response();
     }
+    if let AppError::AccountAction(page) = err {
+        return Redirect::to(page).into_response();
+    }
     if matches!(err, AppError::Unauthenticated) {
         let next = match query {
             Some(q) => format!("{path}?{q}"),

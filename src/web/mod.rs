@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::todo::http::routes())
         .merge(crate::user::http::routes())
+        .merge(crate::account::http::routes())
         .merge(crate::org::http::routes())
         .merge(crate::enterprise::http::routes())
         .merge(crate::import::http::routes())

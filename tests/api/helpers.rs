@@ -57,7 +57,7 @@ async fn fresh_database_url(dir: &std::path::Path) -> String {
 }
 
 impl TestApp {
-    /// Spawns the app with default settings (lockout after 3 failures for tests).
+    /// Spawns the app with default settings.
     pub async fn spawn() -> TestApp {
         Self::spawn_with(|_| {}).await
     }
@@ -72,7 +72,6 @@ impl TestApp {
         s.server.bind = "127.0.0.1:0".into();
         s.database.url = fresh_database_url(dir.path()).await;
         s.database.max_connections = 4;
-        s.security.lockout_threshold = 3;
         // Tests run the reminder sweep and the outbox themselves, at chosen times.
         s.reminders.sweep_interval_minutes = 0;
         s.mail.poll_seconds = 0;
@@ -154,7 +153,7 @@ impl TestApp {
             role: Some(role.as_str().into()),
             ..Default::default()
         }
-        .parse()
+        .parse(&password::Policy::default())
         .unwrap();
         let mut tx = self.db.begin().await.unwrap();
         let id = users::insert(&mut tx, &new, org, password_hash())

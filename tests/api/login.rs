@@ -1,4 +1,4 @@
-//! Logging in and out, lockout, sessions and tokens.
+//! Logging in and out, throttling, sessions and tokens.
 
 use reqwest::StatusCode;
 
@@ -204,51 +204,236 @@ async fn an_idle_session_expires() {
     );
 }
 
-#[tokio::test]
-async fn repeated_failures_lock_the_account_for_a_limited_time() {
-    let app = TestApp::spawn().await;
-    let c = app.anonymous();
-    for _ in 0..3 {
-        let res = c
-            .post(app.url("/login"))
-            .form(&[("username", "a.cadre"), ("password", "wrong-password")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    }
-    // Locked: even the right password is refused, and the page says for how long.
-    let res = c
-        .post(app.url("/login"))
-        .form(&[("username", "a.cadre"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(res.text().await.unwrap().contains("锁定"));
-    assert_eq!(app.audit_count("login_failed").await, 3);
-    assert_eq!(app.audit_count("login_locked").await, 1);
-    // The lock runs out by itself.
-    sqlx::query("UPDATE users SET locked_until = locked_until - 3600")
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-    app.browser("a.cadre").await;
-    assert_eq!(app.audit_count("login").await, 1);
-}
-
-#[tokio::test]
-async fn an_unknown_user_is_refused_like_a_wrong_password() {
-    let app = TestApp::spawn().await;
+/// A login attempt from `ip` (the app trusts 127.0.0.1 as its proxy): the
+/// status and the page with the typed name taken out, so answers for
+/// different names can be compared.
+async fn login_from(
+    app: &TestApp,
+    ip: &str,
+    username: &str,
+    password: &str,
+) -> (StatusCode, String) {
     let res = app
         .anonymous()
         .post(app.url("/login"))
-        .form(&[("username", "nobody"), ("password", PASSWORD)])
+        .header("x-forwarded-for", ip)
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(res.text().await.unwrap().contains("用户名或密码不正确"));
+    let status = res.status();
+    let body = res.text().await.unwrap().replace(username, "NAME");
+    // Waits are whole seconds since each address's own last failure, so two
+    // held-back answers may straddle a second; the wording must not differ.
+    let body = body
+        .split(|c: char| c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("N");
+    (status, body)
+}
+
+async fn behind_proxy() -> TestApp {
+    TestApp::spawn_with(|s| s.server.trusted_proxies = "127.0.0.1".into()).await
+}
+
+#[tokio::test]
+async fn unknown_names_wrong_passwords_and_held_back_attempts_answer_alike() {
+    let app = behind_proxy().await;
+    let unknown = login_from(&app, "10.0.0.1", "nobody", "wrong-password").await;
+    let known = login_from(&app, "10.0.0.2", "a.cadre", "wrong-password").await;
+    assert_eq!(unknown.0, StatusCode::UNAUTHORIZED);
+    assert!(unknown.1.contains("用户名或密码不正确"));
+    assert_eq!(
+        unknown, known,
+        "an unknown name answers like a wrong password"
+    );
+    // Both names hammered alike from their own address: held back alike.
+    let mut answers = (Vec::new(), Vec::new());
+    for _ in 0..6 {
+        answers
+            .0
+            .push(login_from(&app, "10.0.0.1", "nobody", "wrong-password").await);
+        answers
+            .1
+            .push(login_from(&app, "10.0.0.2", "a.cadre", "wrong-password").await);
+    }
+    assert_eq!(answers.0, answers.1);
+    let last = answers.0.last().unwrap();
+    assert_eq!(last.0, StatusCode::TOO_MANY_REQUESTS);
+    assert!(last.1.contains("秒后再试"), "{}", last.1);
+    // Held back, even the right password gets the same answer as a stranger's guess.
+    let right = login_from(&app, "10.0.0.2", "a.cadre", PASSWORD).await;
+    let guess = login_from(&app, "10.0.0.1", "nobody", PASSWORD).await;
+    assert_eq!(right, guess);
+    assert_eq!(right.0, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn one_address_spraying_many_accounts_is_stopped() {
+    let app = behind_proxy().await;
+    let accounts = [
+        "a.cadre",
+        "a.viewer",
+        "b.cadre",
+        "a.admin",
+        "district.admin",
+    ];
+    let mut statuses = Vec::new();
+    for i in 0..20 {
+        let (status, _) = login_from(&app, "10.0.0.9", accounts[i % 5], "wrong-password").await;
+        statuses.push(status);
+    }
+    assert!(
+        statuses[..10]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[10..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.audit_count("login_failed").await,
+        10,
+        "only 10 passwords were tried"
+    );
+    assert_eq!(app.audit_count("login_locked").await, 10);
+    // The address waits even with a right password; others are not affected.
+    assert_eq!(
+        login_from(&app, "10.0.0.9", "a.cadre", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        login_from(&app, "10.0.0.10", "a.cadre", PASSWORD).await.0,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_stranger_hammering_an_account_cannot_keep_the_real_user_out() {
+    let app = behind_proxy().await;
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(
+            login_from(&app, "10.9.9.9", "a.cadre", "wrong-password")
+                .await
+                .0,
+        );
+    }
+    assert_eq!(statuses[4], StatusCode::UNAUTHORIZED, "{statuses:?}");
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+    assert_eq!(
+        login_from(&app, "10.1.1.1", "a.cadre", PASSWORD).await.0,
+        StatusCode::SEE_OTHER
+    );
+    // The real user's login does not give the stranger fresh tries.
+    assert_eq!(
+        login_from(&app, "10.9.9.9", "a.cadre", "wrong-password")
+            .await
+            .0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn an_attack_from_many_addresses_holds_back_only_addresses_that_failed() {
+    let app = behind_proxy().await;
+    for i in 1..=25 {
+        let (status, _) =
+            login_from(&app, &format!("10.2.0.{i}"), "a.admin", "wrong-password").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    // The account's own count now holds back addresses that failed...
+    assert_eq!(
+        login_from(&app, "10.2.0.1", "a.admin", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ...the admin sees it and can lift it...
+    let admin = app.api("district.admin").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'a.admin'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let (_, user) = admin.get(&format!("/api/v1/users/{id}")).await;
+    assert!(user["throttled_until"].is_i64(), "{user}");
+    // ...while the real user at an address without failures gets in.
+    assert_eq!(
+        login_from(&app, "10.3.0.1", "a.admin", PASSWORD).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, user) = admin.get(&format!("/api/v1/users/{id}")).await;
+    assert!(
+        user["throttled_until"].is_null(),
+        "a login forgets the account's count"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_lifts_an_account_throttle() {
+    let app = behind_proxy().await;
+    for i in 1..=21 {
+        login_from(&app, &format!("10.5.0.{i}"), "a.cadre", "wrong-password").await;
+    }
+    assert_eq!(
+        login_from(&app, "10.5.0.1", "a.cadre", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'a.cadre'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let admin = app.browser("a.admin").await;
+    let res = admin
+        .post(app.url(&format!("/users/{id}/active")))
+        .form(&[("action", "unlock")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        login_from(&app, "10.5.0.1", "a.cadre", PASSWORD).await.0,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn every_login_audit_row_carries_the_client_address() {
+    let app = behind_proxy().await;
+    login_from(&app, "10.4.4.4", "a.cadre", PASSWORD).await;
+    for _ in 0..11 {
+        login_from(&app, "10.4.4.4", "nobody", "wrong-password").await;
+    }
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT action, ip FROM audit_log WHERE action LIKE 'login%' ORDER BY id")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert!(
+        actions.contains(&"login")
+            && actions.contains(&"login_failed")
+            && actions.contains(&"login_locked")
+    );
+    assert!(
+        rows.iter().all(|r| r.1.as_deref() == Some("10.4.4.4")),
+        "{rows:?}"
+    );
+    // Without a trusted proxy the peer's address is recorded.
+    let direct = TestApp::spawn().await;
+    direct.browser("a.cadre").await;
+    let ip: Option<String> = sqlx::query_scalar("SELECT ip FROM audit_log WHERE action = 'login'")
+        .fetch_one(direct.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(ip.as_deref(), Some("127.0.0.1"));
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! postgres://postgres@127.0.0.1:5432) to run the same tests on PostgreSQL.
 
 mod access;
+mod account;
 mod activities;
 mod attachments;
 mod backups;
