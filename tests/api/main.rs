@@ -17,6 +17,7 @@ mod mediation;
 mod misc;
 mod notify;
 mod orgs;
+mod privacy;
 mod problems;
 mod public;
 mod report;
