@@ -31,4 +31,5 @@ mod survey_analysis;
 mod surveys;
 mod todo;
 mod users;
+mod work_group_edit;
 mod workdays;
