@@ -25,6 +25,7 @@ pub mod import;
 pub mod mediation;
 pub mod notify;
 pub mod org;
+pub mod privacy;
 pub mod problem;
 pub mod report;
 pub mod service;

@@ -14,6 +14,7 @@ use crate::{
     i18n::Lang,
     survey::{
         analysis::{AnalysisQuery, export::Values, http::responses_file, store as astore},
+        privacy::AnswerView,
         store,
     },
     user::store as users,
@@ -100,13 +101,22 @@ pub async fn run(db: &Db, c: Command) -> anyhow::Result<()> {
         "{msg} {bar:40} {pos}/{len} {per_sec} eta {eta}",
     )?);
     bar.set_message("responses");
-    let (body, n) =
-        responses_file(db, &s, &filter, xlsx, values, lang, |k| bar.set_position(k)).await?;
+    // Personal numbers in answers are masked unless the user's role needs them.
+    let view = AnswerView::of(db, &caller, &s).await?;
+    let file = responses_file(db, &s, view, &filter, xlsx, values, lang, |k| {
+        bar.set_position(k)
+    })
+    .await?;
     bar.finish_and_clear();
-    std::fs::write(&out, &body)?;
+    let (n, body) = (file.responses, &file.body);
+    std::fs::write(&out, body)?;
     let e = Entry::by(&caller, s.org_id, Action::Export)
         .target(format!("survey:{}", s.id))
-        .detail(format!("cli {}: {n} responses", out.display()));
+        .detail(format!(
+            "cli {}: {n} responses, {}",
+            out.display(),
+            file.personal_note()
+        ));
     audit::store::record(db.pool(), &e).await?;
     eprintln!(
         "{n} responses written to {} ({} bytes)",

@@ -100,6 +100,19 @@ pub struct Figure {
 }
 
 impl Figure {
+    /// Masks personal numbers in the quotes. A report circulates beyond the
+    /// survey's org (the issuing org, DOCX and PDF, frozen versions read
+    /// later by anyone over the author org), so its quotes never carry
+    /// them, whoever computes it; the quote's link leads to the answer, in
+    /// full for those whose role needs it.
+    pub fn mask_personal(&mut self) {
+        for q in &mut self.quotes {
+            if let std::borrow::Cow::Owned(t) = crate::privacy::mask(&q.text) {
+                q.text = t;
+            }
+        }
+    }
+
     fn unavailable(title: impl Into<String>, why: String) -> Figure {
         Figure {
             kind: FigureKind::Unavailable,
@@ -259,7 +272,7 @@ impl<'a> Computer<'a> {
             }
             who.push(crate::date::Day::of_timestamp(r.submitted_at).iso());
             quotes.push(Quote {
-                text: text.to_string(),
+                text: crate::privacy::mask(text).into_owned(),
                 source: who.join(" · "),
                 link: format!("/surveys/{}/responses/{}", s.id, rid),
             });
@@ -295,7 +308,7 @@ impl<'a> Computer<'a> {
                 continue;
             };
             quotes.push(Quote {
-                text: text.to_string(),
+                text: crate::privacy::mask(text).into_owned(),
                 source: format!(
                     "{} · {} · {}",
                     a.org_name,

@@ -687,8 +687,15 @@ pub async fn api_candidates(
     let rows =
         analysis::store::texts(&state.db, sid, &question, &filter, 0, CANDIDATE_SCAN).await?;
     let lang = caller.lang;
+    // Searched as shown (masked), so a search cannot probe a hidden digit.
     let answers = rows
         .into_iter()
+        .map(|mut a| {
+            if let std::borrow::Cow::Owned(t) = crate::privacy::mask(&a.text) {
+                a.text = t;
+            }
+            a
+        })
         .filter(|a| text.is_empty() || a.text.contains(text))
         .take(CANDIDATES)
         .map(|a| {
@@ -702,6 +709,7 @@ pub async fn api_candidates(
             who.push(crate::date::Day::of_timestamp(a.submitted_at).iso());
             TextCandidate {
                 response_id: a.response_id,
+                // What a report quotes is masked (`Figure::mask_personal`), so its candidates are too.
                 text: a.text,
                 source: who.join(" · "),
             }

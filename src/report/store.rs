@@ -470,7 +470,11 @@ pub async fn version(
     .fetch_optional(db.pool())
     .await?;
     Ok(row.and_then(|r| {
-        let snap: Snapshot = serde_json::from_str(&r.7).ok()?;
+        let mut snap: Snapshot = serde_json::from_str(&r.7).ok()?;
+        // Versions frozen before quotes were masked are masked when read.
+        for f in snap.sections.iter_mut().flat_map(|s| s.figures.iter_mut()) {
+            f.mask_personal();
+        }
         Some((version_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6)), snap))
     }))
 }

@@ -149,6 +149,19 @@ async fn writable(state: &AppState, caller: &Caller, id: WorkGroupId) -> AppResu
     Ok(g)
 }
 
+/// A group the caller may edit, with its programme: 404 when invisible, 403
+/// when only readable. The one check of the edit page, its form's POST and
+/// the API PATCH, so the page opens exactly when a save may succeed.
+async fn editable(
+    state: &AppState,
+    caller: &Caller,
+    id: WorkGroupId,
+) -> AppResult<(WorkGroup, Campaign)> {
+    let g = writable(state, caller, id).await?;
+    let c = programme_of(state, &g).await?;
+    Ok((g, c))
+}
+
 /// The host org named by `code`: inside the programme issuer's subtree.
 async fn host(state: &AppState, issuer: OrgId, code: &str) -> AppResult<OrgId> {
     crate::org::store::get_by_code(&state.db, &Scope::of(vec![issuer]), code)
@@ -204,8 +217,7 @@ async fn update(
     input: GroupInput,
     patch: bool,
 ) -> AppResult<()> {
-    let g = writable(state, caller, id).await?;
-    let c = programme_of(state, &g).await?;
+    let (g, c) = editable(state, caller, id).await?;
     open(&c)?;
     let input = if patch {
         let members = store::members(&state.db, id).await?;
@@ -588,11 +600,13 @@ fn form_input(raw: Vec<(String, String)>) -> GroupInput {
     g
 }
 
+/// The form again with its errors; `host` is the edited group's host.
 async fn form_again(
     state: &AppState,
     caller: &Caller,
     k: Campaign,
     id: Option<WorkGroupId>,
+    host: Option<OrgId>,
     input: GroupInput,
     e: AppError,
 ) -> AppResult<Response> {
@@ -601,7 +615,7 @@ async fn form_again(
     };
     let page = FormPage {
         c: Chrome::for_caller(caller, &state_path(&k, id)),
-        hosts: hosts(state, &k).await?,
+        hosts: hosts(state, caller, &k, host).await?,
         k,
         id,
         input,
@@ -610,15 +624,41 @@ async fn form_again(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
-/// The orgs right under the programme's issuer, offered as hosts.
-async fn hosts(state: &AppState, k: &Campaign) -> AppResult<Vec<(String, String)>> {
-    Ok(sqlx::query_as(
+/// The hosts the caller may choose (code, name), by the rule a save applies
+/// (inside the issuer's subtree; a writer over the host or the issuer): the
+/// orgs right under the issuer that the caller writes for (all of them for a
+/// writer over the issuer), the top orgs of the caller's write scope deeper
+/// in the issuer's subtree, and the edited group's `current` host.
+async fn hosts(
+    state: &AppState,
+    caller: &Caller,
+    k: &Campaign,
+    current: Option<OrgId>,
+) -> AppResult<Vec<(String, String)>> {
+    let write = caller.scope(Need::Write);
+    let roots: Vec<String> = write
+        .roots()
+        .iter()
+        .chain(current.as_ref())
+        .map(|o| o.0.to_string())
+        .collect();
+    let roots = if roots.is_empty() {
+        "NULL".to_string()
+    } else {
+        roots.join(",")
+    };
+    // Ids are integers read from the database (`Scope::sql` inlines them too).
+    let sql = format!(
         "SELECT o.code, o.name FROM orgs o JOIN org_tree t ON t.descendant_id = o.id \
-         WHERE t.ancestor_id = $1 AND t.depth = 1 AND o.active = 1 ORDER BY o.display_order, o.sort_key, o.id",
-    )
-    .bind(k.org_id)
-    .fetch_all(state.db.pool())
-    .await?)
+         WHERE t.ancestor_id = $1 AND t.depth >= 1 AND o.active = 1 \
+         AND ((t.depth = 1 AND {}) OR o.id IN ({roots})) \
+         ORDER BY t.depth, o.display_order, o.sort_key, o.id",
+        write.sql("o.id")
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(k.org_id)
+        .fetch_all(state.db.pool())
+        .await?)
 }
 
 fn state_path(k: &Campaign, id: Option<WorkGroupId>) -> String {
@@ -635,6 +675,11 @@ async fn new_page(
 ) -> AppResult<Response> {
     caller.require(Need::Write)?;
     let k = programme(&state, &caller, id).await?;
+    // No host to choose: every save would be refused.
+    let hosts = hosts(&state, &caller, &k, None).await?;
+    if hosts.is_empty() {
+        return Err(AppError::Forbidden);
+    }
     let input = GroupInput {
         arrival_due_on: Some(k.starts_on.iso()),
         starts_on: Some(k.starts_on.iso()),
@@ -644,7 +689,7 @@ async fn new_page(
     };
     render(FormPage {
         c: Chrome::for_caller(&caller, &state_path(&k, None)),
-        hosts: hosts(&state, &k).await?,
+        hosts,
         k,
         id: None,
         input,
@@ -663,7 +708,7 @@ async fn create_page(
         Ok(g) => Ok(Redirect::to(&format!("/work-groups/{g}")).into_response()),
         Err(e) => {
             let k = programme(&state, &caller, id).await?;
-            form_again(&state, &caller, k, None, input, e).await
+            form_again(&state, &caller, k, None, None, input, e).await
         }
     }
 }
@@ -673,12 +718,11 @@ async fn edit_page(
     caller: Caller,
     Path(id): Path<WorkGroupId>,
 ) -> AppResult<Response> {
-    let g = writable(&state, &caller, id).await?;
-    let k = programme_of(&state, &g).await?;
+    let (g, k) = editable(&state, &caller, id).await?;
     let members = store::members(&state.db, id).await?;
     render(FormPage {
         c: Chrome::for_caller(&caller, &state_path(&k, Some(id))),
-        hosts: hosts(&state, &k).await?,
+        hosts: hosts(&state, &caller, &k, Some(g.org_id)).await?,
         input: GroupInput::from_group(&g, &members),
         k,
         id: Some(id),
@@ -696,9 +740,8 @@ async fn update_page(
     match update(&state, &caller, id, input.clone(), false).await {
         Ok(()) => Ok(Redirect::to(&format!("/work-groups/{id}?saved=group")).into_response()),
         Err(e) => {
-            let g = visible(&state, &caller, id).await?;
-            let k = programme_of(&state, &g).await?;
-            form_again(&state, &caller, k, Some(id), input, e).await
+            let (g, k) = editable(&state, &caller, id).await?;
+            form_again(&state, &caller, k, Some(id), Some(g.org_id), input, e).await
         }
     }
 }

@@ -22,6 +22,7 @@ use utoipa::OpenApi;
 use super::{
     Quota, Survey, SurveyInput, SurveyStatus, Version,
     form::{Form, FormError, Place},
+    privacy::AnswerView,
     quota_text, store, time_input,
     validity::{
         AttentionCheck, Counts, Explained, Filter, Override, Progress, Reason, ResponseItem,
@@ -1208,7 +1209,7 @@ async fn review(
     q: &ReviewQuery,
 ) -> AppResult<ResponsePage> {
     let filter = Filter::parse(q.validity.as_deref().unwrap_or(""));
-    Ok(store::responses(
+    let mut page = store::responses(
         &state.db,
         s.id,
         filter,
@@ -1216,7 +1217,21 @@ async fn review(
         REVIEW_PAGE,
         caller.lang,
     )
-    .await?)
+    .await?;
+    let view = AnswerView::of(&state.db, caller, s).await?;
+    let shown: Vec<ResponseId> = page
+        .items
+        .iter_mut()
+        .filter_map(|r| view.answers(&mut r.answers).then_some(r.id))
+        .collect();
+    view.audit(
+        &state.db,
+        caller,
+        &format!("review list, page {}", page.page),
+        &shown,
+    )
+    .await?;
+    Ok(page)
 }
 
 #[derive(Template)]
@@ -1533,11 +1548,16 @@ pub async fn api_override(
     Path((id, response)): Path<(SurveyId, ResponseId)>,
     Json(input): Json<OverrideInput>,
 ) -> AppResult<Json<ResponseItem>> {
-    override_response(&state, &caller, id, response, &input).await?;
-    store::response(&state.db, id, response, caller.lang)
+    let s = override_response(&state, &caller, id, response, &input).await?;
+    let mut item = store::response(&state.db, id, response, caller.lang)
         .await?
-        .map(Json)
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    let view = AnswerView::of(&state.db, &caller, &s).await?;
+    if view.answers(&mut item.answers) {
+        view.audit(&state.db, &caller, "review verdict", &[item.id])
+            .await?;
+    }
+    Ok(Json(item))
 }
 
 #[cfg(test)]

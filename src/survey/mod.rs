@@ -21,6 +21,7 @@ pub mod form;
 pub mod form_json;
 pub mod http;
 pub mod intake;
+pub mod privacy;
 pub mod public;
 pub mod store;
 pub mod validity;

@@ -20,7 +20,7 @@ fn fields(v: &Value) -> Vec<String> {
 }
 
 /// An issued stationing programme of the district with both streets as units.
-async fn programme(app: &TestApp) -> i64 {
+pub(crate) async fn programme(app: &TestApp) -> i64 {
     let a = app.api("district.admin").await;
     let (status, c) = a
         .post(
@@ -43,7 +43,7 @@ async fn programme(app: &TestApp) -> i64 {
     id
 }
 
-fn group_body(name: &str, host: &str, region: &str) -> Value {
+pub(crate) fn group_body(name: &str, host: &str, region: &str) -> Value {
     json!({
         "name": name, "host_org_code": host, "region": region,
         "arrival_due_on": "2021-05-18", "arrived_on": "2021-05-17",
@@ -57,7 +57,7 @@ fn group_body(name: &str, host: &str, region: &str) -> Value {
 }
 
 /// Creates a group as `user`; returns its id.
-async fn group(app: &TestApp, user: &str, programme: i64, body: Value) -> i64 {
+pub(crate) async fn group(app: &TestApp, user: &str, programme: i64, body: Value) -> i64 {
     let (status, g) = app
         .api(user)
         .await

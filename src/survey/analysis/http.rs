@@ -30,7 +30,7 @@ use crate::{
     error::{AppError, AppResult},
     i18n::Lang,
     problem::{ProblemFields, Source, store as problems, topics},
-    survey::{Survey, store as surveys},
+    survey::{Survey, privacy::AnswerView, store as surveys},
     web::{
         AppState,
         page::{Chrome, render},
@@ -150,6 +150,7 @@ pub struct TextQuery {
 
 async fn text_page_of(
     state: &AppState,
+    caller: &Caller,
     s: &Survey,
     question: &str,
     q: &TextQuery,
@@ -178,6 +179,19 @@ async fn text_page_of(
     .await?;
     let has_next = answers.len() as i64 > TEXT_PAGE;
     answers.truncate(TEXT_PAGE as usize);
+    let view = AnswerView::of(&state.db, caller, s).await?;
+    let shown: Vec<ResponseId> = answers
+        .iter_mut()
+        .filter_map(|a| view.text(&mut a.text).then_some(a.response_id))
+        .collect();
+    view.audit(
+        &state.db,
+        caller,
+        &format!("free-text answers to {question}, page {page}"),
+        &shown,
+    )
+    .await?;
+    // Keywords never include personal numbers: `keywords::words` masks first.
     let sample = store::text_sample(&state.db, s.id, question, &filter, KEYWORD_SAMPLE).await?;
     let n = sample.len();
     let keywords = tokio::task::spawn_blocking(move || keywords::top(&sample, KEYWORDS))
@@ -208,7 +222,7 @@ pub async fn api_text(
 ) -> AppResult<Json<TextPage>> {
     let s = visible(&state, &caller, id).await?;
     Ok(Json(
-        text_page_of(&state, &s, &question, &q, &fq, caller.lang).await?,
+        text_page_of(&state, &caller, &s, &question, &q, &fq, caller.lang).await?,
     ))
 }
 
@@ -227,9 +241,13 @@ async fn response_detail(
     rid: ResponseId,
 ) -> AppResult<(Survey, ResponseDetail)> {
     let s = visible(state, caller, id).await?;
-    let response = store::response(&state.db, id, rid)
+    let mut response = store::response(&state.db, id, rid)
         .await?
         .ok_or(AppError::NotFound)?;
+    let view = AnswerView::of(&state.db, caller, &s).await?;
+    if view.answers(&mut response.answers) {
+        view.audit(&state.db, caller, "response", &[rid]).await?;
+    }
     let problems = store::problems_of_response(&state.db, rid).await?;
     Ok((
         s,
@@ -336,11 +354,15 @@ async fn make_problem(
         actor: caller.display_name.clone(),
         public: false,
     };
+    // The problem is read by everyone over the org, so it carries the answer
+    // with personal numbers masked; its link back leads to them in full.
+    let mut description: String = text.chars().take(2000).collect();
+    AnswerView::masked(&s).text(&mut description);
     let fields = ProblemFields {
         source: Source::Worker,
         topic_code: topic,
         worker_group: r.worker_group.as_deref().and_then(WorkerGroup::parse),
-        description: text.chars().take(2000).collect(),
+        description,
         raiser_name: None,
         raiser_contact: None,
         is_main: false,
@@ -499,17 +521,41 @@ pub async fn api_results_export(
     download(&state, &caller, &s, file, q.dl.as_deref()).await
 }
 
-/// Writes the responses that pass the filter as CSV or XLSX, reporting how
-/// many are done after each batch (the CLI's progress bar).
+/// A responses export: the file, how many responses it holds, and how many
+/// of those hold personal numbers (masked or, for a reader with the need, in full).
+#[derive(Debug)]
+pub struct ResponsesFile {
+    pub body: Vec<u8>,
+    pub responses: u64,
+    pub personal: u64,
+    pub view: AnswerView,
+}
+
+impl ResponsesFile {
+    /// What the export's audit row says about personal numbers.
+    pub fn personal_note(&self) -> String {
+        match (self.personal, self.view.disclosure.is_full()) {
+            (0, _) => "no personal numbers".into(),
+            (n, true) => format!("personal numbers in full in {n} responses"),
+            (n, false) => format!("personal numbers masked in {n} responses"),
+        }
+    }
+}
+
+/// Writes the responses that pass the filter as CSV or XLSX, answers as
+/// `view` shows them, reporting how many are done after each batch (the
+/// CLI's progress bar).
+#[allow(clippy::too_many_arguments)]
 pub async fn responses_file(
     db: &crate::db::Db,
     s: &Survey,
+    view: AnswerView,
     filter: &Filter,
     xlsx: bool,
     values: export::Values,
     lang: Lang,
     mut progress: impl FnMut(u64),
-) -> anyhow::Result<(Vec<u8>, u64)> {
+) -> anyhow::Result<ResponsesFile> {
     let forms = store::forms(db, s.id).await?;
     let book = store::codebook(&forms);
     let columns = export::columns(&book, lang);
@@ -530,11 +576,13 @@ pub async fn responses_file(
     };
     let mut after = 0;
     let mut n = 0u64;
+    let mut personal = 0u64;
     loop {
-        let batch = store::responses(db, s.id, filter, after, EXPORT_BATCH).await?;
+        let mut batch = store::responses(db, s.id, filter, after, EXPORT_BATCH).await?;
         let Some(last) = batch.last() else { break };
         after = last.id.0;
-        for r in &batch {
+        for r in &mut batch {
+            personal += u64::from(view.answers(&mut r.answers));
             if xlsx && n >= XLSX_MAX_ROWS {
                 anyhow::bail!("more responses than an XLSX sheet holds: export CSV");
             }
@@ -554,7 +602,12 @@ pub async fn responses_file(
         (None, Some(w)) => w.finish(&cb, lang)?,
         (None, None) => Vec::new(),
     };
-    Ok((body, n))
+    Ok(ResponsesFile {
+        body,
+        responses: n,
+        personal,
+        view,
+    })
 }
 
 /// The responses that pass the filter, one row each: CSV (UTF-8 with BOM) or
@@ -608,9 +661,19 @@ pub async fn api_responses_export(
         )
         .await;
     }
-    let (body, n) = responses_file(&state.db, &s, &filter, fmt == "xlsx", values, lang, |_| {})
-        .await
-        .map_err(AppError::Internal)?;
+    let view = AnswerView::of(&state.db, &caller, &s).await?;
+    let file = responses_file(
+        &state.db,
+        &s,
+        view,
+        &filter,
+        fmt == "xlsx",
+        values,
+        lang,
+        |_| {},
+    )
+    .await
+    .map_err(AppError::Internal)?;
     let (name, mime) = if fmt == "xlsx" {
         (format!("survey-{id}-responses-{stamp}.xlsx"), XLSX)
     } else {
@@ -619,15 +682,19 @@ pub async fn api_responses_export(
             "text/csv; charset=utf-8",
         )
     };
+    // The export's one audit row also says whether personal numbers left in full.
     let detail = format!(
-        "{n} responses, {}, {}",
+        "{} responses, {}, {}, {}",
+        file.responses,
         filter.validity.as_str(),
         if values == export::Values::Codes {
             "codes"
         } else {
             "labels"
-        }
+        },
+        file.personal_note()
     );
+    let body = file.body;
     download(
         &state,
         &caller,
@@ -906,7 +973,7 @@ async fn text_page(
     Query(fq): Query<AnalysisQuery>,
 ) -> AppResult<Response> {
     let s = visible(&state, &caller, id).await?;
-    let t = text_page_of(&state, &s, &question, &q, &fq, caller.lang).await?;
+    let t = text_page_of(&state, &caller, &s, &question, &q, &fq, caller.lang).await?;
     let can_write = caller
         .scope(Need::Write)
         .contains(&state.db, s.org_id)

@@ -136,21 +136,26 @@ fn stop_words() -> &'static HashSet<&'static str> {
     S.get_or_init(|| STOP_WORDS.iter().copied().collect())
 }
 
-/// Whether a segment is worth counting.
+/// Whether a segment is worth counting: mostly letters (so "5g" is one,
+/// the "123x" left of a masked ID number is not).
 fn is_keyword(w: &str) -> bool {
     let chars = w.chars().count();
+    let letters = w.chars().filter(|c| c.is_alphabetic()).count();
     chars >= 2
-        && w.chars().any(char::is_alphabetic)
+        && letters > 0
+        && letters >= chars - letters
         && !w
             .chars()
             .any(|c| c.is_whitespace() || c.is_ascii_punctuation())
         && !stop_words().contains(w)
 }
 
-/// The words of one text worth counting, each once.
+/// The words of one text worth counting, each once. Personal numbers are
+/// masked first, so no part of one becomes a keyword, whoever reads them.
 pub fn words(text: &str) -> HashSet<String> {
+    let text = crate::privacy::mask(text);
     jieba()
-        .cut(text, true)
+        .cut(&text, true)
         .into_iter()
         .map(|t| t.word.trim().to_lowercase())
         .filter(|w| is_keyword(w))
@@ -198,5 +203,27 @@ mod tests {
             assert!(!all.iter().any(|w| w == stop), "{stop} in {all:?}");
         }
         assert!(all.contains(&"stations".to_string()), "{all:?}");
+    }
+
+    #[test]
+    fn personal_numbers_are_never_keywords() {
+        let texts = [
+            "请联系我13812345678，张师傅",
+            "请联系我 138-1234-5678",
+            "身份证11010519491231002X请核实",
+            "身份证11010519491231002x请核实",
+            "座机021-12345678请联系",
+            "5G信号不好",
+        ]
+        .map(String::from);
+        let all: Vec<String> = top(&texts, 100).into_iter().map(|(w, _)| w).collect();
+        for w in &all {
+            assert!(
+                !w.chars().any(|c| c.is_ascii_digit()) || w == "5g",
+                "{w} in {all:?}"
+            );
+        }
+        assert!(all.contains(&"联系".to_string()), "{all:?}");
+        assert!(all.contains(&"5g".to_string()), "{all:?}");
     }
 }
