@@ -1222,7 +1222,7 @@ async fn review(
     let shown: Vec<ResponseId> = page
         .items
         .iter_mut()
-        .filter_map(|r| view.answers(&mut r.answers).then_some(r.id))
+        .filter_map(|r| view.response(r).then_some(r.id))
         .collect();
     view.audit(
         &state.db,
@@ -1553,7 +1553,7 @@ pub async fn api_override(
         .await?
         .ok_or(AppError::NotFound)?;
     let view = AnswerView::of(&state.db, &caller, &s).await?;
-    if view.answers(&mut item.answers) {
+    if view.response(&mut item) {
         view.audit(&state.db, &caller, "review verdict", &[item.id])
             .await?;
     }

@@ -13,7 +13,11 @@ use crate::{
     privacy::{self, Disclosure},
 };
 
-use super::Survey;
+use super::{
+    Survey,
+    analysis::store::StoredResponse,
+    validity::{Reason, ResponseItem},
+};
 
 /// How one caller sees the answers of one survey.
 #[derive(Clone, Copy, Debug)]
@@ -66,6 +70,26 @@ impl AnswerView {
             any |= self.text(v);
         }
         any
+    }
+
+    /// [`AnswerView::answers`] for a response in the review list, whose
+    /// reasons may quote an answer (a failed attention check).
+    pub fn response(&self, r: &mut ResponseItem) -> bool {
+        let mut any = self.answers(&mut r.answers);
+        for e in &mut r.reasons {
+            if let Reason::AttentionCheck { answer, .. } = &mut e.reason {
+                any |= self.text(answer);
+                self.text(&mut e.message);
+            }
+        }
+        any
+    }
+
+    /// [`AnswerView::answers`] for a stored response, whose verdict's reasons
+    /// (JSON) may quote an answer.
+    pub fn stored(&self, r: &mut StoredResponse) -> bool {
+        let any = self.answers(&mut r.answers);
+        self.text(&mut r.invalid_reasons) || any
     }
 
     /// Appends one audit row when personal numbers of `responses` were shown

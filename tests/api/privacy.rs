@@ -186,6 +186,16 @@ async fn a_viewer_sees_personal_numbers_in_answers_masked_everywhere() {
     let f = fixture(&app).await;
     let s = f.survey;
     let viewer = app.api("a.viewer").await;
+    // An attention check on the text question: its reasons quote the answers.
+    let (status, v) = f
+        .cadre
+        .send(
+            Method::PUT,
+            &format!("/api/v1/surveys/{s}/validity"),
+            json!({"attention_checks": [{"question": "advice", "expected": "好"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
     let views = personal_views(&app).await;
 
     // The review list, API and page.

@@ -245,7 +245,7 @@ async fn response_detail(
         .await?
         .ok_or(AppError::NotFound)?;
     let view = AnswerView::of(&state.db, caller, &s).await?;
-    if view.answers(&mut response.answers) {
+    if view.stored(&mut response) {
         view.audit(&state.db, caller, "response", &[rid]).await?;
     }
     let problems = store::problems_of_response(&state.db, rid).await?;
@@ -582,7 +582,7 @@ pub async fn responses_file(
         let Some(last) = batch.last() else { break };
         after = last.id.0;
         for r in &mut batch {
-            personal += u64::from(view.answers(&mut r.answers));
+            personal += u64::from(view.stored(r));
             if xlsx && n >= XLSX_MAX_ROWS {
                 anyhow::bail!("more responses than an XLSX sheet holds: export CSV");
             }
