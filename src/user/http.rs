@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users/{id}", get(api_get))
         .route("/api/v1/users/{id}/roles", get(api_roles).post(api_grant))
         .route("/api/v1/users/{id}/roles/{grant}", delete(api_revoke))
+        .merge(super::sessions::routes())
 }
 
 #[derive(Template)]
@@ -81,6 +82,7 @@ async fn login(
     State(state): State<AppState>,
     lang: Lang,
     jar: CookieJar,
+    client: session::Client,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     let s = &state.settings.security;
@@ -96,7 +98,7 @@ async fn login(
     };
     let error = match outcome {
         store::LoginOutcome::Ok { user, org } => {
-            let token = session::create(&state.db, user, org, s).await?;
+            let token = session::create(&state.db, user, org, s, &client).await?;
             audit::store::record(state.db.pool(), &entry(Some((user, org)), Action::Login)).await?;
             let cookie = Cookie::build((SESSION_COOKIE, token))
                 .path("/")
@@ -300,6 +302,8 @@ struct DetailPage {
     roles: Vec<Role>,
     error: Option<String>,
     is_self: bool,
+    /// The user's live sessions, which the admin may end.
+    sessions: Vec<session::Session>,
 }
 
 async fn load_user(state: &AppState, caller: &Caller, id: UserId) -> AppResult<User> {
@@ -323,12 +327,14 @@ async fn detail_page(
         )
         .await?;
     }
+    let sessions = super::sessions::for_user_page(&state, &caller, id).await?;
     render(DetailPage {
         c: Chrome::for_caller(&caller, &format!("/users/{id}")),
         is_self: user.id == caller.user_id,
         user,
         roles: Role::ALL.to_vec(),
         error: None,
+        sessions,
     })
 }
 
@@ -393,12 +399,14 @@ async fn grant_page(
         Err(e) => match field_messages(&e, caller.lang) {
             Some(msgs) => {
                 let user = load_user(&state, &caller, id).await?;
+                let sessions = super::sessions::for_user_page(&state, &caller, id).await?;
                 let page = DetailPage {
                     c: Chrome::for_caller(&caller, &format!("/users/{id}")),
                     is_self: user.id == caller.user_id,
                     user,
                     roles: Role::ALL.to_vec(),
                     error: Some(msgs.into_iter().map(|m| m.1).collect::<Vec<_>>().join("; ")),
+                    sessions,
                 };
                 Ok((
                     StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,6 +1,7 @@
 //! People who log in, and the roles they hold at orgs.
 
 pub mod http;
+pub mod sessions;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
