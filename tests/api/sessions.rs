@@ -373,3 +373,41 @@ async fn a_session_records_the_address_and_agent_at_login_and_when_last_seen() {
     assert_eq!(lagent.as_deref(), Some(WECHAT_ANDROID));
     assert!(seen2 >= seen);
 }
+
+#[tokio::test]
+async fn the_session_and_audit_paths_are_in_the_openapi_document() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app
+        .anonymous()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (path, method) in [
+        ("/api/v1/me/sessions", "get"),
+        ("/api/v1/me/sessions", "delete"),
+        ("/api/v1/me/sessions/{sid}", "delete"),
+        ("/api/v1/users/{id}/sessions", "get"),
+        ("/api/v1/users/{id}/sessions", "delete"),
+        ("/api/v1/users/{id}/sessions/{sid}", "delete"),
+        ("/api/v1/audit", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "missing {method} {path}"
+        );
+    }
+    let params: Vec<&str> = doc["paths"]["/api/v1/audit"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        params,
+        ["action", "username", "from", "to", "page", "per_page"]
+    );
+}
