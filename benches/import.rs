@@ -86,6 +86,7 @@ async fn setup() -> Setup {
         grants: vec![(fed, Role::Admin)],
         lang: Lang::Zh,
         ip: None,
+        session: None,
     };
     Setup {
         db,

@@ -23,6 +23,8 @@ pub struct Settings {
     pub robots: RobotSettings,
     pub pdf: PdfSettings,
     pub backup: BackupSettings,
+    pub audit: AuditSettings,
+    pub metrics: MetricsSettings,
 }
 
 /// Where the HTTP server listens and how it is reached.
@@ -212,6 +214,28 @@ impl Default for BackupSettings {
     }
 }
 
+/// How long the audit log is kept.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditSettings {
+    /// Entries older than this many days are purged once a day; at least
+    /// [`AuditSettings::MIN_KEEP_DAYS`], which the database enforces as well.
+    pub keep_days: i64,
+}
+
+impl AuditSettings {
+    /// Six months: what 等保三级 asks an application to keep its logs for.
+    pub const MIN_KEEP_DAYS: i64 = 180;
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            keep_days: Self::MIN_KEEP_DAYS,
+        }
+    }
+}
+
 impl BackupSettings {
     /// The time of day of the scheduled backup, checked.
     pub fn time(&self) -> anyhow::Result<chrono::NaiveTime> {
@@ -221,6 +245,38 @@ impl BackupSettings {
                 self.at
             )
         })
+    }
+}
+
+/// Who may read the Prometheus metrics, and where.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Off (the default): metrics are served nowhere. On, they need a token,
+    /// a separate address, or both: never open on the main application.
+    pub enabled: bool,
+    /// When set, `/metrics` answers only requests carrying
+    /// `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When set, metrics are served on their own listener at this address
+    /// (and no longer by the main application).
+    pub bind: String,
+}
+
+impl fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("enabled", &self.enabled)
+            .field(
+                "token",
+                &if self.token.is_empty() {
+                    ""
+                } else {
+                    "[redacted]"
+                },
+            )
+            .field("bind", &self.bind)
+            .finish()
     }
 }
 
@@ -302,6 +358,8 @@ impl Default for Settings {
             robots: RobotSettings::default(),
             pdf: PdfSettings::default(),
             backup: BackupSettings::default(),
+            audit: AuditSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -389,6 +447,8 @@ impl fmt::Debug for Settings {
             .field("robots", &self.robots)
             .field("pdf", &self.pdf)
             .field("backup", &self.backup)
+            .field("audit", &self.audit)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -447,7 +507,46 @@ impl Settings {
         let settings: Settings = value
             .try_into()
             .map_err(|e| anyhow::anyhow!("invalid settings: {e}"))?;
+        settings.validate()?;
         Ok(settings)
+    }
+
+    /// Refuses values that would weaken what the settings promise, naming the
+    /// setting and what it must be.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let mut errors = Vec::new();
+        if self.audit.keep_days < AuditSettings::MIN_KEEP_DAYS {
+            errors.push(format!(
+                "[audit] keep_days must be at least {} (six months of audit log, as 等保三级 requires); got {}",
+                AuditSettings::MIN_KEEP_DAYS,
+                self.audit.keep_days
+            ));
+        }
+        if self.security.session_idle_minutes < 1 {
+            errors.push(format!(
+                "[security] session_idle_minutes must be at least 1; got {}",
+                self.security.session_idle_minutes
+            ));
+        }
+        if self.security.session_max_hours < 1 {
+            errors.push(format!(
+                "[security] session_max_hours must be at least 1; got {}",
+                self.security.session_max_hours
+            ));
+        }
+        if self.metrics.enabled && self.metrics.token.is_empty() && self.metrics.bind.is_empty() {
+            errors.push(
+                "[metrics] enabled = true needs a token (QINGTING_METRICS_TOKEN) or a separate bind address such as \"127.0.0.1:9100\": /metrics is never open to everyone on the main port".to_string(),
+            );
+        }
+        if self.metrics.token.chars().any(char::is_whitespace) {
+            errors.push("[metrics] token must not contain spaces".to_string());
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            anyhow::bail!("invalid settings:\n  {}", errors.join("\n  "))
+        }
     }
 }
 
@@ -537,9 +636,11 @@ url = ""
 max_connections = 8
 
 [security]
-# A session ends after this many minutes without a request...
+# A session ends after this many minutes without a request (checked on every
+# request; expired sessions are purged every ten minutes)...
 session_idle_minutes = 120
-# ...and in any case after this many hours.
+# ...and in any case after this many hours. People see their own sessions at
+# /account/sessions and can end them; admins end others' on the user's page.
 session_max_hours = 24
 # Login throttling: no account is ever locked. After a number of failed
 # logins the next attempt must wait, first throttle_first_wait_seconds, twice
@@ -667,6 +768,26 @@ keep = 14
 # Folder of the archives. Empty: the backups folder in data_dir. Better on
 # another disk, and copied off the machine.
 dir = ""
+[audit]
+# Days the audit log is kept; older entries are purged once a day. At least
+# 180 (six months): a smaller value is refused at start, and the database
+# itself refuses to delete entries younger than the retention it records.
+keep_days = 180
+
+[metrics]
+# Prometheus metrics at /metrics (requests, durations). Off by default. When
+# on, set a token, a separate address, or both: metrics are never open to
+# everyone on the main port (behind a reverse proxy on the same host every
+# client would look local, so "loopback only" would protect nothing).
+enabled = false
+# With a token, /metrics answers only "Authorization: Bearer <token>"
+# (Prometheus: `authorization: { credentials: <token> }`). Better set through
+# QINGTING_METRICS_TOKEN; never logged.
+token = ""
+# With an address such as "127.0.0.1:9100", metrics are served there on their
+# own listener (and no longer by the main application), so a firewall or the
+# loopback interface keeps them private. The token applies there too when set.
+bind = ""
 "#;
 
 #[cfg(test)]
@@ -720,6 +841,64 @@ mod tests {
         assert!(
             !format!("{s:?}").contains("smtp-secret"),
             "mail password leaked into Debug"
+        );
+    }
+
+    #[test]
+    fn an_audit_retention_under_six_months_is_refused_by_name() {
+        let err = Settings::load(None, [("QINGTING_AUDIT_KEEP_DAYS".into(), "90".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[audit] keep_days must be at least 180"),
+            "{err}"
+        );
+        assert!(err.contains("got 90"), "{err}");
+        let s = Settings::load(None, [("QINGTING_AUDIT_KEEP_DAYS".into(), "400".into())]).unwrap();
+        assert_eq!(s.audit.keep_days, 400);
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_and_never_open_when_on() {
+        assert!(!Settings::default().metrics.enabled);
+        let err = Settings::load(None, [("QINGTING_METRICS_ENABLED".into(), "true".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("needs a token"), "{err}");
+        let s = Settings::load(
+            None,
+            [
+                ("QINGTING_METRICS_ENABLED".into(), "true".into()),
+                ("QINGTING_METRICS_TOKEN".into(), "prom-secret".into()),
+            ],
+        )
+        .unwrap();
+        assert!(
+            !format!("{s:?}").contains("prom-secret"),
+            "metrics token leaked into Debug"
+        );
+        let s = Settings::load(
+            None,
+            [
+                ("QINGTING_METRICS_ENABLED".into(), "true".into()),
+                ("QINGTING_METRICS_BIND".into(), "127.0.0.1:9100".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.metrics.bind, "127.0.0.1:9100");
+    }
+
+    #[test]
+    fn session_timeouts_must_be_positive() {
+        let err = Settings::load(
+            None,
+            [("QINGTING_SECURITY_SESSION_IDLE_MINUTES".into(), "0".into())],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("session_idle_minutes must be at least 1"),
+            "{err}"
         );
     }
 

@@ -280,6 +280,9 @@ mod tests {
                 a.as_str()
             );
         }
+        for k in crate::auth::session::device_names() {
+            assert!(zh.contains(&format!("ua-{k}")), "ua-{k}");
+        }
         for k in crate::survey::builder::SCRIPT_TEXTS {
             assert!(zh.contains(&format!("builder-{k}")), "builder-{k}");
         }

@@ -16,7 +16,10 @@ use crate::{
 pub struct Application {
     pub db: Db,
     pub addr: SocketAddr,
+    /// Where the separate metrics listener (`[metrics] bind`) listens, if any.
+    pub metrics_addr: Option<SocketAddr>,
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     settings: Arc<Settings>,
     responses: Mode,
 }
@@ -26,17 +29,34 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         // A mistyped schedule is refused at start, not discovered at 02:30.
         settings.backup.time()?;
+        settings.validate()?;
         let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
         db.migrate().await?;
         let listener = TcpListener::bind(&settings.server.bind)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.server.bind))?;
         let addr = listener.local_addr()?;
+        let metrics_listener = if settings.metrics.enabled && !settings.metrics.bind.is_empty() {
+            let bind = &settings.metrics.bind;
+            Some(
+                TcpListener::bind(bind)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {bind}: {e}"))?,
+            )
+        } else {
+            None
+        };
+        let metrics_addr = metrics_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?;
         web::install_metrics();
         Ok(Application {
             db,
             addr,
+            metrics_addr,
             listener,
+            metrics_listener,
             settings: Arc::new(settings),
             responses: Mode::Store,
         })
@@ -53,6 +73,16 @@ impl Application {
     pub async fn run(self) -> anyhow::Result<()> {
         crate::notify::spawn(self.db.clone(), self.settings.clone());
         crate::backup::schedule::spawn(self.db.clone(), self.settings.clone());
+        crate::auth::session::spawn_purge(self.db.clone(), self.settings.clone());
+        crate::audit::retention::spawn(self.db.clone(), self.settings.clone());
+        if let Some(listener) = self.metrics_listener {
+            let router = web::metrics_router(self.settings.metrics.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!(error = %e, "metrics listener stopped");
+                }
+            });
+        }
         // Validity recomputations cut short by a restart go on where they stopped.
         crate::survey::http::resume_all(&self.db).await?;
         let app = web::router(web::AppState {

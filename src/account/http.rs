@@ -370,6 +370,7 @@ struct PasswordForm {
 async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
+    client: session::Client,
     jar: CookieJar,
     Form(f): Form<PasswordForm>,
 ) -> AppResult<Response> {
@@ -414,6 +415,7 @@ async fn change_password(
         caller.user_id,
         caller.home_org,
         &state.settings.security,
+        &client,
     )
     .await?;
     let cookie = Cookie::build((SESSION_COOKIE, token))

@@ -1,8 +1,12 @@
 //! The audit log: logins, failed logins, changes to users and roles, imports,
-//! exports and views of personal data. Append-only: there is no code path that
-//! edits or deletes an entry, and the database refuses it too (triggers).
+//! exports and views of personal data. Append-only: no code path edits an
+//! entry, and the database refuses it too (triggers). The one deletion is the
+//! daily purge of entries older than `[audit] keep_days` (at least 180), which
+//! the database allows only below the retention it records itself
+//! (`audit_policy`, migration 0020); see [`retention`].
 
 pub mod http;
+pub mod retention;
 pub mod store;
 
 use serde::Serialize;
@@ -86,11 +90,13 @@ pub enum Action {
     CampaignReceived,
     Chased,
     BackupStarted,
+    SessionEnded,
+    AuditPurged,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 70] = [
+    pub const ALL: [Action; 72] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -161,6 +167,8 @@ impl Action {
         Action::CampaignReceived,
         Action::Chased,
         Action::BackupStarted,
+        Action::SessionEnded,
+        Action::AuditPurged,
     ];
 
     /// The stored spelling.
@@ -236,6 +244,8 @@ impl Action {
             Action::CampaignReceived => "campaign_received",
             Action::Chased => "chased",
             Action::BackupStarted => "backup_started",
+            Action::SessionEnded => "session_ended",
+            Action::AuditPurged => "audit_purged",
         }
     }
 

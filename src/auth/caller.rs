@@ -1,17 +1,15 @@
 //! The `Caller` extractor: a bearer token or a session cookie, resolved to a user
 //! with their roles. Every handler that touches data takes one.
 
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, FromRequestParts},
+    extract::FromRequestParts,
     http::{header, request::Parts},
 };
 use axum_extra::extract::CookieJar;
 
 use super::{Need, Role, Scope, session, token};
 use crate::{
-    db::{OrgId, UserId},
+    db::{OrgId, SessionId, UserId},
     error::AppError,
     i18n::Lang,
     user,
@@ -33,6 +31,8 @@ pub struct Caller {
     pub grants: Vec<(OrgId, Role)>,
     pub lang: Lang,
     pub ip: Option<String>,
+    /// The session this request came with; `None` for a bearer token.
+    pub session: Option<SessionId>,
 }
 
 impl Caller {
@@ -109,14 +109,7 @@ impl FromRequestParts<AppState> for Caller {
         let lang = Lang::from_request_parts(parts, state)
             .await
             .unwrap_or_default();
-        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| {
-            crate::web::client::client_ip(
-                c.0.ip(),
-                &parts.headers,
-                &state.settings.server.trusted_proxies,
-            )
-            .to_string()
-        });
+        let client = session::Client::of(parts, &state.settings);
         let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -125,14 +118,18 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .map(str::to_string);
         let by_token = bearer.is_some();
-        let user_id = if let Some(secret) = bearer {
-            token::resolve(&state.db, &secret).await?
+        let (user_id, session) = if let Some(secret) = bearer {
+            (token::resolve(&state.db, &secret).await?, None)
         } else {
             let jar = CookieJar::from_headers(&parts.headers);
-            match jar.get(SESSION_COOKIE) {
-                Some(c) => session::resolve(&state.db, c.value(), &state.settings.security).await?,
+            let live = match jar.get(SESSION_COOKIE) {
+                Some(c) => {
+                    session::resolve(&state.db, c.value(), &state.settings.security, &client)
+                        .await?
+                }
                 None => None,
-            }
+            };
+            (live.map(|l| l.user), live.map(|l| l.id))
         };
         let Some(user_id) = user_id else {
             return Err(AppError::Unauthenticated);
@@ -161,7 +158,8 @@ impl FromRequestParts<AppState> for Caller {
             home_org: p.org_id,
             grants: p.grants,
             lang,
-            ip,
+            ip: client.ip,
+            session,
         })
     }
 }

@@ -73,6 +73,7 @@ pub async fn run(db: &Db, c: Command) -> anyhow::Result<()> {
         grants: p.grants,
         lang,
         ip: None,
+        session: None,
     };
     let s = store::get(db, &caller.scope(Need::Read), SurveyId(id))
         .await?

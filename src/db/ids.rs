@@ -72,4 +72,6 @@ id_type!(
     MediationCaseId,
     /// A special report (专题报告) of an org for a campaign.
     ReportId,
+    /// A person's login session, named without its secret token.
+    SessionId,
 );

@@ -565,6 +565,7 @@ pub(crate) mod testing {
                 grants: vec![(org, role)],
                 lang: Lang::Zh,
                 ip: None,
+                session: None,
             }
         }
     }

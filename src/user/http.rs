@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users/{id}", get(api_get))
         .route("/api/v1/users/{id}/roles", get(api_roles).post(api_grant))
         .route("/api/v1/users/{id}/roles/{grant}", delete(api_revoke))
+        .merge(super::sessions::routes())
 }
 
 async fn logout(
@@ -211,6 +212,8 @@ struct DetailPage {
     is_self: bool,
     /// Fewest characters of a new password, for the hint.
     password_min: usize,
+    /// The user's live sessions, which the admin may end.
+    sessions: Vec<session::Session>,
 }
 
 async fn load_user(state: &AppState, caller: &Caller, id: UserId) -> AppResult<User> {
@@ -256,6 +259,7 @@ async fn detail_page(
         )
         .await?;
     }
+    let sessions = super::sessions::for_user_page(&state, &caller, id).await?;
     render(DetailPage {
         password_min: policy(&state).min_length,
         c: Chrome::for_caller(&caller, &format!("/users/{id}")),
@@ -263,6 +267,7 @@ async fn detail_page(
         user,
         roles: Role::ALL.to_vec(),
         error: None,
+        sessions,
     })
 }
 
@@ -327,6 +332,7 @@ async fn grant_page(
         Err(e) => match field_messages(&e, caller.lang) {
             Some(msgs) => {
                 let user = load_user(&state, &caller, id).await?;
+                let sessions = super::sessions::for_user_page(&state, &caller, id).await?;
                 let page = DetailPage {
                     password_min: policy(&state).min_length,
                     c: Chrome::for_caller(&caller, &format!("/users/{id}")),
@@ -334,6 +340,7 @@ async fn grant_page(
                     user,
                     roles: Role::ALL.to_vec(),
                     error: Some(msgs.into_iter().map(|m| m.1).collect::<Vec<_>>().join("; ")),
+                    sessions,
                 };
                 Ok((
                     StatusCode::UNPROCESSABLE_ENTITY,

@@ -123,6 +123,7 @@ pub(super) async fn submit(
     State(state): State<AppState>,
     lang: Lang,
     ip: ClientAddr,
+    client: session::Client,
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
@@ -149,7 +150,7 @@ pub(super) async fn submit(
             });
         }
         throttle::succeeded(&state.db, &keys).await?;
-        return complete(&state, jar, u, &ip, f.next.as_deref(), None).await;
+        return complete(&state, jar, u, &ip, &client, f.next.as_deref(), None).await;
     }
     let (action, status, error) = match gate {
         Gate::Wait(seconds) => (
@@ -206,6 +207,7 @@ pub(super) async fn code(
     State(state): State<AppState>,
     lang: Lang,
     ip: ClientAddr,
+    client: session::Client,
     jar: CookieJar,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
@@ -264,7 +266,7 @@ pub(super) async fn code(
     if let Some(how) = how {
         throttle::succeeded(&state.db, &keys).await?;
         account::store::end_challenge(&state.db, &f.challenge).await?;
-        return complete(&state, jar, &u, &ip, Some(&next), Some(how)).await;
+        return complete(&state, jar, &u, &ip, &client, Some(&next), Some(how)).await;
     }
     let mut e = entry(Some(&u), &u.username, Action::LoginFailed, &ip);
     e.detail = Some("second_factor".into());
@@ -297,11 +299,12 @@ pub(super) async fn complete(
     jar: CookieJar,
     u: &LoginUser,
     ip: &ClientAddr,
+    client: &session::Client,
     next: Option<&str>,
     how: Option<&str>,
 ) -> AppResult<Response> {
     let s = &state.settings.security;
-    let token = session::create(&state.db, u.id, u.org, s).await?;
+    let token = session::create(&state.db, u.id, u.org, s, client).await?;
     let mut tx = state.db.begin().await?;
     store::record_login(&mut tx, u.id, ip.text().as_deref()).await?;
     let mut e = entry(Some(u), &u.username, Action::Login, ip);

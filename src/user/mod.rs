@@ -2,6 +2,7 @@
 
 pub mod http;
 mod login;
+pub mod sessions;
 pub mod store;
 
 pub use login::throttled_message;

@@ -17,7 +17,7 @@ use std::{sync::Arc, time::Duration};
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Request, State},
-    http::{HeaderName, HeaderValue, header},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
@@ -32,7 +32,11 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{config::Settings, db::Db, i18n::Lang};
+use crate::{
+    config::{MetricsSettings, Settings},
+    db::Db,
+    i18n::Lang,
+};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -147,13 +151,63 @@ pub fn install_metrics() {
     });
 }
 
-async fn metrics() -> Response {
+/// `/metrics` on the main application: served only when metrics are on, not
+/// moved to a listener of their own, and protected by a token. Otherwise the
+/// path does not exist here.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let m = &state.settings.metrics;
+    if !m.enabled || !m.bind.is_empty() || m.token.is_empty() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    metrics_answer(m, &headers)
+}
+
+/// The router of the separate metrics listener (`[metrics] bind`).
+pub fn metrics_router(settings: MetricsSettings) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            get(
+                |State(m): State<Arc<MetricsSettings>>, headers: HeaderMap| async move {
+                    metrics_answer(&m, &headers)
+                },
+            ),
+        )
+        .with_state(Arc::new(settings))
+}
+
+/// The metrics text, or 401 when a token is configured and the request does not carry it.
+fn metrics_answer(m: &MetricsSettings, headers: &HeaderMap) -> Response {
+    if !metrics_allowed(&m.token, headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "metrics need Authorization: Bearer <token>",
+        )
+            .into_response();
+    }
     let body = METRICS
         .get()
         .and_then(|h| h.as_ref())
         .map(|h| h.render())
         .unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// Whether a request may read the metrics: anyone when no token is set (only
+/// on the separate listener), else only the bearer of that token. Hashes are
+/// compared, so the time taken tells nothing about the token.
+fn metrics_allowed(token: &str, headers: &HeaderMap) -> bool {
+    if token.is_empty() {
+        return true;
+    }
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| {
+            crate::auth::hash_token(given.trim()) == crate::auth::hash_token(token)
+        })
 }
 
 async fn record_metrics(req: Request, next: Next) -> Response {
@@ -190,6 +244,30 @@ async fn switch_lang(jar: CookieJar, axum::Form(f): axum::Form<LangForm>) -> imp
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn metrics_need_the_exact_bearer_token_when_one_is_set() {
+        use axum::http::{HeaderMap, header};
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::AUTHORIZATION, v.parse().unwrap());
+            h
+        };
+        assert!(super::metrics_allowed("", &HeaderMap::new()));
+        assert!(!super::metrics_allowed("s3cret-token", &HeaderMap::new()));
+        assert!(super::metrics_allowed(
+            "s3cret-token",
+            &with("Bearer s3cret-token")
+        ));
+        assert!(!super::metrics_allowed(
+            "s3cret-token",
+            &with("Bearer s3cret-toke")
+        ));
+        assert!(!super::metrics_allowed(
+            "s3cret-token",
+            &with("Basic s3cret-token")
+        ));
+    }
+
     /// Every template under `templates/`, with its path.
     fn templates() -> Vec<(std::path::PathBuf, String)> {
         fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, String)>) {

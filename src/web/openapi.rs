@@ -79,6 +79,8 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::service::http::ApiDoc::openapi());
     doc.merge(crate::report::http::ApiDoc::openapi());
     doc.merge(crate::todo::http::ApiDoc::openapi());
+    doc.merge(crate::user::sessions::ApiDoc::openapi());
+    doc.merge(crate::audit::http::ApiDoc::openapi());
     doc
 }
 

@@ -72,7 +72,11 @@ async fn only_admins_of_the_top_org_see_or_start_backups() {
 
 #[tokio::test]
 async fn back_up_now_runs_in_the_background_and_shows_its_result() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|s| {
+        s.metrics.enabled = true;
+        s.metrics.token = "prom-secret-1".into();
+    })
+    .await;
     let admin = app.api("district.admin").await;
     upload_photo(&app.api("a.cadre").await).await;
 
@@ -137,6 +141,7 @@ async fn back_up_now_runs_in_the_background_and_shows_its_result() {
     let metrics = app
         .anonymous()
         .get(app.url("/metrics"))
+        .bearer_auth("prom-secret-1")
         .send()
         .await
         .unwrap()

@@ -1,4 +1,4 @@
-//! Health, metrics, assets, CSRF, the OpenAPI document, the audit log's integrity.
+//! Health, assets, CSRF, the OpenAPI document, the audit log's integrity.
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::helpers::TestApp;
 
 #[tokio::test]
-async fn health_metrics_and_assets_are_served_by_the_binary() {
+async fn health_and_assets_are_served_by_the_binary() {
     let app = TestApp::spawn().await;
     let c = app.anonymous();
     assert_eq!(
@@ -19,18 +19,10 @@ async fn health_metrics_and_assets_are_served_by_the_binary() {
             .unwrap(),
         "ok"
     );
-    c.get(app.url("/login")).send().await.unwrap();
-    let metrics = c
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        metrics.contains("qingting_http_requests_total"),
-        "{metrics}"
+    // Metrics need a token or their own address (tests/api/metrics.rs).
+    assert_eq!(
+        c.get(app.url("/metrics")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
     );
     for asset in ["app.css", "app.js", "favicon.svg"] {
         let res = c
