@@ -84,6 +84,7 @@ async fn setup() -> Setup {
         display_name: "基准测试".into(),
         home_org: fed,
         grants: vec![(fed, Role::Admin)],
+        top_admin: Some(fed),
         lang: Lang::Zh,
         ip: None,
         session: None,

@@ -29,6 +29,9 @@ pub struct Caller {
     pub home_org: OrgId,
     /// Roles held, each reaching the subtree of its org.
     pub grants: Vec<(OrgId, Role)>,
+    /// The top-level org this caller administers: deployment-wide settings
+    /// (working days, backups) belong to its admins.
+    pub top_admin: Option<OrgId>,
     pub lang: Lang,
     pub ip: Option<String>,
     /// The session this request came with; `None` for a bearer token.
@@ -157,6 +160,7 @@ impl FromRequestParts<AppState> for Caller {
             display_name: p.display_name,
             home_org: p.org_id,
             grants: p.grants,
+            top_admin: p.top_admin,
             lang,
             ip: client.ip,
             session,

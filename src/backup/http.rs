@@ -21,8 +21,7 @@ use super::{
 };
 use crate::{
     audit::{self, Action, Entry},
-    auth::{Caller, Role},
-    db::OrgId,
+    auth::Caller,
     error::{AppError, AppResult},
     web::{
         AppState,
@@ -92,27 +91,6 @@ pub struct Status {
     pub archives: Vec<Archive>,
 }
 
-/// The top-level org the caller administers, or 403.
-async fn root_admin_org(state: &AppState, caller: &Caller) -> AppResult<OrgId> {
-    let admin_at: Vec<String> = caller
-        .grants
-        .iter()
-        .filter(|(_, r)| *r == Role::Admin)
-        .map(|(o, _)| o.0.to_string())
-        .collect();
-    if admin_at.is_empty() {
-        return Err(AppError::Forbidden);
-    }
-    let sql = format!(
-        "SELECT id FROM orgs WHERE parent_id IS NULL AND id IN ({}) ORDER BY id LIMIT 1",
-        admin_at.join(",")
-    );
-    let org: Option<OrgId> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .fetch_optional(state.db.pool())
-        .await?;
-    org.ok_or(AppError::Forbidden)
-}
-
 fn archives(dir: &std::path::Path) -> Vec<Archive> {
     let mut out: Vec<Archive> = std::fs::read_dir(dir)
         .into_iter()
@@ -171,7 +149,7 @@ async fn status(state: &AppState) -> AppResult<Status> {
 
 /// Starts a backup in the background and audits who did.
 async fn start(state: &AppState, caller: &Caller) -> AppResult<()> {
-    let org = root_admin_org(state, caller).await?;
+    let org = caller.top_admin.ok_or(AppError::Forbidden)?;
     schedule::start(state.db.clone(), state.settings.clone(), Origin::Manual)?;
     let e = Entry::by(caller, org, Action::BackupStarted);
     audit::store::record(state.db.pool(), &e).await?;
@@ -225,7 +203,7 @@ fn human_size(bytes: i64) -> String {
 }
 
 async fn page(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
-    root_admin_org(&state, &caller).await?;
+    caller.top_admin.ok_or(AppError::Forbidden)?;
     let s = status(&state).await?;
     let percent = s.running.as_ref().map_or(0, |r| {
         (r.done * 100).checked_div(r.total).unwrap_or(0).min(100)
@@ -250,7 +228,7 @@ async fn start_page(State(state): State<AppState>, caller: Caller) -> AppResult<
     responses((status = 200, body = Status), (status = 401), (status = 403)),
     security(("bearer" = [])))]
 pub async fn api_get(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Status>> {
-    root_admin_org(&state, &caller).await?;
+    caller.top_admin.ok_or(AppError::Forbidden)?;
     Ok(Json(status(&state).await?))
 }
 

@@ -71,6 +71,7 @@ pub async fn run(db: &Db, c: Command) -> anyhow::Result<()> {
         display_name: p.display_name,
         home_org: p.org_id,
         grants: p.grants,
+        top_admin: p.top_admin,
         lang,
         ip: None,
         session: None,

@@ -563,6 +563,7 @@ pub(crate) mod testing {
                 display_name: "测试".into(),
                 home_org: org,
                 grants: vec![(org, role)],
+                top_admin: None,
                 lang: Lang::Zh,
                 ip: None,
                 session: None,

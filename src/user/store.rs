@@ -15,6 +15,8 @@ pub struct Principal {
     pub display_name: String,
     pub org_id: OrgId,
     pub grants: Vec<(OrgId, Role)>,
+    /// The top-level org (no parent) the user administers, if any.
+    pub top_admin: Option<OrgId>,
     /// Whether a second factor (TOTP) is set up.
     pub totp: bool,
     /// When the password was last set (epoch seconds).
@@ -32,20 +34,27 @@ pub async fn principal(db: &Db, id: UserId) -> Result<Option<Principal>, DbError
     let Some((username, display_name, org_id, totp, password_changed_at)) = row else {
         return Ok(None);
     };
-    let grants: Vec<(OrgId, String)> = sqlx::query_as(
-        "SELECT g.org_id, g.role FROM role_grants g JOIN orgs o ON o.id = g.org_id WHERE g.user_id = $1 AND o.active = 1",
+    let rows: Vec<(OrgId, String, i64)> = sqlx::query_as(
+        "SELECT g.org_id, g.role, CASE WHEN o.parent_id IS NULL THEN 1 ELSE 0 END \
+         FROM role_grants g JOIN orgs o ON o.id = g.org_id \
+         WHERE g.user_id = $1 AND o.active = 1 ORDER BY g.org_id",
     )
     .bind(id)
     .fetch_all(db.pool())
     .await?;
+    let grants: Vec<(OrgId, Role, bool)> = rows
+        .into_iter()
+        .filter_map(|(o, r, top)| Role::parse(&r).map(|r| (o, r, top == 1)))
+        .collect();
     Ok(Some(Principal {
         username,
         display_name,
         org_id,
-        grants: grants
-            .into_iter()
-            .filter_map(|(o, r)| Role::parse(&r).map(|r| (o, r)))
-            .collect(),
+        top_admin: grants
+            .iter()
+            .find(|(_, r, top)| *r == Role::Admin && *top)
+            .map(|(o, _, _)| *o),
+        grants: grants.into_iter().map(|(o, r, _)| (o, r)).collect(),
         totp: totp.is_some(),
         password_changed_at,
     }))

@@ -11,6 +11,8 @@ pub struct Chrome {
     pub lang: Lang,
     pub user: Option<String>,
     pub is_admin: bool,
+    /// Admin of a top-level org: sees the deployment-wide pages (backups).
+    pub is_top_admin: bool,
     pub can_write: bool,
     /// The current path, so the language switch returns to it.
     pub path: String,
@@ -23,6 +25,7 @@ impl Chrome {
             lang: caller.lang,
             user: Some(caller.display_name.clone()),
             is_admin: caller.is_admin(),
+            is_top_admin: caller.top_admin.is_some(),
             can_write: caller.can_write(),
             path: path.to_string(),
         }
@@ -34,6 +37,7 @@ impl Chrome {
             lang,
             user: None,
             is_admin: false,
+            is_top_admin: false,
             can_write: false,
             path: path.to_string(),
         }

@@ -16,8 +16,7 @@ use utoipa::OpenApi;
 use super::{Workdays, store};
 use crate::{
     audit::{self, Action, Entry},
-    auth::{Caller, Role},
-    db::OrgId,
+    auth::Caller,
     error::{AppError, AppResult, FieldError},
     web::{
         AppState,
@@ -63,27 +62,6 @@ pub struct WorkdayInput {
     pub body: String,
 }
 
-/// The admin of a top-level org, whose grant the audit entry is filed under.
-async fn top_admin_org(state: &AppState, caller: &Caller) -> AppResult<OrgId> {
-    let admin_at: Vec<String> = caller
-        .grants
-        .iter()
-        .filter(|(_, r)| *r == Role::Admin)
-        .map(|(o, _)| o.0.to_string())
-        .collect();
-    if admin_at.is_empty() {
-        return Err(AppError::Forbidden);
-    }
-    let sql = format!(
-        "SELECT id FROM orgs WHERE parent_id IS NULL AND id IN ({}) ORDER BY id LIMIT 1",
-        admin_at.join(",")
-    );
-    let org: Option<OrgId> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .fetch_optional(state.db.pool())
-        .await?;
-    org.ok_or(AppError::Forbidden)
-}
-
 fn check(body: &str) -> Result<Workdays, (Vec<String>, AppError)> {
     Workdays::parse(body).map_err(|problems| {
         let joined = problems.join("; ");
@@ -101,8 +79,9 @@ async fn replace(
     caller: &Caller,
     body: &str,
 ) -> Result<(), (Vec<String>, AppError)> {
-    let org = top_admin_org(state, caller)
-        .await
+    let org = caller
+        .top_admin
+        .ok_or(AppError::Forbidden)
         .map_err(|e| (Vec::new(), e))?;
     let w = check(body)?;
     let run = async {
@@ -160,7 +139,7 @@ async fn edit_page(
         body: body.unwrap_or(cur.text),
         years,
         problems,
-        can_edit: top_admin_org(state, caller).await.is_ok(),
+        can_edit: caller.top_admin.is_some(),
     })
 }
 
@@ -184,7 +163,7 @@ async fn save_page(
 }
 
 async fn reset_page(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
-    let org = top_admin_org(&state, &caller).await?;
+    let org = caller.top_admin.ok_or(AppError::Forbidden)?;
     let mut tx = state.db.begin().await?;
     store::reset(&mut tx).await?;
     let e = Entry::by(&caller, org, Action::WorkdaysUpdated).detail("built-in");

@@ -58,6 +58,16 @@ async fn only_admins_of_the_top_org_see_or_start_backups() {
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
         let res = page.post(app.url("/admin/backups")).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
+        // The menu does not lead anyone to a page that refuses them.
+        let home = page
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!home.contains("href=\"/admin/backups\""), "{who}");
     }
     let res = app
         .anonymous()
