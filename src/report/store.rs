@@ -554,6 +554,24 @@ pub async fn counts(
     })
 }
 
+/// Reports first submitted (on time or late) per writing org, over the same
+/// reports as [`counts`]: a board's lines fold these instead of asking once
+/// per line.
+pub async fn submitted_by_org(
+    db: &Db,
+    scope: &Scope,
+    campaign: Option<CampaignId>,
+    under: Option<OrgId>,
+) -> Result<Vec<(OrgId, i64)>, DbError> {
+    let sql = format!(
+        "SELECT r.org_id, COUNT(*) {} AND r.first_submitted_at IS NOT NULL GROUP BY r.org_id",
+        figures_sql(scope, campaign, under)
+    );
+    sqlx::query_as(AssertSqlSafe(sql))
+        .fetch_all(db.pool())
+        .await
+}
+
 /// Reports first submitted per month (`YYYY-MM`, Beijing time), oldest
 /// first, over the same reports as [`counts`]; the date is the first
 /// submission's (a returned and resubmitted report counts once).

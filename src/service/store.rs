@@ -223,6 +223,27 @@ pub struct Figures {
     pub amount_by_month: Vec<(String, i64)>,
 }
 
+/// Per recording org: services and workers served, for a board's lines.
+pub async fn counts_by_org(
+    db: &Db,
+    scope: &Scope,
+    campaign: Option<CampaignId>,
+    under: Option<OrgId>,
+) -> Result<Vec<(OrgId, i64, i64)>, DbError> {
+    let f = ServiceFilter {
+        campaign,
+        org: under,
+        ..Default::default()
+    };
+    let mut q = Sql::new(
+        "SELECT s.org_id, COUNT(*), CAST(COALESCE(SUM(s.workers), 0) AS BIGINT) FROM services s",
+    );
+    conditions(&mut q, scope, &f);
+    q.push(" GROUP BY s.org_id");
+    let (sql, args) = q.build();
+    sqlx::query_as_with(sql, args).fetch_all(db.pool()).await
+}
+
 /// The service figures over `scope`, optionally a campaign's only and only
 /// services of orgs under `under`.
 pub async fn figures(
