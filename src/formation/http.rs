@@ -312,7 +312,7 @@ async fn flag(state: &AppState, caller: &Caller, input: &FlagInput) -> AppResult
             .map(|o| o.id)
             .ok_or_else(|| AppError::field("org_code", "err-org-out-of-scope"))?,
         None if write.contains(&state.db, e.org_id).await? => e.org_id,
-        None => crate::activity::http::recording_org(state, caller, None).await?,
+        None => caller.recording_org(&state.db, None).await?,
     };
     if let Some(c) = campaign
         && !crate::activity::store::campaign_open_to(&state.db, c, org).await?
@@ -610,7 +610,7 @@ async fn record_members(
             .ok_or_else(|| AppError::field("org_code", "err-org-out-of-scope"))?,
         None => match enterprise.as_ref().and_then(|e| e.union_org_id) {
             Some(u) if write.contains(&state.db, u).await? => u,
-            _ => crate::activity::http::recording_org(state, caller, None).await?,
+            _ => caller.recording_org(&state.db, None).await?,
         },
     };
     if let Some(c) = f.campaign

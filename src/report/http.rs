@@ -1076,7 +1076,7 @@ async fn export_file(
     let settings = state.settings.clone();
     let base = settings.server.public_url.clone();
     let body = tokio::task::spawn_blocking(move || {
-        let fonts = crate::summary::export::pdf::PdfFonts::load(&settings)?;
+        let fonts = crate::pdf::PdfFonts::load(&settings)?;
         if ext == "pdf" {
             export::pdf(&snap, &fonts, lang, &base, frozen.as_deref())
         } else {

@@ -15,7 +15,6 @@ use utoipa::OpenApi;
 use super::{
     Service, ServiceFields, ServiceInput, ServiceKind,
     store::{self, Figures, KindFigures, ServiceFilter},
-    yuan_text,
 };
 use crate::{
     activity::{ActivityKind, store::CampaignChoice},
@@ -237,7 +236,9 @@ pub struct Saved {
 
 /// Records a service in one transaction; a retry returns the first record.
 async fn record(state: &AppState, caller: &Caller, f: &ServiceFields) -> AppResult<Saved> {
-    let org = crate::activity::http::recording_org(state, caller, f.org_code.as_deref()).await?;
+    let org = caller
+        .recording_org(&state.db, f.org_code.as_deref())
+        .await?;
     let db = &state.db;
     let mut errs = Errors::default();
     if let Some(c) = f.campaign
@@ -258,7 +259,7 @@ async fn record(state: &AppState, caller: &Caller, f: &ServiceFields) -> AppResu
     if created {
         let entry = Entry::by(caller, org, AuditAction::ServiceRecorded)
             .target(format!("service:{id}"))
-            .detail(format!("{} {}", f.kind.as_str(), yuan_text(f.amount_fen)));
+            .detail(format!("{} {}", f.kind, f.amount_fen));
         audit::store::record(&mut *tx, &entry).await?;
     }
     tx.commit().await?;
@@ -309,10 +310,6 @@ impl ListPage {
 
     fn pager(&self, page: i64) -> String {
         format!("/services?page={page}&{}", self.query)
-    }
-
-    fn yuan(&self, fen: &i64) -> String {
-        yuan_text(*fen)
     }
 }
 

@@ -12,52 +12,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     date::Day,
-    db::{ActivityId, CampaignId, OrgId},
+    db::{ActivityId, CampaignId, OrgId, code_enum},
     error::{AppError, FieldError},
     formation::MemberGroup,
+    money::Fen,
     web::form::{self, Errors},
 };
 
-/// The kinds of service seed 002 names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ServiceKind {
-    /// 困难职工帮扶.
-    Hardship,
-    /// 劳动和技能竞赛.
-    Competition,
-    /// 职工文化活动.
-    Culture,
-    /// 法律援助.
-    LegalAid,
-    /// 走访慰问.
-    Condolence,
-    /// 其他.
-    Other,
+code_enum! {
+    /// The kinds of service seed 002 names.
+    pub enum ServiceKind: "svc-kind" {
+        /// 困难职工帮扶.
+        Hardship = "hardship",
+        /// 劳动和技能竞赛.
+        Competition = "competition",
+        /// 职工文化活动.
+        Culture = "culture",
+        /// 法律援助.
+        LegalAid = "legal_aid",
+        /// 走访慰问.
+        Condolence = "condolence",
+        /// 其他.
+        Other = "other",
+    }
 }
 
 impl ServiceKind {
-    pub const ALL: [ServiceKind; 6] = [
-        ServiceKind::Hardship,
-        ServiceKind::Competition,
-        ServiceKind::Culture,
-        ServiceKind::LegalAid,
-        ServiceKind::Condolence,
-        ServiceKind::Other,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceKind::Hardship => "hardship",
-            ServiceKind::Competition => "competition",
-            ServiceKind::Culture => "culture",
-            ServiceKind::LegalAid => "legal_aid",
-            ServiceKind::Condolence => "condolence",
-            ServiceKind::Other => "other",
-        }
-    }
-
     /// The Chinese name.
     pub fn zh_name(self) -> &'static str {
         match self {
@@ -70,70 +50,16 @@ impl ServiceKind {
         }
     }
 
-    /// Parses the stored spelling or the Chinese name.
+    /// Parses the stored code or the Chinese name.
     pub fn parse(s: &str) -> Option<ServiceKind> {
         let s = s.trim();
-        ServiceKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s || k.zh_name() == s)
-    }
-
-    /// The catalogue key of its label.
-    pub fn label_key(self) -> String {
-        format!("svc-kind-{}", self.as_str())
+        ServiceKind::from_code(s)
+            .or_else(|| ServiceKind::ALL.into_iter().find(|k| k.zh_name() == s))
     }
 }
 
-/// An amount in yuan as people type it (`1500`, `1,500.5`, `¥200`, `300元`),
-/// as integer fen; at most 100 million yuan, at most two decimals.
-pub fn parse_yuan(field: &str, raw: &str) -> Result<i64, FieldError> {
-    let s: String = raw
-        .trim()
-        .trim_start_matches(['¥', '￥'])
-        .trim_end_matches('元')
-        .chars()
-        .filter(|c| !matches!(c, ',' | '，' | ' '))
-        .collect();
-    let bad = || FieldError::new(field, "err-svc-amount");
-    let (whole, frac) = match s.split_once('.') {
-        Some((w, f)) => (w, f),
-        None => (s.as_str(), ""),
-    };
-    if whole.is_empty() && frac.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
-        || whole.len() > 9
-    {
-        return Err(bad());
-    }
-    let yuan: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| bad())?
-    };
-    let fen: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
-    let total = yuan * 100 + fen;
-    if total > 100_000_000 * 100 {
-        return Err(bad());
-    }
-    Ok(total)
-}
-
-/// Fen as yuan text: 150050 → "1,500.50".
-pub fn yuan_text(fen: i64) -> String {
-    let yuan = fen / 100;
-    let cents = fen % 100;
-    let digits = yuan.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped}.{cents:02}")
-}
+/// The most one service may record: one hundred million yuan.
+pub const MAX_AMOUNT: Fen = Fen::HUNDRED_MILLION_YUAN;
 
 /// A stored service as readers see it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -158,7 +84,7 @@ pub struct Service {
     /// How many workers benefited.
     pub workers: i64,
     /// The amount in fen (1 yuan = 100 fen).
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub served_on: Day,
     pub created_at: i64,
 }
@@ -166,7 +92,7 @@ pub struct Service {
 impl Service {
     /// The amount in yuan, for pages.
     pub fn amount(&self) -> String {
-        yuan_text(self.amount_fen)
+        self.amount_fen.yuan()
     }
 
     /// A one-line excerpt of what was done.
@@ -232,7 +158,7 @@ pub struct ServiceFields {
     pub beneficiary: String,
     pub group: Option<MemberGroup>,
     pub workers: i64,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub served_on: Day,
 }
 
@@ -303,8 +229,11 @@ impl ServiceInput {
             .flatten()
             .unwrap_or(0);
         let amount_fen = match form::opt(&self.amount_yuan) {
-            None => 0,
-            Some(a) => errs.take(parse_yuan("amount_yuan", &a)).unwrap_or(0),
+            None => Fen(0),
+            Some(a) => Fen::parse_yuan(&a, MAX_AMOUNT).unwrap_or_else(|| {
+                errs.push(FieldError::new("amount_yuan", "err-svc-amount"));
+                Fen(0)
+            }),
         };
         let served_on = errs
             .take(Day::parse_opt("served_on", &self.served_on))
@@ -339,26 +268,6 @@ impl ServiceInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_are_read_as_people_type_them_and_kept_in_fen() {
-        for (raw, fen) in [
-            ("1500", 150_000),
-            ("1,500.5", 150_050),
-            ("¥200", 20_000),
-            ("300元", 30_000),
-            ("0.05", 5),
-            (".5", 50),
-        ] {
-            assert_eq!(parse_yuan("a", raw), Ok(fen), "{raw}");
-        }
-        for raw in ["", "abc", "1.234", "-5", "1e3", "1000000000"] {
-            assert!(parse_yuan("a", raw).is_err(), "{raw}");
-        }
-        assert_eq!(yuan_text(150_050), "1,500.50");
-        assert_eq!(yuan_text(5), "0.05");
-        assert_eq!(yuan_text(123_456_789), "1,234,567.89");
-    }
 
     #[test]
     fn a_service_needs_its_kind_what_and_for_whom() {

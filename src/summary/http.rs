@@ -44,8 +44,8 @@ use crate::{
     date::Day,
     db::{CampaignId, OrgId, ProblemId},
     error::{AppError, AppResult, FieldError},
-    import::tabular::{self, Cell, Header},
     problem::Source,
+    tabular::{self, Cell, Header},
     web::{
         AppState,
         page::{Chrome, render},
@@ -1677,7 +1677,7 @@ async fn counts_csv(
     ];
     total.extend(figure_cells(Some(&o.totals)));
     rows.push(total);
-    crate::import::http::send_table(
+    crate::web::download::send_table(
         &state,
         &caller,
         &format!("summary-counts-{id}-{}", basis.as_str()),
@@ -1867,7 +1867,7 @@ fn sum_tables<'a>(
     totals
 }
 
-fn export_err(e: super::export::ExportError) -> AppError {
+fn export_err(e: crate::pdf::ExportError) -> AppError {
     AppError::Internal(anyhow::anyhow!(e))
 }
 
@@ -1914,7 +1914,7 @@ async fn unit_pdf(
     let code = t.head.org_code.clone();
     let settings = state.settings.clone();
     let body = tokio::task::spawn_blocking(move || {
-        let fonts = super::export::pdf::PdfFonts::load(&settings)?;
+        let fonts = crate::pdf::PdfFonts::load(&settings)?;
         super::export::pdf::render(std::slice::from_ref(&t), &fonts)
     })
     .await
@@ -1954,7 +1954,7 @@ async fn rollup_pdf(
     let (r, campaign) = rollup(&state, &caller, id, basis).await?;
     let settings = state.settings.clone();
     let body = tokio::task::spawn_blocking(move || {
-        let fonts = super::export::pdf::PdfFonts::load(&settings)?;
+        let fonts = crate::pdf::PdfFonts::load(&settings)?;
         super::export::pdf::render_rollup(&r, &fonts)
     })
     .await

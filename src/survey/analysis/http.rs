@@ -499,7 +499,7 @@ pub async fn api_results_export(
     };
     let body = tokio::task::spawn_blocking(move || {
         if ext == "pdf" {
-            let fonts = crate::summary::export::pdf::PdfFonts::load(&settings)?;
+            let fonts = crate::pdf::PdfFonts::load(&settings)?;
             export::results_pdf(&title, &a, lang, &fonts)
         } else {
             export::results_xlsx(&title, &a, lang)
