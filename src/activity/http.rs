@@ -786,7 +786,8 @@ async fn detail_page(
     let (a, problems) = load(&state, &caller, id).await?;
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Activity, id.0);
     let panel = crate::attachment::http::panel(&state, &caller, Some(owner)).await?;
-    let services = crate::service::http::of_activity(&state, &caller, id).await?;
+    let services =
+        crate::service::store::of_activity(&state.db, &caller.scope(Need::Read), id).await?;
     render(DetailPage {
         panel,
         services,

@@ -3,9 +3,16 @@
 //! activities, legal aid, condolence visits — with who did it, for whom, how
 //! many workers benefited, the amount (stored as integer fen) and the date.
 //! A service may belong to a campaign and to an activity of kind `service`.
+//!
+//! The exemplar of the shape every domain takes (ARCHITECTURE.md, "The shape
+//! of a domain"): this file the types and rules, `store` the SQL, `ops` the
+//! use cases (the one write, its transaction and audit entry), `pages` the
+//! pages, `api` the JSON API and the router declaring every route once.
 
+pub mod api;
 pub mod demo;
-pub mod http;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
@@ -13,10 +20,13 @@ use serde::{Deserialize, Serialize};
 use crate::{
     date::Day,
     db::{ActivityId, CampaignId, OrgId, code_enum},
-    error::{AppError, FieldError},
+    error::{AppError, AppResult, FieldError},
     formation::MemberGroup,
     money::Fen,
-    web::form::{self, Errors},
+    web::{
+        form::{self, Errors},
+        list::{self, PageSize, Paging},
+    },
 };
 
 code_enum! {
@@ -102,6 +112,104 @@ impl Service {
             s.push('…');
         }
         s
+    }
+}
+
+/// The outcome of a save.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Saved {
+    pub id: i64,
+    /// False when a retry found the first record.
+    pub created: bool,
+}
+
+/// A page of services.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ServicePage {
+    pub items: Vec<Service>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// Thirty services a page, in the list and the API.
+pub const PAGE_SIZE: PageSize = PageSize::fixed(30);
+
+/// Filters of the service list and figures; `None` does not filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceFilter {
+    pub campaign: Option<CampaignId>,
+    /// Done by an org in this org's subtree.
+    pub org: Option<OrgId>,
+    pub kind: Option<ServiceKind>,
+    pub activity: Option<ActivityId>,
+    pub from: Option<Day>,
+    pub to: Option<Day>,
+}
+
+/// Query of the list page and the list API, unparsed.
+#[derive(Deserialize, Default, Debug, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    #[param(value_type = Option<i64>)]
+    pub campaign: Option<String>,
+    /// Done by an org in this org's subtree.
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+    /// hardship, competition, culture, legal_aid, condolence or other.
+    pub kind: Option<String>,
+    /// On or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// On or before (YYYY-MM-DD).
+    pub to: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub page: Option<String>,
+}
+
+impl ListParams {
+    /// The filter and the page asked for, every bad field reported.
+    pub fn parse(&self) -> AppResult<(ServiceFilter, Paging)> {
+        let mut errs = Errors::default();
+        let id = |errs: &mut Errors, field: &str, v: &Option<String>| {
+            errs.take(form::optional_int(field, v, 1, i64::MAX))
+                .flatten()
+        };
+        let campaign = id(&mut errs, "campaign", &self.campaign).map(CampaignId);
+        let org = id(&mut errs, "org", &self.org).map(OrgId);
+        let kind = match form::opt(&self.kind) {
+            None => None,
+            Some(k) => {
+                let p = ServiceKind::parse(&k);
+                if p.is_none() {
+                    errs.push(FieldError::new("kind", "err-svc-kind"));
+                }
+                p
+            }
+        };
+        let from = errs.take(Day::parse_opt("from", &self.from)).flatten();
+        let to = errs.take(Day::parse_opt("to", &self.to)).flatten();
+        let paging = Paging::read(&mut errs, &self.page, &None, PAGE_SIZE);
+        errs.finish()?;
+        let filter = ServiceFilter {
+            campaign,
+            org,
+            kind,
+            activity: None,
+            from,
+            to,
+        };
+        Ok((filter, paging))
+    }
+
+    /// The filters as a query string, for the page's address and its pager.
+    pub fn query(&self) -> String {
+        list::query(&[
+            ("campaign", &self.campaign),
+            ("org", &self.org),
+            ("kind", &self.kind),
+            ("from", &self.from),
+            ("to", &self.to),
+        ])
     }
 }
 

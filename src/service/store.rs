@@ -1,10 +1,11 @@
-//! Service queries. A service belongs to the org that did it
+//! Service queries, SQL only. A service belongs to the org that did it
 //! (`services.org_id`); reads filter with the caller's scope on that column.
+//! The row decodes straight into domain types (`ServiceKind`, `Day`, `Fen`).
 
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
-use super::{Service, ServiceFields, ServiceKind};
+use super::{Service, ServiceFields, ServiceFilter, ServiceKind};
 use crate::{
     auth::Scope,
     date::Day,
@@ -60,18 +61,6 @@ impl From<Row> for Service {
             created_at: r.created_at,
         }
     }
-}
-
-/// Filters of the service list and figures; `None` does not filter.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ServiceFilter {
-    pub campaign: Option<CampaignId>,
-    /// Done by an org in this org's subtree.
-    pub org: Option<OrgId>,
-    pub kind: Option<ServiceKind>,
-    pub activity: Option<ActivityId>,
-    pub from: Option<Day>,
-    pub to: Option<Day>,
 }
 
 fn conditions(q: &mut Sql, scope: &Scope, f: &ServiceFilter) {

@@ -6,6 +6,7 @@ pub mod client;
 pub mod download;
 pub mod errors;
 pub mod form;
+pub mod list;
 pub mod local_path;
 pub mod openapi;
 pub mod page;
@@ -57,7 +58,7 @@ pub struct AppState {
 /// the `.merge(…::http::routes())` list in [`router`] and the `ApiDoc` list in
 /// [`openapi::parts`] to here.
 pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
-    vec![]
+    vec![("service", crate::service::api::router())]
 }
 
 /// The whole application: pages, API, assets, health and metrics.
@@ -93,7 +94,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::survey::analysis::http::routes())
         .merge(crate::survey::public::routes())
         .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
-        .merge(crate::service::http::routes())
         .merge(crate::report::http::routes())
         .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())
