@@ -247,6 +247,7 @@ async fn api_list(
 /// The outcome of a save: the activity, and whether this request created it
 /// (false when a retry found the first save).
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ActivityRecorded)]
 pub struct Recorded {
     pub id: ActivityId,
     pub created: bool,

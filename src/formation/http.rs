@@ -587,6 +587,7 @@ async fn api_members(
 
 /// What a save answered: the record, and whether this request created it.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = FormationRecorded)]
 pub struct Recorded {
     pub id: i64,
     pub created: bool,

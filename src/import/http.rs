@@ -546,6 +546,7 @@ async fn export(
 /// The multipart body of an API import.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
+#[schema(as = ImportUpload)]
 pub struct UploadForm {
     /// The XLSX or CSV file (UTF-8 or GBK/GB18030); its name's extension decides the format.
     #[schema(value_type = String, format = Binary)]

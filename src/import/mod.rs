@@ -114,6 +114,7 @@ pub struct SampleRow {
 
 /// What a file would import.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ImportPreview)]
 pub struct Preview {
     pub kind: ImportKind,
     pub filename: String,

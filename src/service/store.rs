@@ -195,6 +195,7 @@ pub struct KindFigures {
 
 /// Services over a scope, for dashboards and the campaign figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ServiceFigures)]
 pub struct Figures {
     /// How many services.
     pub count: i64,

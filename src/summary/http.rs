@@ -193,6 +193,7 @@ async fn compute(state: &AppState, ctx: &Ctx, choices: &Choices) -> AppResult<Su
 
 /// A submitted version as listed.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SummaryVersionInfo)]
 pub struct VersionInfo {
     pub version: i64,
     pub submitter: String,
@@ -286,6 +287,7 @@ async fn unit_summary(state: &AppState, ctx: &Ctx) -> AppResult<(UnitSummary, Ve
 
 /// A figure override as sent by a form or a client.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = SummaryOverrideInput)]
 pub struct OverrideInput {
     /// The figure to report; empty removes the override.
     #[serde(default, deserialize_with = "crate::web::form::lenient")]
@@ -1980,6 +1982,7 @@ async fn rollup_pdf(
 
 /// The version a submission or decision is about.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = SummarySubmitInput)]
 pub struct SubmitInput {
     /// The version the unit was looking at (0 before the first submission):
     /// a retry with the same number stores nothing twice.
@@ -1988,6 +1991,7 @@ pub struct SubmitInput {
 
 /// Accept a version.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = SummaryDecisionInput)]
 pub struct DecisionInput {
     /// The submitted version being accepted.
     pub version: i64,
@@ -1995,6 +1999,7 @@ pub struct DecisionInput {
 
 /// Return a version with reasons.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = SummaryReturnInput)]
 pub struct ReturnInput {
     /// The submitted version being returned.
     pub version: i64,

@@ -273,6 +273,7 @@ pub async fn api_response(
 
 /// Which answer becomes a problem, and its topic.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AnswerProblemInput)]
 pub struct ProblemInput {
     /// The text question whose answer it is.
     pub question: String,
