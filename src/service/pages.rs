@@ -19,7 +19,7 @@ use crate::{
     formation::MemberGroup,
     web::{
         AppState,
-        form::{self, submitted},
+        form::{self, FieldMessages, submitted},
         list::{Pager, Paging},
         page::{Chrome, render},
     },
@@ -75,7 +75,7 @@ pub(super) async fn list(
 struct FormPage {
     c: Chrome,
     input: ServiceInput,
-    errors: Vec<(String, String)>,
+    errors: FieldMessages,
     kinds: Vec<ServiceKind>,
     groups: Vec<MemberGroup>,
     campaigns: Vec<CampaignChoice>,
@@ -87,19 +87,12 @@ impl FormPage {
         v.as_deref().unwrap_or("")
     }
 
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
     /// The form with `input` and the messages of its refused fields.
     async fn build(
         state: &AppState,
         caller: &Caller,
         input: ServiceInput,
-        errors: Vec<(String, String)>,
+        errors: FieldMessages,
     ) -> AppResult<FormPage> {
         Ok(FormPage {
             c: Chrome::for_caller(caller, "/services/new"),
@@ -162,7 +155,7 @@ pub(super) async fn new(
             .or_else(|| campaigns.first().map(|c| c.id.to_string())),
         ..Default::default()
     };
-    render(FormPage::build(&state, &caller, input, Vec::new()).await?)
+    render(FormPage::build(&state, &caller, input, FieldMessages::default()).await?)
 }
 
 /// `POST /services`: records through the same use case as the API, then
