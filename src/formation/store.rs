@@ -912,6 +912,7 @@ pub struct GroupCount {
 /// Union formation and membership over a scope, for dashboards and the
 /// campaign figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = FormationFigures)]
 pub struct Figures {
     /// Distinct enterprises with a pipeline (any stage).
     pub enterprises_flagged: i64,

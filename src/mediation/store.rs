@@ -634,6 +634,7 @@ pub async fn events(db: &Db, id: MediationCaseId) -> Result<Vec<Event>, DbError>
 
 /// The figures of the cases a scope sees, for campaign pages and dashboards.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = MediationFigures)]
 pub struct Figures {
     /// Every case counted.
     pub cases: i64,

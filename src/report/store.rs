@@ -357,6 +357,7 @@ pub async fn set_status(
 
 /// One step of a report's timeline.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ReportEvent)]
 pub struct Event {
     /// created, saved, version, submitted, accepted, returned.
     pub kind: String,
@@ -417,6 +418,7 @@ pub async fn events(db: &Db, id: ReportId) -> Result<Vec<Event>, DbError> {
 
 /// A stored version, without its snapshot.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ReportVersionInfo)]
 pub struct VersionInfo {
     pub number: i64,
     pub name: String,
