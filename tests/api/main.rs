@@ -26,6 +26,7 @@ mod problems;
 mod public;
 mod report;
 mod robots;
+mod schema_parity;
 mod service;
 mod sessions;
 mod smtp;
