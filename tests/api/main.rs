@@ -5,6 +5,7 @@
 mod access;
 mod account;
 mod activities;
+mod api_errors;
 mod attachments;
 mod audit_log;
 mod backups;
