@@ -47,8 +47,19 @@ impl FieldError {
         let mut args = self.args.clone();
         // Repeated blocks name their fields `p2.description`: the label is the
         // field's own, the block number is said by where the message is shown.
+        // A JSON body's path (`lines[0].value`) is labelled by its last name;
+        // a name the catalogue does not label is shown as it is spelled.
         let name = self.field.rsplit('.').next().unwrap_or(&self.field);
-        args.push(("field", lang.t(&format!("field-{name}"))));
+        let name = name.split('[').next().unwrap_or(name);
+        let key = format!("field-{name}");
+        let label = if self.field.is_empty() {
+            "JSON".to_string()
+        } else if lang.has(&key) {
+            lang.t(&key)
+        } else {
+            self.field.clone()
+        };
+        args.push(("field", label));
         lang.ta(self.key, &args)
     }
 }
@@ -70,10 +81,31 @@ pub enum AppError {
     Conflict(Vec<FieldError>),
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The body is not JSON at all (a syntax error, cut short, trailing text): 400.
+    #[error("malformed JSON body")]
+    MalformedJson,
+    /// Query parameters that cannot be read, each named: 400.
+    #[error("invalid query parameters")]
+    InvalidQuery(Vec<FieldError>),
+    /// Path parameters that cannot be read (`/orgs/abc`), each named: 400.
+    #[error("invalid path parameters")]
+    InvalidPath(Vec<FieldError>),
+    /// The body's `Content-Type` is not one the route reads: 415.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// The route exists but not with this method: 405.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("payload too large")]
     TooLarge,
     #[error("too many requests")]
     TooManyRequests,
+    /// The request took longer than the server allows: 408.
+    #[error("request timed out")]
+    Timeout,
+    /// A dependency (the database) is not answering: 503.
+    #[error("service unavailable")]
+    Unavailable,
     /// The person must first visit this page of their own account (set up a
     /// required second factor, change an expired password): pages redirect
     /// there, the API answers 403.
@@ -89,6 +121,29 @@ impl AppError {
         AppError::Validation(vec![FieldError::new(field, key)])
     }
 
+    /// The error a bare status stands for: what a response that carries no
+    /// error of ours (an unknown route, a timeout, a refused CSRF check) is
+    /// reported as.
+    pub fn of_status(status: StatusCode) -> AppError {
+        match status {
+            StatusCode::UNAUTHORIZED => AppError::Unauthenticated,
+            StatusCode::FORBIDDEN => AppError::Forbidden,
+            StatusCode::NOT_FOUND => AppError::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+            StatusCode::REQUEST_TIMEOUT => AppError::Timeout,
+            StatusCode::CONFLICT => AppError::Conflict(Vec::new()),
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
+            StatusCode::UNPROCESSABLE_ENTITY => AppError::Validation(Vec::new()),
+            StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests,
+            StatusCode::SERVICE_UNAVAILABLE => AppError::Unavailable,
+            s if s.is_server_error() => {
+                AppError::Internal(anyhow::anyhow!("{s} answered without an error body"))
+            }
+            _ => AppError::BadRequest("refused"),
+        }
+    }
+
     /// The HTTP status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -97,13 +152,41 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_)
+            | AppError::MalformedJson
+            | AppError::InvalidQuery(_)
+            | AppError::InvalidPath(_) => StatusCode::BAD_REQUEST,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::AccountAction(_) => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    /// Every `code` an error can carry, for the catalogue test and the API document.
+    pub const CODES: [&'static str; 17] = [
+        "unauthenticated",
+        "forbidden",
+        "not_found",
+        "validation",
+        "conflict",
+        "bad_request",
+        "malformed_json",
+        "invalid_query",
+        "invalid_path",
+        "unsupported_media_type",
+        "method_not_allowed",
+        "too_large",
+        "too_many_requests",
+        "account_action_required",
+        "timeout",
+        "unavailable",
+        "internal",
+    ];
 
     /// The stable machine-readable code of the error.
     pub fn code(&self) -> &'static str {
@@ -114,8 +197,15 @@ impl AppError {
             AppError::Validation(_) => "validation",
             AppError::Conflict(_) => "conflict",
             AppError::BadRequest(_) => "bad_request",
+            AppError::MalformedJson => "malformed_json",
+            AppError::InvalidQuery(_) => "invalid_query",
+            AppError::InvalidPath(_) => "invalid_path",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooLarge => "too_large",
             AppError::TooManyRequests => "too_many_requests",
+            AppError::Timeout => "timeout",
+            AppError::Unavailable => "unavailable",
             AppError::AccountAction(_) => "account_action_required",
             AppError::Internal(_) => "internal",
         }

@@ -286,17 +286,8 @@ mod tests {
         for k in crate::survey::builder::SCRIPT_TEXTS {
             assert!(zh.contains(&format!("builder-{k}")), "builder-{k}");
         }
-        for code in [
-            "unauthenticated",
-            "forbidden",
-            "not_found",
-            "validation",
-            "bad_request",
-            "too_large",
-            "too_many_requests",
-            "internal",
-        ] {
-            assert!(zh.contains(&format!("error-{code}")));
+        for code in crate::error::AppError::CODES {
+            assert!(zh.contains(&format!("error-{code}")), "error-{code}");
         }
     }
 

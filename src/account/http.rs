@@ -1,9 +1,10 @@
 //! `/account`: the person's own security page, second-factor enrolment and
 //! removal, recovery codes, and changing their own password.
 
+use crate::web::Form;
 use askama::Template;
 use axum::{
-    Form, Router,
+    Router,
     extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},

@@ -1,10 +1,11 @@
 //! Activity pages (list, the one-minute record form, detail) and the activity
 //! API under `/api/v1/activities`.
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::get,

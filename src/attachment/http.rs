@@ -12,10 +12,11 @@
 //!   a plan not under review or accepted), so a submitted plan's document does
 //!   not change under the reviewer.
 
+use crate::web::{Json, Path, Query};
 use askama::Template;
 use axum::{
-    Json, Router,
-    extract::{DefaultBodyLimit, Multipart, Path, Query, State, multipart::MultipartError},
+    Router,
+    extract::{DefaultBodyLimit, Multipart, State, multipart::MultipartError},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},

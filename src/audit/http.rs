@@ -2,13 +2,9 @@
 //! CSV and XLSX export (itself audited) and `GET /api/v1/audit`. Every read
 //! goes through the caller's admin scope: entries of other subtrees are not there.
 
+use crate::web::{Json, Query};
 use askama::Template;
-use axum::{
-    Json, Router,
-    extract::{Query, State},
-    response::Response,
-    routing::get,
-};
+use axum::{Router, extract::State, response::Response, routing::get};
 use serde::Deserialize;
 use utoipa::OpenApi;
 

@@ -3,9 +3,10 @@
 //! admin of a top-level org (the root federation of the deployment) may see
 //! or start backups: an archive holds everyone's data.
 
+use crate::web::Json;
 use askama::Template;
 use axum::{
-    Json, Router,
+    Router,
     extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},

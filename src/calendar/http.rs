@@ -2,10 +2,11 @@
 //! itself at `/calendar/{token}.ics`, which needs no login: the token names
 //! the user, whose scope decides what the feed shows.
 
+use crate::web::{Json, Path};
 use askama::Template;
 use axum::{
-    Json, Router,
-    extract::{Path, State},
+    Router,
+    extract::State,
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},

@@ -9,10 +9,11 @@
 //! - edit and submit a plan: cadres and admins over the unit;
 //! - accept or return a plan: admins over the issuing org.
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},

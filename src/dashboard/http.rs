@@ -6,10 +6,11 @@
 //! reach it, else their own org); every figure is computed inside that scope,
 //! so a street sees its own subtree and nothing of its neighbours.
 
+use crate::web::{Json, Path, Query};
 use askama::Template;
 use axum::{
-    Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::header,
     response::{IntoResponse, Response},
     routing::get,

@@ -1,10 +1,11 @@
 //! Enterprise pages (list with search and filters, detail, new and edit forms)
 //! and the enterprise API under `/api/v1/enterprises`.
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::get,

@@ -3,10 +3,11 @@
 //! the join pages, the join pages themselves) and the API under
 //! `/api/v1/formation`.
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},

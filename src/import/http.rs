@@ -9,10 +9,11 @@
 
 use std::collections::HashSet;
 
+use crate::web::{Json, Path, Query};
 use askama::Template;
 use axum::{
-    Json, Router,
-    extract::{Multipart, Path, Query, State, multipart::MultipartError},
+    Router,
+    extract::{Multipart, State, multipart::MultipartError},
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::{MethodRouter, get, post},

@@ -1,10 +1,11 @@
 //! Mediation pages (list, new case, case page with timeline and steps, the
 //! agreement download) and the API under `/api/v1/mediation`.
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::get,

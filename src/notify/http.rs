@@ -1,10 +1,11 @@
 //! The notification page and API. Every route works on the caller's own
 //! notifications only: another user's id answers 404.
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };

@@ -1,10 +1,11 @@
 //! Problem pages (list, "escalated to us" inbox, "my overdue", detail with
 //! timeline, decisions and feedback) and the problem API under `/api/v1/problems`.
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},

@@ -4,10 +4,11 @@
 
 use std::net::SocketAddr;
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{ConnectInfo, Path, Query, State},
+    Router,
+    extract::{ConnectInfo, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::get,

@@ -2,10 +2,11 @@
 //! "other", editable by the admins of a top-level federation. Topics are never
 //! deleted (problems refer to them); a retired one is deactivated.
 
+use crate::web::{Form, Json, Path};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},

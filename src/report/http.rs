@@ -8,10 +8,11 @@
 //! (viewers get 403); cadres and admins over the issuing org accept or
 //! return it.
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},

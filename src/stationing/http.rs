@@ -10,10 +10,11 @@
 //!   issuing org; other readers get 403;
 //! - contact phones are unmasked only for writers, and that view is audited.
 
+use crate::web::{Form, Json, Path};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},

@@ -12,10 +12,11 @@
 
 use std::collections::HashSet;
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},

@@ -10,10 +10,11 @@
 //! message the save would give, in the user's language, at the character it
 //! names.
 
+use crate::web::{Json, Path};
 use askama::Template;
 use axum::{
-    Json, Router,
-    extract::{Path, State},
+    Router,
+    extract::State,
     response::Response,
     routing::{get, post},
 };

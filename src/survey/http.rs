@@ -7,11 +7,12 @@
 //! - create, change settings, save a form, publish, close and reopen: cadres
 //!   and admins over the owning org (403 for other readers).
 
+use crate::web::{Form as PageForm, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form as PageForm, Json, Router,
+    Router,
     body::Bytes,
-    extract::{Multipart, Path, Query, State, multipart::MultipartError},
+    extract::{Multipart, State, multipart::MultipartError},
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},

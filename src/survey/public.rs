@@ -10,11 +10,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::web::{Form as PageForm, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form as PageForm, Json, Router,
+    Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, Query, State},
+    extract::{DefaultBodyLimit, State},
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::get,

@@ -1,7 +1,8 @@
 //! The to-do home page (the first page after login) and `GET /api/v1/todo`.
 
+use crate::web::Json;
 use askama::Template;
-use axum::{Json, Router, extract::State, response::Response, routing::get};
+use axum::{Router, extract::State, response::Response, routing::get};
 use serde::Serialize;
 use utoipa::OpenApi;
 

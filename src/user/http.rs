@@ -1,9 +1,10 @@
 //! Login and logout, the users-and-roles pages and their JSON API.
 
+use crate::web::{Form, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{delete, get, post},

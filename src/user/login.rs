@@ -10,10 +10,10 @@
 //! the answers depend on the name only through the throttle, which counts
 //! unknown names exactly like known ones.
 
+use crate::web::{Form, Query};
 use askama::Template;
 use axum::{
-    Form,
-    extract::{Query, State},
+    extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };

@@ -4,10 +4,11 @@
 //! over the user's home org (`session::Whose::Managed`), in the SQL itself.
 //! Every ending is audited in the transaction that deletes the sessions.
 
+use crate::web::{Json, Path};
 use askama::Template;
 use axum::{
-    Json, Router,
-    extract::{Path, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{Redirect, Response},
     routing::{delete, get, post},

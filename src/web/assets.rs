@@ -1,8 +1,8 @@
 //! Every asset is compiled into the binary: intranets have no internet, and an
 //! install is one file.
 
+use super::Path;
 use axum::{
-    extract::Path,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };

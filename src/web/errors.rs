@@ -6,7 +6,7 @@ use askama::Template;
 use axum::{
     Json,
     extract::{FromRequestParts, Request, State},
-    http::StatusCode,
+    http::{StatusCode, header},
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
 };
@@ -27,6 +27,13 @@ pub struct ErrorBody {
 /// What went wrong, for machines (`code`, `fields[].field`) and people (`message`).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
+    /// Stable: `unauthenticated` 401, `forbidden` 403, `account_action_required` 403,
+    /// `not_found` 404, `method_not_allowed` 405, `timeout` 408, `conflict` 409,
+    /// `too_large` 413, `unsupported_media_type` 415, `validation` 422 (the body's
+    /// values, each in `fields`), `too_many_requests` 429, `bad_request` 400,
+    /// `malformed_json` 400 (not JSON at all), `invalid_query` / `invalid_path` 400
+    /// (each parameter in `fields`), `internal` 500, `unavailable` 503.
+    #[schema(example = "validation")]
     pub code: String,
     pub message: String,
     pub fields: Vec<FieldMessage>,
@@ -35,6 +42,8 @@ pub struct ErrorDetail {
 /// One invalid field and why.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct FieldMessage {
+    /// The field's path in the JSON body (`lines[0].value`), or the name of the
+    /// query or path parameter.
     pub field: String,
     pub message: String,
     /// For a questionnaire form's errors: the question or group they are
@@ -73,13 +82,56 @@ pub async fn render(State(state): State<AppState>, req: Request, next: Next) -> 
     respond(&err, lang, is_api, &path, query.as_deref())
 }
 
+/// Middleware on the whole app, outside the timeout and the CSRF check: any
+/// error under `/api/` that is not JSON yet (an unknown route, a wrong method,
+/// a timeout, a refusal by a layer or an extractor of axum's own) becomes the
+/// one error shape, with the status it had and its headers (`Allow`,
+/// `Retry-After`, `WWW-Authenticate`) kept.
+pub async fn api_json(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let lang = Lang::from_request_parts(&mut parts, &state)
+        .await
+        .unwrap_or_default();
+    let path = parts.uri.path().to_string();
+    let res = next.run(Request::from_parts(parts, body)).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_json(&res) {
+        return res;
+    }
+    let (head, _) = res.into_parts();
+    let mut out = respond(&AppError::of_status(status), lang, true, &path, None);
+    *out.status_mut() = status;
+    for (name, value) in &head.headers {
+        if !matches!(
+            *name,
+            header::CONTENT_TYPE | header::CONTENT_LENGTH | header::CONTENT_ENCODING
+        ) {
+            out.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+fn is_json(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
 fn respond(err: &AppError, lang: Lang, is_api: bool, path: &str, query: Option<&str>) -> Response {
     if let AppError::Internal(cause) = err {
         tracing::error!(error = ?cause, "request failed");
     }
     let message = lang.t(&format!("error-{}", err.code()));
     let fields: Vec<FieldMessage> = match err {
-        AppError::Validation(fs) | AppError::Conflict(fs) => fs
+        AppError::Validation(fs)
+        | AppError::Conflict(fs)
+        | AppError::InvalidQuery(fs)
+        | AppError::InvalidPath(fs) => fs
             .iter()
             .map(|f| FieldMessage {
                 field: f.field.clone(),

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod client;
 pub mod download;
 pub mod errors;
+pub mod extract;
 pub mod form;
 pub mod list;
 pub mod local_path;
@@ -14,6 +15,8 @@ pub mod qr;
 pub mod ratelimit;
 
 use std::{sync::Arc, time::Duration};
+
+pub use extract::{Form, Json, Path, Query};
 
 use axum::{
     Router,
@@ -127,6 +130,7 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(120),
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), errors::api_json))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req
@@ -245,7 +249,7 @@ struct LangForm {
 }
 
 /// Switches the interface language (a cookie) and returns to the page the user was on.
-async fn switch_lang(jar: CookieJar, axum::Form(f): axum::Form<LangForm>) -> impl IntoResponse {
+async fn switch_lang(jar: CookieJar, Form(f): Form<LangForm>) -> impl IntoResponse {
     let lang = Lang::from_tag(&f.lang).unwrap_or_default();
     let back = local_path::or_home(Some(&f.back));
     let cookie = Cookie::build(("lang", lang.code()))

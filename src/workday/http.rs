@@ -2,9 +2,10 @@
 //! user; replacing it is for admins of a top-level org (a federation at the top
 //! of the tree), since it applies to the whole deployment.
 
+use crate::web::{Form, Json};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
+    Router,
     extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},

@@ -40,20 +40,23 @@ fn password_hash() -> &'static str {
 
 async fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("QINGTING_TEST_POSTGRES") {
-        Ok(server) if !server.is_empty() => {
-            let name = format!("qt_test_{}", qingting::auth::random_token(8));
-            let admin = Db::connect(&format!("{}/postgres", server.trim_end_matches('/')), 1)
-                .await
-                .unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(admin.pool())
-                .await
-                .unwrap();
-            admin.close().await;
-            format!("{}/{name}", server.trim_end_matches('/'))
-        }
+        Ok(server) if !server.is_empty() => fresh_postgres(&server).await,
         _ => qingting::db::sqlite_url(&dir.join("test.db")),
     }
+}
+
+/// The URL of a new, empty database on the PostgreSQL `server`.
+pub async fn fresh_postgres(server: &str) -> String {
+    let name = format!("qt_test_{}", qingting::auth::random_token(8));
+    let admin = Db::connect(&format!("{}/postgres", server.trim_end_matches('/')), 1)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    admin.close().await;
+    format!("{}/{name}", server.trim_end_matches('/'))
 }
 
 impl TestApp {

@@ -5,6 +5,7 @@
 mod access;
 mod account;
 mod activities;
+mod api_errors;
 mod attachments;
 mod audit_log;
 mod backups;
@@ -27,6 +28,7 @@ mod problems;
 mod public;
 mod report;
 mod robots;
+mod schema_parity;
 mod service;
 mod sessions;
 mod smtp;

@@ -3,10 +3,11 @@
 //! change them and send a test message. Outside the org's readers: 404; a
 //! reader who is not an admin over it: 403 on writes.
 
+use crate::web::{Form, Json, Path};
 use askama::Template;
 use axum::{
-    Form, Json, Router,
-    extract::{Path, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},

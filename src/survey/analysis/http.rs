@@ -6,10 +6,11 @@
 //! export, audited); cadres and admins there turn answers into problems (403
 //! for other readers); everyone else gets 404.
 
+use crate::web::{Form as PageForm, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Form as PageForm, Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
