@@ -37,4 +37,5 @@ pub mod survey;
 pub mod todo;
 pub mod user;
 pub mod web;
+pub mod webhook;
 pub mod workday;

@@ -68,6 +68,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     doc.merge(crate::calendar::http::ApiDoc::openapi());
     doc.merge(crate::workday::http::ApiDoc::openapi());
     doc.merge(crate::backup::http::ApiDoc::openapi());
+    doc.merge(crate::webhook::api::ApiDoc::openapi());
     doc.merge(crate::attachment::http::ApiDoc::openapi());
     doc.merge(crate::survey::http::ApiDoc::openapi());
     doc.merge(crate::survey::analysis::http::ApiDoc::openapi());
