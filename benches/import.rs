@@ -17,13 +17,9 @@ use qingting::{
     db::{Db, OrgId, sqlite_url},
     enterprise::CreditCode,
     i18n::Lang,
-    import::{
-        self, ImportKind, Outcome,
-        http::headers,
-        store,
-        tabular::{self, Cell},
-    },
+    import::{self, ImportKind, Outcome, http::headers, store},
     org::{OrgInput, store as orgs},
+    tabular::{self, Cell},
     user::{UserInput, store as users},
 };
 

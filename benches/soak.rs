@@ -299,8 +299,29 @@ function response(status, headers, body)
     if unexpected <= 3 then io.stderr:write("unexpected " .. status .. ": " .. string.sub(body, 1, 200) .. "\n") end
   end
 end
+-- An open schedule, as a real crowd offers load: the thread's k-th request
+-- is due at start + k * interval whatever the answers' own times (LuaJIT's
+-- ffi reads the monotonic clock in ms), and a connection whose slot has
+-- passed goes at once. A fixed pause per request would offer less than the
+-- rate by the answers' own time.
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } qt_timespec;
+int clock_gettime(int clk_id, qt_timespec *tp);
+]]
+local ts = ffi.new("qt_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
+local start, slots = nil, 0
 function delay()
-  return pause
+  local now = now_ms()
+  if start == nil then start = now end
+  slots = slots + 1
+  local wait = start + slots * interval - now
+  if wait < 1 then return 0 end
+  return math.floor(wait)
 end
 function done(summary, latency, requests)
   local bad = 0
@@ -320,7 +341,7 @@ local n = 0
 function init(args)
   for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
   tag = args[2]
-  pause = tonumber(args[3])
+  interval = tonumber(args[3])
   expected = 201
 end
 function request()
@@ -341,7 +362,7 @@ function init(args)
     local p, h, v = line:match("([^\t]+)\t([^\t]+)\t(.+)")
     reqs[#reqs + 1] = wrk.format("GET", p, {[h] = v})
   end
-  pause = tonumber(args[2])
+  interval = tonumber(args[2])
   expected = 200
   n = id * 7
 end
@@ -472,12 +493,11 @@ async fn soak(minutes: u64, submit_rate: usize, read_rate: usize) {
     }
     drop(f);
 
-    // Connections pace themselves: each waits `pause` ms before its next
-    // request, so a rate R over C connections needs a pause of C/R seconds
-    // (less the answer's own time, small beside it).
+    // wrk's one thread schedules its requests every 1000/R ms (see `delay`
+    // in WRK_COMMON); the connections are how many may be in flight at once.
     let (submit_conns, read_conns) = (20, 50);
-    let submit_pause = 1000 * submit_conns / submit_rate.max(1);
-    let read_pause = 1000 * read_conns / read_rate.max(1);
+    let submit_interval = 1000.0 / submit_rate.max(1) as f64;
+    let read_interval = 1000.0 / read_rate.max(1) as f64;
     let seconds = minutes * 60;
     let tag = format!("soak{}", std::process::id());
     let rss_start = server.rss_kib();
@@ -491,7 +511,7 @@ async fn soak(minutes: u64, submit_rate: usize, read_rate: usize) {
         &[
             bodies_file.display().to_string(),
             tag.clone(),
-            submit_pause.to_string(),
+            submit_interval.to_string(),
         ],
     );
     let reads = wrk(
@@ -501,7 +521,7 @@ async fn soak(minutes: u64, submit_rate: usize, read_rate: usize) {
         &server.base,
         read_conns,
         seconds,
-        &[reads_file.display().to_string(), read_pause.to_string()],
+        &[reads_file.display().to_string(), read_interval.to_string()],
     );
     let t0 = Instant::now();
     let mut samples = Vec::new();

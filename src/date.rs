@@ -138,6 +138,31 @@ impl utoipa::PartialSchema for Day {
 
 impl utoipa::ToSchema for Day {}
 
+// Stored as `YYYY-MM-DD` text, so a store's `Row` carries a `Day` and binds one.
+impl sqlx::Type<sqlx::Any> for Day {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <str as sqlx::Type<sqlx::Any>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Any> for Day {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <String as sqlx::Encode<'q, sqlx::Any>>::encode(self.iso(), buf)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Day {
+    fn decode(
+        value: <sqlx::Any as sqlx::Database>::ValueRef<'r>,
+    ) -> Result<Self, sqlx::error::BoxDynError> {
+        let s = <&str as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+        Day::from_db(s).ok_or_else(|| format!("{s:?} is not a stored day (YYYY-MM-DD)").into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -492,8 +492,8 @@ fn formula_like_text_stays_text() {
     assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()));
 }
 
-fn fonts() -> Option<pdf::PdfFonts> {
-    match pdf::PdfFonts::load(&qingting::config::Settings::default()) {
+fn fonts() -> Option<qingting::pdf::PdfFonts> {
+    match qingting::pdf::PdfFonts::load(&qingting::config::Settings::default()) {
         Ok(f) => Some(f),
         Err(e) => {
             eprintln!("NOTE: PDF test skipped: {e}");

@@ -23,8 +23,8 @@ use crate::{
     db::{ActivityId, CampaignId, EnterpriseId, OrgId},
     enterprise::WorkerGroup,
     error::{AppError, AppResult, FieldError},
-    import::tabular::{self, Cell, Header},
     problem::{self, Problem, ProblemInput, Source, Topic, store::Origin},
+    tabular::{self, Cell, Header},
     web::{
         AppState,
         errors::urlencode,
@@ -247,35 +247,18 @@ async fn api_list(
 /// The outcome of a save: the activity, and whether this request created it
 /// (false when a retry found the first save).
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ActivityRecorded)]
 pub struct Recorded {
     pub id: ActivityId,
     pub created: bool,
     pub problems: Vec<crate::db::ProblemId>,
 }
 
-/// Resolves the org that records an activity or problem: the code given (within
-/// the caller's write scope), or the caller's own org.
-pub async fn recording_org(
-    state: &AppState,
-    caller: &Caller,
-    code: Option<&str>,
-) -> AppResult<OrgId> {
-    let write = caller.require(Need::Write)?;
-    match code {
-        Some(code) => crate::org::store::get_by_code(&state.db, &write, code)
-            .await?
-            .map(|o| o.id)
-            .ok_or_else(|| AppError::field("org_code", "err-org-out-of-scope")),
-        None if write.contains(&state.db, caller.home_org).await? => Ok(caller.home_org),
-        None => Ok(write.roots()[0]),
-    }
-}
-
 /// Records an activity and its problems in one transaction. A second save with
 /// the same client id returns the first record, whatever its body says.
 pub async fn record(state: &AppState, caller: &Caller, f: &ActivityFields) -> AppResult<Recorded> {
     let db = &state.db;
-    let org = recording_org(state, caller, f.org_code.as_deref()).await?;
+    let org = caller.recording_org(db, f.org_code.as_deref()).await?;
     if let Some(id) = store::id_by_client(db, org, &f.client_id).await? {
         return Ok(Recorded {
             id,
@@ -804,7 +787,8 @@ async fn detail_page(
     let (a, problems) = load(&state, &caller, id).await?;
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Activity, id.0);
     let panel = crate::attachment::http::panel(&state, &caller, Some(owner)).await?;
-    let services = crate::service::http::of_activity(&state, &caller, id).await?;
+    let services =
+        crate::service::store::of_activity(&state.db, &caller.scope(Need::Read), id).await?;
     render(DetailPage {
         panel,
         services,
@@ -881,7 +865,7 @@ async fn export(
             row
         })
         .collect();
-    crate::import::http::send_table(
+    crate::web::download::send_table(
         &state,
         &caller,
         "activities",

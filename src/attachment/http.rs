@@ -409,6 +409,7 @@ async fn accept(
 /// The upload form of the API (`multipart/form-data`).
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
+#[schema(as = AttachmentUpload)]
 pub struct UploadForm {
     owner_kind: OwnerKind,
     /// The activity, problem, campaign or plan id.

@@ -19,7 +19,7 @@ use super::{
 use crate::{
     auth::{Caller, Need},
     error::{AppError, AppResult, FieldError},
-    import::tabular::{self, Cell, Header},
+    tabular::{self, Cell, Header},
     web::{
         AppState,
         page::{Chrome, render},
@@ -259,7 +259,7 @@ async fn export(
     } else {
         format!("{} rows; {filters}", cells.len())
     };
-    crate::import::http::send_table(
+    crate::web::download::send_table(
         &state,
         &caller,
         "audit",

@@ -5,9 +5,12 @@
 //! the database allows only below the retention it records itself
 //! (`audit_policy`, migration 0020); see [`retention`].
 
+mod audited;
 pub mod http;
 pub mod retention;
 pub mod store;
+
+pub use audited::Audited;
 
 use serde::Serialize;
 

@@ -9,7 +9,7 @@ use axum_extra::extract::CookieJar;
 
 use super::{Need, Role, Scope, session, token};
 use crate::{
-    db::{OrgId, SessionId, UserId},
+    db::{Db, OrgId, SessionId, UserId},
     error::AppError,
     i18n::Lang,
     user,
@@ -68,6 +68,21 @@ impl Caller {
     /// Whether the caller may write anywhere.
     pub fn can_write(&self) -> bool {
         self.grants.iter().any(|(_, r)| *r >= Role::Cadre)
+    }
+
+    /// The org a record the caller creates belongs to: the org of `code`
+    /// (within the caller's write scope), else the caller's own org, else the
+    /// first org the caller writes for.
+    pub async fn recording_org(&self, db: &Db, code: Option<&str>) -> Result<OrgId, AppError> {
+        let write = self.require(Need::Write)?;
+        match code {
+            Some(code) => crate::org::store::get_by_code(db, &write, code)
+                .await?
+                .map(|o| o.id)
+                .ok_or_else(|| AppError::field("org_code", "err-org-out-of-scope")),
+            None if write.contains(db, self.home_org).await? => Ok(self.home_org),
+            None => Ok(write.roots()[0]),
+        }
     }
 }
 

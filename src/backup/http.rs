@@ -68,6 +68,7 @@ pub struct Archive {
 
 /// The state of backups.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = BackupStatus)]
 pub struct Status {
     /// Whether the daily schedule is on.
     pub enabled: bool,

@@ -964,6 +964,7 @@ async fn copy_page(
 
 /// The body of a status change.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = CampaignStatusInput)]
 pub struct StatusInput {
     /// draft, active or closed.
     pub status: String,

@@ -585,6 +585,7 @@ pub fn next_year(d: Day) -> Day {
 
 /// The live progress of one unit's subtree in a campaign.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = CampaignProgress)]
 pub struct Progress {
     /// Distinct enterprises with an activity of the campaign.
     pub enterprises: i64,

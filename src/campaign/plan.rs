@@ -286,6 +286,7 @@ impl PlanInput {
 
 /// A decision's body: the reason is required to return a plan.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PlanReturnInput)]
 pub struct ReturnInput {
     #[serde(default)]
     pub reason: Option<String>,

@@ -10,9 +10,9 @@ use crate::{
     config::Settings,
     error::AppError,
     i18n::Lang,
-    summary::export::{
+    pdf::{
+        PdfFonts,
         flow::{rect, wrap},
-        pdf::PdfFonts,
     },
 };
 
@@ -98,11 +98,7 @@ pub fn render(settings: &Settings, b: &Board, lang: Lang) -> Result<Vec<u8>, App
     draw(&fonts, b, lang).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))
 }
 
-fn draw(
-    fonts: &PdfFonts,
-    b: &Board,
-    lang: Lang,
-) -> Result<Vec<u8>, crate::summary::export::ExportError> {
+fn draw(fonts: &PdfFonts, b: &Board, lang: Lang) -> Result<Vec<u8>, crate::pdf::ExportError> {
     let pen = fonts.pen();
     let mut doc = Document::new();
     let title = lang.t("dash-brief-title");
@@ -334,5 +330,5 @@ fn draw(
     s.finish();
     page.finish();
     doc.finish()
-        .map_err(|e| crate::summary::export::ExportError::Pdf(format!("{e:?}")))
+        .map_err(|e| crate::pdf::ExportError::Pdf(format!("{e:?}")))
 }

@@ -19,6 +19,7 @@ use crate::{date::Day, db::OrgId};
 /// The figures of one subtree for one campaign (seed 002's list, and seed
 /// 000's problems by outcome).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = DashboardFigures)]
 pub struct Figures {
     /// 走访企业: distinct enterprises with an activity of the campaign.
     pub enterprises_visited: i64,
@@ -109,6 +110,7 @@ pub struct Line {
 
 /// A monthly series: one value per month of [`Board::months`].
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = DashboardSeries)]
 pub struct Series {
     /// activities, problems, questionnaires, …
     pub key: String,

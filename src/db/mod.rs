@@ -3,11 +3,14 @@
 //! integers for ids, flags and UTC epoch-second timestamps, and text for the
 //! rest, so no backend-specific type ever crosses this boundary.
 
+mod codes;
 pub mod copy;
 mod ids;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
+pub use codes::CodeError;
+pub(crate) use codes::code_enum;
 pub use ids::*;
 use sqlx::{
     Any, AnyPool, Executor, Transaction,

@@ -312,7 +312,7 @@ async fn flag(state: &AppState, caller: &Caller, input: &FlagInput) -> AppResult
             .map(|o| o.id)
             .ok_or_else(|| AppError::field("org_code", "err-org-out-of-scope"))?,
         None if write.contains(&state.db, e.org_id).await? => e.org_id,
-        None => crate::activity::http::recording_org(state, caller, None).await?,
+        None => caller.recording_org(&state.db, None).await?,
     };
     if let Some(c) = campaign
         && !crate::activity::store::campaign_open_to(&state.db, c, org).await?
@@ -587,6 +587,7 @@ async fn api_members(
 
 /// What a save answered: the record, and whether this request created it.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = FormationRecorded)]
 pub struct Recorded {
     pub id: i64,
     pub created: bool,
@@ -610,7 +611,7 @@ async fn record_members(
             .ok_or_else(|| AppError::field("org_code", "err-org-out-of-scope"))?,
         None => match enterprise.as_ref().and_then(|e| e.union_org_id) {
             Some(u) if write.contains(&state.db, u).await? => u,
-            _ => crate::activity::http::recording_org(state, caller, None).await?,
+            _ => caller.recording_org(&state.db, None).await?,
         },
     };
     if let Some(c) = f.campaign

@@ -157,6 +157,7 @@ pub struct Pipeline {
 
 /// One step of a pipeline's timeline.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+#[schema(as = FormationEvent)]
 pub struct Event {
     pub kind: String,
     pub actor: String,
@@ -521,6 +522,7 @@ impl Application {
 
 /// A cadre's decision on an application.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = JoinDecisionInput)]
 pub struct DecisionInput {
     /// confirm or decline.
     #[serde(default, deserialize_with = "form::lenient")]

@@ -933,6 +933,7 @@ pub struct GroupCount {
 /// Union formation and membership over a scope, for dashboards and the
 /// campaign figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = FormationFigures)]
 pub struct Figures {
     /// Distinct enterprises with a pipeline (any stage).
     pub enterprises_flagged: i64,
@@ -1052,6 +1053,49 @@ pub async fn figures(
         founded_by_month,
         members_by_month,
     })
+}
+
+/// Per org: unions founded and members joined, counted as [`figures`]
+/// counts them, for a board's lines.
+pub async fn founded_and_members_by_org(
+    db: &Db,
+    scope: &Scope,
+    campaign: Option<CampaignId>,
+    under: Option<OrgId>,
+) -> Result<Vec<(OrgId, i64, i64)>, DbError> {
+    let pf = PipelineFilter {
+        campaign,
+        org: under,
+        ..Default::default()
+    };
+    let mut q = Sql::new(
+        "SELECT fp.org_id, COUNT(*) FROM formation_pipelines fp \
+         JOIN enterprises e ON e.id = fp.enterprise_id",
+    );
+    conditions(&mut q, scope, &pf, false);
+    q.push(" AND fp.stage = 'founded' GROUP BY fp.org_id");
+    let (sql, args) = q.build();
+    let founded: Vec<(OrgId, i64)> = sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
+    let mf = MemberFilter {
+        campaign,
+        org: under,
+        enterprise: None,
+    };
+    let mut q = Sql::new(
+        "SELECT mj.org_id, CAST(COALESCE(SUM(mj.members), 0) AS BIGINT) FROM member_joins mj",
+    );
+    member_conditions(&mut q, scope, &mf);
+    q.push(" GROUP BY mj.org_id");
+    let (sql, args) = q.build();
+    let members: Vec<(OrgId, i64)> = sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
+    let mut by_org: std::collections::HashMap<OrgId, (i64, i64)> = Default::default();
+    for (org, n) in founded {
+        by_org.entry(org).or_default().0 += n;
+    }
+    for (org, n) in members {
+        by_org.entry(org).or_default().1 += n;
+    }
+    Ok(by_org.into_iter().map(|(o, (f, m))| (o, f, m)).collect())
 }
 
 /// Checks the union flags of a visit against the enterprises it visited and

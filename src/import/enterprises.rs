@@ -8,7 +8,6 @@ use super::{
     ApplyError, RowError,
     columns::{Column, Record, Sheet},
     existing,
-    tabular::Cell,
 };
 use crate::{
     auth::Scope,
@@ -17,6 +16,7 @@ use crate::{
     error::{AppError, FieldError},
     i18n::Lang,
     org::OrgCode,
+    tabular::Cell,
 };
 
 /// The columns of an enterprise sheet, in export order.

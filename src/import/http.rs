@@ -22,11 +22,6 @@ use utoipa::OpenApi;
 
 use super::{
     Committed, ImportKind, Outcome, Preview, analyse, apply, clean_filename, commit, store,
-    tabular::{
-        self, Cell,
-        Format::{Csv, Xlsx},
-        Header,
-    },
 };
 use crate::{
     audit::{self, Action, Entry},
@@ -34,6 +29,11 @@ use crate::{
     db::{Db, DbError, ImportId, OrgId},
     error::{AppError, AppResult},
     i18n::Lang,
+    tabular::{
+        self, Cell,
+        Format::{Csv, Xlsx},
+        Header,
+    },
     web::{
         AppState,
         errors::{ErrorDetail, FieldMessage},
@@ -546,6 +546,7 @@ async fn export(
 /// The multipart body of an API import.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
+#[schema(as = ImportUpload)]
 pub struct UploadForm {
     /// The XLSX or CSV file (UTF-8 or GBK/GB18030); its name's extension decides the format.
     #[schema(value_type = String, format = Binary)]
@@ -707,31 +708,6 @@ pub async fn api_commit(
             .into_response()),
         Outcome::Rejected(p) => Ok(rejected_json(*p, caller.lang)),
     }
-}
-
-/// Sends a table as an XLSX or CSV download named `{stem}-{date}.{ext}`, after
-/// writing the export to the audit log (`detail` says what it held): the one
-/// ending every record list's export shares.
-pub async fn send_table(
-    state: &AppState,
-    caller: &Caller,
-    stem: &str,
-    format: tabular::Format,
-    table: (&str, &[Header], &[Vec<tabular::Cell>]),
-    detail: String,
-) -> AppResult<Response> {
-    let (sheet, heads, rows) = table;
-    let (body, ext, mime) =
-        tabular::encode(format, sheet, heads, rows).map_err(|e| AppError::Internal(e.into()))?;
-    let entry = Entry::by(caller, caller.home_org, Action::Export)
-        .target(format!("export:{stem}.{ext}"))
-        .detail(detail);
-    audit::store::record(state.db.pool(), &entry).await?;
-    Ok(crate::web::download::attachment(
-        body,
-        &format!("{stem}-{}.{ext}", crate::web::download::stamp()),
-        mime,
-    ))
 }
 
 #[cfg(test)]

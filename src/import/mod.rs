@@ -1,6 +1,6 @@
 //! Importing orgs and enterprises from XLSX and CSV, and exporting them.
 //!
-//! An import runs in two steps. [`analyse`] reads the file ([`tabular`]), maps
+//! An import runs in two steps. [`analyse`] reads the file ([`crate::tabular`]), maps
 //! its header ([`columns`]) and checks every row against the database without
 //! writing ([`orgs::validate`], [`enterprises::validate`]); the upload is kept
 //! in `pending_imports` ([`store`]) and the user sees a preview with every row
@@ -12,11 +12,12 @@ pub mod enterprises;
 pub mod http;
 pub mod orgs;
 pub mod store;
-pub mod tabular;
 
 use std::collections::{BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
+
+use crate::tabular;
 
 use self::columns::{Column, Sheet};
 use crate::{
@@ -113,6 +114,7 @@ pub struct SampleRow {
 
 /// What a file would import.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ImportPreview)]
 pub struct Preview {
     pub kind: ImportKind,
     pub filename: String,

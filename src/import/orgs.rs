@@ -7,7 +7,6 @@ use super::{
     ApplyError, RowError,
     columns::{Column, Record, Sheet},
     existing,
-    tabular::Cell,
 };
 use crate::{
     auth::Scope,
@@ -15,6 +14,7 @@ use crate::{
     error::{AppError, FieldError},
     i18n::Lang,
     org::{Org, OrgFields, OrgInput, OrgKind, store},
+    tabular::Cell,
 };
 
 /// The columns of an org sheet, in export order.

@@ -360,7 +360,9 @@ async fn create(
     caller.require(Need::Write)?;
     let f = input.parse(Day::today())?;
     let db = &state.db;
-    let org = crate::activity::http::recording_org(state, caller, f.org_code.as_deref()).await?;
+    let org = caller
+        .recording_org(&state.db, f.org_code.as_deref())
+        .await?;
     if let Some(id) = store::find_by_client(db, org, &f.client_id).await? {
         return Ok((id, false));
     }

@@ -656,6 +656,7 @@ pub async fn events(db: &Db, id: MediationCaseId) -> Result<Vec<Event>, DbError>
 
 /// The figures of the cases a scope sees, for campaign pages and dashboards.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = MediationFigures)]
 pub struct Figures {
     /// Every case counted.
     pub cases: i64,
@@ -693,6 +694,32 @@ pub async fn figures(
     under: Option<OrgId>,
 ) -> Result<Figures, DbError> {
     figures_on(db, scope, campaign, under, Day::today()).await
+}
+
+/// Per receiving org: cases, signed agreements and concluded cases, counted
+/// as [`figures`] counts them (an unsigned agreement is still pending).
+pub async fn outcomes_by_org(
+    db: &Db,
+    scope: &Scope,
+    campaign: Option<CampaignId>,
+    under: Option<OrgId>,
+) -> Result<Vec<(OrgId, i64, i64, i64)>, DbError> {
+    let filter = CaseFilter {
+        campaign,
+        org: under,
+        ..Default::default()
+    };
+    let mut q = Sql::new(&format!(
+        "SELECT m.org_id, COUNT(*), \
+         CAST(COALESCE(SUM(CASE WHEN m.state = 'agreed' AND {SIGNED} THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN (m.state = 'agreed' AND {SIGNED}) \
+         OR m.state IN ('no_agreement', 'arbitration') THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM mediation_cases m"
+    ));
+    conditions(&mut q, scope, &filter, Day::today());
+    q.push(" GROUP BY m.org_id");
+    let (sql, args) = q.build();
+    sqlx::query_as_with(sql, args).fetch_all(db.pool()).await
 }
 
 /// [`figures`] judged on a chosen day.

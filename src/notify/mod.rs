@@ -37,6 +37,7 @@ use crate::{
 /// keys are `notify-<kind>` (in-app and mail body) and `notify-<kind>-subject`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = NotificationKind)]
 pub enum Kind {
     /// A problem was escalated to the reader's org.
     Escalated,

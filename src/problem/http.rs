@@ -26,7 +26,7 @@ use crate::{
     db::{ActivityId, CampaignId, OrgId, ProblemId},
     enterprise::WorkerGroup,
     error::{AppError, AppResult, FieldError},
-    import::tabular::{self, Cell, Header},
+    tabular::{self, Cell, Header},
     web::{
         AppState,
         errors::urlencode,
@@ -453,7 +453,7 @@ async fn api_create(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty());
-    let org = crate::activity::http::recording_org(&state, &caller, code).await?;
+    let org = caller.recording_org(&state.db, code).await?;
     let campaign = input.campaign_id.map(CampaignId);
     if let Some(c) = campaign
         && !crate::activity::store::campaign_open_to(&state.db, c, org).await?
@@ -969,7 +969,7 @@ async fn export(
             ]
         })
         .collect();
-    crate::import::http::send_table(
+    crate::web::download::send_table(
         &state,
         &caller,
         "problems",

@@ -557,6 +557,7 @@ impl FeedbackInput {
 
 /// One entry of a problem's timeline.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+#[schema(as = ProblemEvent)]
 pub struct Event {
     pub kind: String,
     pub actor: String,

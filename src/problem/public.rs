@@ -236,6 +236,7 @@ async fn redirect_to_receipt(state: &AppState, id: crate::db::ProblemId) -> AppR
 
 /// What a receipt code shows: the problem as raised, where it stands, and the feedback.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProblemReceipt)]
 pub struct Receipt {
     pub code: String,
     pub description: String,

@@ -18,6 +18,7 @@ pub struct Chart {
 
 /// One series of a chart, with the text printed after each bar.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ChartSeries)]
 pub struct Series {
     pub name: String,
     pub values: Vec<f64>,

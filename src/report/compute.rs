@@ -83,6 +83,7 @@ pub struct Quote {
 
 /// The computed figure of one element, as shown, exported and frozen.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReportFigure)]
 pub struct Figure {
     pub kind: FigureKind,
     pub title: String,

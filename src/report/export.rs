@@ -6,7 +6,7 @@
 //! DOCX: docx-rs (宋体 body, 黑体 headings); charts are PNGs rasterised by
 //! `chart::png` from the PDF font's outlines, followed by their data as a
 //! table (an image's numbers cannot be searched or read aloud). PDF: the
-//! shared flow of `summary::export::flow`, charts drawn as vectors from the
+//! shared flow of `pdf::flow`, charts drawn as vectors from the
 //! same layout, the Chinese font embedded as a subset.
 
 use docx_rs::{
@@ -21,10 +21,9 @@ use super::{
 };
 use crate::{
     i18n::Lang,
-    summary::export::{
-        ExportError,
+    pdf::{
+        ExportError, PdfFonts, Pen,
         flow::{self, MARGIN, Mark, PAGE_W, text_block, wrap},
-        pdf::{PdfFonts, Pen},
     },
 };
 

@@ -469,6 +469,7 @@ pub struct PreviewInput {
 
 /// An element's figure and its HTML as the report page shows it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ElementPreview)]
 pub struct Preview {
     pub figure: Figure,
     pub html: String,
@@ -836,6 +837,7 @@ pub async fn api_version(
 
 /// The version the author was looking at.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReportSubmitInput)]
 pub struct SubmitInput {
     /// Default: the current one. A retry after a submission went through
     /// answers 200 with that submission.
@@ -916,6 +918,7 @@ pub async fn api_submit(
 
 /// Why a report is returned.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReportReturnInput)]
 pub struct ReturnInput {
     #[serde(default)]
     pub reason: String,
@@ -1076,7 +1079,7 @@ async fn export_file(
     let settings = state.settings.clone();
     let base = settings.server.public_url.clone();
     let body = tokio::task::spawn_blocking(move || {
-        let fonts = crate::summary::export::pdf::PdfFonts::load(&settings)?;
+        let fonts = crate::pdf::PdfFonts::load(&settings)?;
         if ext == "pdf" {
             export::pdf(&snap, &fonts, lang, &base, frozen.as_deref())
         } else {

@@ -357,6 +357,7 @@ pub async fn set_status(
 
 /// One step of a report's timeline.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ReportEvent)]
 pub struct Event {
     /// created, saved, version, submitted, accepted, returned.
     pub kind: String,
@@ -417,6 +418,7 @@ pub async fn events(db: &Db, id: ReportId) -> Result<Vec<Event>, DbError> {
 
 /// A stored version, without its snapshot.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ReportVersionInfo)]
 pub struct VersionInfo {
     pub number: i64,
     pub name: String,
@@ -552,6 +554,24 @@ pub async fn counts(
         on_time,
         late,
     })
+}
+
+/// Reports first submitted (on time or late) per writing org, over the same
+/// reports as [`counts`]: a board's lines fold these instead of asking once
+/// per line.
+pub async fn submitted_by_org(
+    db: &Db,
+    scope: &Scope,
+    campaign: Option<CampaignId>,
+    under: Option<OrgId>,
+) -> Result<Vec<(OrgId, i64)>, DbError> {
+    let sql = format!(
+        "SELECT r.org_id, COUNT(*) {} AND r.first_submitted_at IS NOT NULL GROUP BY r.org_id",
+        figures_sql(scope, campaign, under)
+    );
+    sqlx::query_as(AssertSqlSafe(sql))
+        .fetch_all(db.pool())
+        .await
 }
 
 /// Reports first submitted per month (`YYYY-MM`, Beijing time), oldest

@@ -9,6 +9,7 @@ use crate::{
     db::{ActivityId, CampaignId, Db, OrgId, UserId},
     demo::Lcg,
     formation::MemberGroup,
+    money::Fen,
 };
 
 /// (kind, what was done, for whom, group, amount range in yuan)
@@ -136,7 +137,7 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
             activities.push((id, org, held_on.iso(), f.cadres.clone()));
         }
     }
-    let mut amount = 0;
+    let mut amount = Fen(0);
     let n = 40;
     for i in 0..n {
         let (kind, what, whom, group, base) = TEMPLATES[rng.below(TEMPLATES.len() as u64) as usize];
@@ -155,9 +156,9 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
             ),
         };
         let fen = if base == 0 {
-            0
+            Fen(0)
         } else {
-            (base + rng.below(base)) as i64 * 100
+            Fen((base + rng.below(base)) as i64 * 100)
         };
         amount += fen;
         let f = ServiceFields {
@@ -180,6 +181,6 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
     Ok(format!(
         "Services: {n} records ({} with a service activity), {} yuan.",
         activities.len().min(n),
-        super::yuan_text(amount)
+        amount.yuan()
     ))
 }

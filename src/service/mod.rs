@@ -3,61 +3,51 @@
 //! activities, legal aid, condolence visits — with who did it, for whom, how
 //! many workers benefited, the amount (stored as integer fen) and the date.
 //! A service may belong to a campaign and to an activity of kind `service`.
+//!
+//! The exemplar of the shape every domain takes (ARCHITECTURE.md, "The shape
+//! of a domain"): this file the types and rules, `store` the SQL, `ops` the
+//! use cases (the one write, its transaction and audit entry), `pages` the
+//! pages, `api` the JSON API and the router declaring every route once.
 
+pub mod api;
 pub mod demo;
-pub mod http;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
     date::Day,
-    db::{ActivityId, CampaignId, OrgId},
-    error::{AppError, FieldError},
+    db::{ActivityId, CampaignId, OrgId, code_enum},
+    error::{AppError, AppResult, FieldError},
     formation::MemberGroup,
-    web::form::{self, Errors},
+    money::Fen,
+    web::{
+        form::{self, Errors},
+        list::{self, PageSize, Paging},
+    },
 };
 
-/// The kinds of service seed 002 names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ServiceKind {
-    /// 困难职工帮扶.
-    Hardship,
-    /// 劳动和技能竞赛.
-    Competition,
-    /// 职工文化活动.
-    Culture,
-    /// 法律援助.
-    LegalAid,
-    /// 走访慰问.
-    Condolence,
-    /// 其他.
-    Other,
+code_enum! {
+    /// The kinds of service seed 002 names.
+    pub enum ServiceKind: "svc-kind" {
+        /// 困难职工帮扶.
+        Hardship = "hardship",
+        /// 劳动和技能竞赛.
+        Competition = "competition",
+        /// 职工文化活动.
+        Culture = "culture",
+        /// 法律援助.
+        LegalAid = "legal_aid",
+        /// 走访慰问.
+        Condolence = "condolence",
+        /// 其他.
+        Other = "other",
+    }
 }
 
 impl ServiceKind {
-    pub const ALL: [ServiceKind; 6] = [
-        ServiceKind::Hardship,
-        ServiceKind::Competition,
-        ServiceKind::Culture,
-        ServiceKind::LegalAid,
-        ServiceKind::Condolence,
-        ServiceKind::Other,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceKind::Hardship => "hardship",
-            ServiceKind::Competition => "competition",
-            ServiceKind::Culture => "culture",
-            ServiceKind::LegalAid => "legal_aid",
-            ServiceKind::Condolence => "condolence",
-            ServiceKind::Other => "other",
-        }
-    }
-
     /// The Chinese name.
     pub fn zh_name(self) -> &'static str {
         match self {
@@ -70,70 +60,16 @@ impl ServiceKind {
         }
     }
 
-    /// Parses the stored spelling or the Chinese name.
+    /// Parses the stored code or the Chinese name.
     pub fn parse(s: &str) -> Option<ServiceKind> {
         let s = s.trim();
-        ServiceKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s || k.zh_name() == s)
-    }
-
-    /// The catalogue key of its label.
-    pub fn label_key(self) -> String {
-        format!("svc-kind-{}", self.as_str())
+        ServiceKind::from_code(s)
+            .or_else(|| ServiceKind::ALL.into_iter().find(|k| k.zh_name() == s))
     }
 }
 
-/// An amount in yuan as people type it (`1500`, `1,500.5`, `¥200`, `300元`),
-/// as integer fen; at most 100 million yuan, at most two decimals.
-pub fn parse_yuan(field: &str, raw: &str) -> Result<i64, FieldError> {
-    let s: String = raw
-        .trim()
-        .trim_start_matches(['¥', '￥'])
-        .trim_end_matches('元')
-        .chars()
-        .filter(|c| !matches!(c, ',' | '，' | ' '))
-        .collect();
-    let bad = || FieldError::new(field, "err-svc-amount");
-    let (whole, frac) = match s.split_once('.') {
-        Some((w, f)) => (w, f),
-        None => (s.as_str(), ""),
-    };
-    if whole.is_empty() && frac.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
-        || whole.len() > 9
-    {
-        return Err(bad());
-    }
-    let yuan: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| bad())?
-    };
-    let fen: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
-    let total = yuan * 100 + fen;
-    if total > 100_000_000 * 100 {
-        return Err(bad());
-    }
-    Ok(total)
-}
-
-/// Fen as yuan text: 150050 → "1,500.50".
-pub fn yuan_text(fen: i64) -> String {
-    let yuan = fen / 100;
-    let cents = fen % 100;
-    let digits = yuan.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped}.{cents:02}")
-}
+/// The most one service may record: one hundred million yuan.
+pub const MAX_AMOUNT: Fen = Fen::HUNDRED_MILLION_YUAN;
 
 /// A stored service as readers see it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -158,7 +94,7 @@ pub struct Service {
     /// How many workers benefited.
     pub workers: i64,
     /// The amount in fen (1 yuan = 100 fen).
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub served_on: Day,
     pub created_at: i64,
 }
@@ -166,7 +102,7 @@ pub struct Service {
 impl Service {
     /// The amount in yuan, for pages.
     pub fn amount(&self) -> String {
-        yuan_text(self.amount_fen)
+        self.amount_fen.yuan()
     }
 
     /// A one-line excerpt of what was done.
@@ -176,6 +112,104 @@ impl Service {
             s.push('…');
         }
         s
+    }
+}
+
+/// The outcome of a save.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Saved {
+    pub id: i64,
+    /// False when a retry found the first record.
+    pub created: bool,
+}
+
+/// A page of services.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ServicePage {
+    pub items: Vec<Service>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// Thirty services a page, in the list and the API.
+pub const PAGE_SIZE: PageSize = PageSize::fixed(30);
+
+/// Filters of the service list and figures; `None` does not filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceFilter {
+    pub campaign: Option<CampaignId>,
+    /// Done by an org in this org's subtree.
+    pub org: Option<OrgId>,
+    pub kind: Option<ServiceKind>,
+    pub activity: Option<ActivityId>,
+    pub from: Option<Day>,
+    pub to: Option<Day>,
+}
+
+/// Query of the list page and the list API, unparsed.
+#[derive(Deserialize, Default, Debug, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    #[param(value_type = Option<i64>)]
+    pub campaign: Option<String>,
+    /// Done by an org in this org's subtree.
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+    /// hardship, competition, culture, legal_aid, condolence or other.
+    pub kind: Option<String>,
+    /// On or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// On or before (YYYY-MM-DD).
+    pub to: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub page: Option<String>,
+}
+
+impl ListParams {
+    /// The filter and the page asked for, every bad field reported.
+    pub fn parse(&self) -> AppResult<(ServiceFilter, Paging)> {
+        let mut errs = Errors::default();
+        let id = |errs: &mut Errors, field: &str, v: &Option<String>| {
+            errs.take(form::optional_int(field, v, 1, i64::MAX))
+                .flatten()
+        };
+        let campaign = id(&mut errs, "campaign", &self.campaign).map(CampaignId);
+        let org = id(&mut errs, "org", &self.org).map(OrgId);
+        let kind = match form::opt(&self.kind) {
+            None => None,
+            Some(k) => {
+                let p = ServiceKind::parse(&k);
+                if p.is_none() {
+                    errs.push(FieldError::new("kind", "err-svc-kind"));
+                }
+                p
+            }
+        };
+        let from = errs.take(Day::parse_opt("from", &self.from)).flatten();
+        let to = errs.take(Day::parse_opt("to", &self.to)).flatten();
+        let paging = Paging::read(&mut errs, &self.page, &None, PAGE_SIZE);
+        errs.finish()?;
+        let filter = ServiceFilter {
+            campaign,
+            org,
+            kind,
+            activity: None,
+            from,
+            to,
+        };
+        Ok((filter, paging))
+    }
+
+    /// The filters as a query string, for the page's address and its pager.
+    pub fn query(&self) -> String {
+        list::query(&[
+            ("campaign", &self.campaign),
+            ("org", &self.org),
+            ("kind", &self.kind),
+            ("from", &self.from),
+            ("to", &self.to),
+        ])
     }
 }
 
@@ -232,7 +266,7 @@ pub struct ServiceFields {
     pub beneficiary: String,
     pub group: Option<MemberGroup>,
     pub workers: i64,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub served_on: Day,
 }
 
@@ -303,8 +337,11 @@ impl ServiceInput {
             .flatten()
             .unwrap_or(0);
         let amount_fen = match form::opt(&self.amount_yuan) {
-            None => 0,
-            Some(a) => errs.take(parse_yuan("amount_yuan", &a)).unwrap_or(0),
+            None => Fen(0),
+            Some(a) => Fen::parse_yuan(&a, MAX_AMOUNT).unwrap_or_else(|| {
+                errs.push(FieldError::new("amount_yuan", "err-svc-amount"));
+                Fen(0)
+            }),
         };
         let served_on = errs
             .take(Day::parse_opt("served_on", &self.served_on))
@@ -339,26 +376,6 @@ impl ServiceInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_are_read_as_people_type_them_and_kept_in_fen() {
-        for (raw, fen) in [
-            ("1500", 150_000),
-            ("1,500.5", 150_050),
-            ("¥200", 20_000),
-            ("300元", 30_000),
-            ("0.05", 5),
-            (".5", 50),
-        ] {
-            assert_eq!(parse_yuan("a", raw), Ok(fen), "{raw}");
-        }
-        for raw in ["", "abc", "1.234", "-5", "1e3", "1000000000"] {
-            assert!(parse_yuan("a", raw).is_err(), "{raw}");
-        }
-        assert_eq!(yuan_text(150_050), "1,500.50");
-        assert_eq!(yuan_text(5), "0.05");
-        assert_eq!(yuan_text(123_456_789), "1,234,567.89");
-    }
 
     #[test]
     fn a_service_needs_its_kind_what_and_for_whom() {

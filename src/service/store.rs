@@ -1,16 +1,18 @@
-//! Service queries. A service belongs to the org that did it
+//! Service queries, SQL only. A service belongs to the org that did it
 //! (`services.org_id`); reads filter with the caller's scope on that column.
+//! The row decodes straight into domain types (`ServiceKind`, `Day`, `Fen`).
 
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
-use super::{Service, ServiceFields, ServiceKind};
+use super::{Service, ServiceFields, ServiceFilter, ServiceKind};
 use crate::{
     auth::Scope,
     date::Day,
     db::{ActivityId, CampaignId, Db, DbError, OrgId, Sql, Tx, UserId, now},
     error::AppError,
     formation::MemberGroup,
+    money::Fen,
 };
 
 const SELECT: &str = "SELECT s.id, s.client_id, s.org_id, o.name AS org_name, s.campaign_id, \
@@ -27,14 +29,14 @@ struct Row {
     campaign_id: Option<CampaignId>,
     campaign_title: Option<String>,
     activity_id: Option<ActivityId>,
-    kind: String,
+    kind: ServiceKind,
     description: String,
     cadres: String,
     beneficiary: String,
     worker_group: Option<String>,
     workers: i64,
-    amount_fen: i64,
-    served_on: String,
+    amount_fen: Fen,
+    served_on: Day,
     created_at: i64,
 }
 
@@ -48,30 +50,17 @@ impl From<Row> for Service {
             campaign_id: r.campaign_id,
             campaign_title: r.campaign_title,
             activity_id: r.activity_id,
-            kind: ServiceKind::parse(&r.kind).unwrap_or(ServiceKind::Other),
+            kind: r.kind,
             description: r.description,
             cadres: r.cadres,
             beneficiary: r.beneficiary,
             worker_group: r.worker_group.as_deref().and_then(MemberGroup::parse),
             workers: r.workers,
             amount_fen: r.amount_fen,
-            served_on: Day::from_db(&r.served_on)
-                .unwrap_or_else(|| Day::of_timestamp(r.created_at)),
+            served_on: r.served_on,
             created_at: r.created_at,
         }
     }
-}
-
-/// Filters of the service list and figures; `None` does not filter.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ServiceFilter {
-    pub campaign: Option<CampaignId>,
-    /// Done by an org in this org's subtree.
-    pub org: Option<OrgId>,
-    pub kind: Option<ServiceKind>,
-    pub activity: Option<ActivityId>,
-    pub from: Option<Day>,
-    pub to: Option<Day>,
 }
 
 fn conditions(q: &mut Sql, scope: &Scope, f: &ServiceFilter) {
@@ -85,16 +74,16 @@ fn conditions(q: &mut Sql, scope: &Scope, f: &ServiceFilter) {
             .push(")");
     }
     if let Some(k) = f.kind {
-        q.push(" AND s.kind = ").bind(k.as_str().to_string());
+        q.push(" AND s.kind = ").bind(k);
     }
     if let Some(a) = f.activity {
         q.push(" AND s.activity_id = ").bind(a);
     }
     if let Some(d) = f.from {
-        q.push(" AND s.served_on >= ").bind(d.iso());
+        q.push(" AND s.served_on >= ").bind(d);
     }
     if let Some(d) = f.to {
-        q.push(" AND s.served_on <= ").bind(d.iso());
+        q.push(" AND s.served_on <= ").bind(d);
     }
 }
 
@@ -168,14 +157,14 @@ pub async fn insert(
     .bind(&f.client_id)
     .bind(f.campaign)
     .bind(f.activity)
-    .bind(f.kind.as_str())
+    .bind(f.kind)
     .bind(&f.description)
     .bind(&f.cadres)
     .bind(&f.beneficiary)
     .bind(f.group.map(MemberGroup::as_str))
     .bind(f.workers)
     .bind(f.amount_fen)
-    .bind(f.served_on.iso())
+    .bind(f.served_on)
     .bind(user)
     .bind(ts)
     .fetch_one(&mut **tx)
@@ -201,18 +190,19 @@ pub struct KindFigures {
     pub kind: ServiceKind,
     pub count: i64,
     pub workers: i64,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
 }
 
 /// Services over a scope, for dashboards and the campaign figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ServiceFigures)]
 pub struct Figures {
     /// How many services.
     pub count: i64,
     /// Workers benefited, summed.
     pub workers: i64,
     /// The amount in fen, summed.
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// Every kind, in `ServiceKind::ALL` order.
     pub by_kind: Vec<KindFigures>,
     /// Services per month of the service date (`served_on`), `YYYY-MM`.
@@ -220,7 +210,28 @@ pub struct Figures {
     pub by_month: Vec<(String, i64)>,
     /// Amount (fen) per month of the service date.
     #[schema(value_type = Vec<Object>)]
-    pub amount_by_month: Vec<(String, i64)>,
+    pub amount_by_month: Vec<(String, Fen)>,
+}
+
+/// Per recording org: services and workers served, for a board's lines.
+pub async fn counts_by_org(
+    db: &Db,
+    scope: &Scope,
+    campaign: Option<CampaignId>,
+    under: Option<OrgId>,
+) -> Result<Vec<(OrgId, i64, i64)>, DbError> {
+    let f = ServiceFilter {
+        campaign,
+        org: under,
+        ..Default::default()
+    };
+    let mut q = Sql::new(
+        "SELECT s.org_id, COUNT(*), CAST(COALESCE(SUM(s.workers), 0) AS BIGINT) FROM services s",
+    );
+    conditions(&mut q, scope, &f);
+    q.push(" GROUP BY s.org_id");
+    let (sql, args) = q.build();
+    sqlx::query_as_with(sql, args).fetch_all(db.pool()).await
 }
 
 /// The service figures over `scope`, optionally a campaign's only and only
@@ -242,17 +253,17 @@ pub async fn figures(
     conditions(&mut q, scope, &f);
     q.push(" GROUP BY s.kind");
     let (sql, args) = q.build();
-    let rows: Vec<(String, i64, i64, i64)> =
+    let rows: Vec<(ServiceKind, i64, i64, Fen)> =
         sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
     let by_kind: Vec<KindFigures> = ServiceKind::ALL
-        .iter()
-        .map(|k| {
-            let r = rows.iter().find(|r| r.0 == k.as_str());
+        .into_iter()
+        .map(|kind| {
+            let r = rows.iter().find(|r| r.0 == kind);
             KindFigures {
-                kind: *k,
+                kind,
                 count: r.map_or(0, |r| r.1),
                 workers: r.map_or(0, |r| r.2),
-                amount_fen: r.map_or(0, |r| r.3),
+                amount_fen: r.map_or(Fen(0), |r| r.3),
             }
         })
         .collect();
@@ -262,7 +273,7 @@ pub async fn figures(
     conditions(&mut q, scope, &f);
     q.push(" GROUP BY SUBSTR(s.served_on, 1, 7) ORDER BY m");
     let (sql, args) = q.build();
-    let months: Vec<(String, i64, i64)> =
+    let months: Vec<(String, i64, Fen)> =
         sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
     Ok(Figures {
         count: by_kind.iter().map(|k| k.count).sum(),

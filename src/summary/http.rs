@@ -44,8 +44,8 @@ use crate::{
     date::Day,
     db::{CampaignId, OrgId, ProblemId},
     error::{AppError, AppResult, FieldError},
-    import::tabular::{self, Cell, Header},
     problem::Source,
+    tabular::{self, Cell, Header},
     web::{
         AppState,
         page::{Chrome, render},
@@ -193,6 +193,7 @@ async fn compute(state: &AppState, ctx: &Ctx, choices: &Choices) -> AppResult<Su
 
 /// A submitted version as listed.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SummaryVersionInfo)]
 pub struct VersionInfo {
     pub version: i64,
     pub submitter: String,
@@ -286,6 +287,7 @@ async fn unit_summary(state: &AppState, ctx: &Ctx) -> AppResult<(UnitSummary, Ve
 
 /// A figure override as sent by a form or a client.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = SummaryOverrideInput)]
 pub struct OverrideInput {
     /// The figure to report; empty removes the override.
     #[serde(default, deserialize_with = "crate::web::form::lenient")]
@@ -1716,7 +1718,7 @@ async fn counts_csv(
     ];
     total.extend(figure_cells(Some(&o.totals)));
     rows.push(total);
-    crate::import::http::send_table(
+    crate::web::download::send_table(
         &state,
         &caller,
         &format!("summary-counts-{id}-{}", basis.as_str()),
@@ -1906,7 +1908,7 @@ fn sum_tables<'a>(
     totals
 }
 
-fn export_err(e: super::export::ExportError) -> AppError {
+fn export_err(e: crate::pdf::ExportError) -> AppError {
     AppError::Internal(anyhow::anyhow!(e))
 }
 
@@ -1953,7 +1955,7 @@ async fn unit_pdf(
     let code = t.head.org_code.clone();
     let settings = state.settings.clone();
     let body = tokio::task::spawn_blocking(move || {
-        let fonts = super::export::pdf::PdfFonts::load(&settings)?;
+        let fonts = crate::pdf::PdfFonts::load(&settings)?;
         super::export::pdf::render(std::slice::from_ref(&t), &fonts)
     })
     .await
@@ -1993,7 +1995,7 @@ async fn rollup_pdf(
     let (r, campaign) = rollup(&state, &caller, id, basis).await?;
     let settings = state.settings.clone();
     let body = tokio::task::spawn_blocking(move || {
-        let fonts = super::export::pdf::PdfFonts::load(&settings)?;
+        let fonts = crate::pdf::PdfFonts::load(&settings)?;
         super::export::pdf::render_rollup(&r, &fonts)
     })
     .await
@@ -2019,6 +2021,7 @@ async fn rollup_pdf(
 
 /// The version a submission or decision is about.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = SummarySubmitInput)]
 pub struct SubmitInput {
     /// The version the unit was looking at (0 before the first submission):
     /// a retry with the same number stores nothing twice.
@@ -2027,6 +2030,7 @@ pub struct SubmitInput {
 
 /// Accept a version.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = SummaryDecisionInput)]
 pub struct DecisionInput {
     /// The submitted version being accepted.
     pub version: i64,
@@ -2034,6 +2038,7 @@ pub struct DecisionInput {
 
 /// Return a version with reasons.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = SummaryReturnInput)]
 pub struct ReturnInput {
     /// The submitted version being returned.
     pub version: i64,

@@ -102,6 +102,7 @@ impl FigureKey {
 
 /// A unit's replacement for a computed figure, with the reason it must give.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = SummaryOverride)]
 pub struct Override {
     /// The figure the unit reports instead of the computed one.
     pub value: i64,
@@ -111,6 +112,7 @@ pub struct Override {
 
 /// One counted figure: what the records say and, optionally, the unit's override.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = SummaryFigure)]
 pub struct Figure {
     /// Which figure.
     pub key: FigureKey,

@@ -1250,6 +1250,7 @@ pub async fn decide(
 
 /// A submitted version, frozen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = SummaryVersion)]
 pub struct Version {
     pub version: i64,
     /// The table as submitted.

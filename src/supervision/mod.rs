@@ -147,6 +147,7 @@ impl ChaseInput {
 
 /// Who confirmed receipt, and when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = CampaignReceipt)]
 pub struct Receipt {
     pub campaign_id: crate::db::CampaignId,
     pub org_id: OrgId,

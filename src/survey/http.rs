@@ -379,6 +379,7 @@ pub struct SavedVersion {
 
 /// The body of a status change.
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = SurveyStatusInput)]
 pub struct StatusInput {
     /// `closed` (close a published survey) or `published` (reopen it).
     pub status: String,
@@ -1141,6 +1142,7 @@ async fn set_validity(
 
 /// A reviewer's verdict as the page and the API send it.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ValidityOverrideInput)]
 pub struct OverrideInput {
     /// `true` (valid), `false` (invalid), or empty/null to go back to the rules' verdict.
     #[serde(default, deserialize_with = "crate::web::form::lenient")]

@@ -178,6 +178,7 @@ impl Survey {
 
 /// One version of a survey's form.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SurveyVersion)]
 pub struct Version {
     pub id: SurveyVersionId,
     pub survey_id: SurveyId,

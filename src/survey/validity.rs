@@ -177,6 +177,7 @@ impl Reason {
 
 /// How far a recomputation of a survey's verdicts has come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = ValidityProgress)]
 pub struct Progress {
     /// Responses judged again so far.
     pub done: i64,
@@ -198,6 +199,7 @@ impl Progress {
 /// Which responses a review list shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ValidityFilter)]
 pub enum Filter {
     #[default]
     All,
@@ -255,6 +257,7 @@ pub struct Explained {
 
 /// A reviewer's verdict on a response, which wins over the rules'.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ValidityOverride)]
 pub struct Override {
     pub valid: bool,
     pub note: String,

@@ -1,7 +1,7 @@
 //! XLSForm import and export (`docs/xlsform.md`): the `survey`, `choices` and
 //! `settings` sheets of an .xlsx, within a documented subset.
 //!
-//! Import reads the workbook through `import::tabular` (zip-bomb checks and
+//! Import reads the workbook through `tabular` (zip-bomb checks and
 //! size caps before calamine sees it), builds a [`Form`] and validates it.
 //! Everything outside the subset — a type, a column, a setting, a sheet, an
 //! expression — is refused with an error naming the sheet, the row as Excel
@@ -18,7 +18,7 @@ use super::form::{
     QuestionKind, Required,
 };
 use crate::i18n::Lang;
-use crate::import::tabular::{self, TableError};
+use crate::tabular::{self, TableError};
 
 #[cfg(test)]
 mod tests;
@@ -49,7 +49,7 @@ pub struct XlsError {
 }
 
 /// Every message key an [`XlsError`] or a [`FormError`] can carry (besides
-/// the file errors of `import::tabular`).
+/// the file errors of `tabular`).
 pub const ERROR_KEYS: &[&str] = &[
     "xlsform-err-at",
     "xlsform-err-at-row",

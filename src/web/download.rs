@@ -1,8 +1,17 @@
-//! File downloads: the headers every export answers with.
+//! File downloads: the headers every export answers with, and the audited
+//! ending of every record list's XLSX/CSV export.
 
 use axum::{
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
+};
+
+use super::AppState;
+use crate::{
+    audit::{self, Action, Entry},
+    auth::Caller,
+    error::{AppError, AppResult},
+    tabular::{self, Cell, Header},
 };
 
 /// A file the browser saves as `filename` and never caches.
@@ -35,4 +44,25 @@ pub fn attachment(body: Vec<u8>, filename: &str, mime: &'static str) -> Response
 /// Today's date in China Standard Time as `YYYYMMDD`, for file names.
 pub fn stamp() -> String {
     crate::date::Day::today().iso().replace('-', "")
+}
+
+/// Sends a table as an XLSX or CSV download named `{stem}-{date}.{ext}`, after
+/// writing the export to the audit log (`detail` says what it held): the one
+/// ending every record list's export shares.
+pub async fn send_table(
+    state: &AppState,
+    caller: &Caller,
+    stem: &str,
+    format: tabular::Format,
+    table: (&str, &[Header], &[Vec<Cell>]),
+    detail: String,
+) -> AppResult<Response> {
+    let (sheet, heads, rows) = table;
+    let (body, ext, mime) =
+        tabular::encode(format, sheet, heads, rows).map_err(|e| AppError::Internal(e.into()))?;
+    let entry = Entry::by(caller, caller.home_org, Action::Export)
+        .target(format!("export:{stem}.{ext}"))
+        .detail(detail);
+    audit::store::record(state.db.pool(), &entry).await?;
+    Ok(attachment(body, &format!("{stem}-{}.{ext}", stamp()), mime))
 }

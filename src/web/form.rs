@@ -1,7 +1,16 @@
 //! Helpers for turning submitted text into parsed values, collecting every
-//! field error instead of stopping at the first.
+//! field error instead of stopping at the first, and the one ending of a form
+//! POST ([`submitted`]).
 
-use crate::error::{AppError, FieldError};
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+
+use crate::{
+    auth::Caller,
+    error::{AppError, AppResult, FieldError},
+};
 
 /// Collects field errors while a form is parsed.
 #[derive(Default, Debug)]
@@ -123,16 +132,72 @@ pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>,
 
 /// The field messages of a validation error in the caller's language, for a
 /// page to show beside its fields; `None` for any other error.
-pub fn errors_of(
-    e: &crate::error::AppError,
-    caller: &crate::auth::Caller,
-) -> Option<Vec<(String, String)>> {
+pub fn errors_of(e: &AppError, caller: &Caller) -> Option<Vec<(String, String)>> {
     match e {
-        crate::error::AppError::Validation(fs) | crate::error::AppError::Conflict(fs) => Some(
+        AppError::Validation(fs) | AppError::Conflict(fs) => Some(
             fs.iter()
                 .map(|f| (f.field.clone(), f.message(caller.lang)))
                 .collect(),
         ),
         _ => None,
+    }
+}
+
+/// The messages of a refused submission, each shown beside its field: a page
+/// drawn again holds them as `errors` and its template asks `errors.get("name")`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldMessages(pub Vec<(String, String)>);
+
+impl FieldMessages {
+    /// The message of `field`, if it was refused.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// Whether nothing was refused (a page drawn the first time).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// What a form POST answers: on success a redirect (303) to `to(value)`; when
+/// the input was refused field by field, the page drawn again by `again` with
+/// the messages beside the fields (see [`errors_of`]), answered 422; any other
+/// error goes on to `web::errors`.
+pub async fn submitted<T, P, F>(
+    caller: &Caller,
+    result: AppResult<T>,
+    to: impl FnOnce(T) -> String,
+    again: impl FnOnce(FieldMessages) -> F,
+) -> AppResult<Response>
+where
+    P: askama::Template,
+    F: Future<Output = AppResult<P>>,
+{
+    match result {
+        Ok(v) => Ok(Redirect::to(&to(v)).into_response()),
+        Err(e) => match errors_of(&e, caller) {
+            Some(errors) => {
+                let page = again(FieldMessages(errors)).await?;
+                Ok((StatusCode::UNPROCESSABLE_ENTITY, super::page::render(page)?).into_response())
+            }
+            None => Err(e),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_field_has_its_message_and_the_others_none() {
+        let m = FieldMessages(vec![("amount_yuan".into(), "bad amount".into())]);
+        assert_eq!(m.get("amount_yuan"), Some("bad amount"));
+        assert_eq!(m.get("workers"), None);
+        assert!(!m.is_empty() && FieldMessages::default().is_empty());
     }
 }

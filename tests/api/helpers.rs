@@ -222,6 +222,18 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// The OpenAPI document, as anyone may read it.
+    pub async fn openapi(&self) -> Value {
+        self.anonymous()
+            .get(self.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// How many audit entries of an action exist.
     pub async fn audit_count(&self, action: &str) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")

@@ -20,6 +20,7 @@ mod mediation;
 mod metrics;
 mod misc;
 mod notify;
+mod openapi;
 mod orgs;
 mod privacy;
 mod problems;

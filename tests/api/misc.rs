@@ -69,15 +69,7 @@ async fn a_cross_site_form_post_is_refused() {
 #[tokio::test]
 async fn the_openapi_document_is_openapi_3_and_lists_the_api() {
     let app = TestApp::spawn().await;
-    let doc: Value = app
-        .anonymous()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
         "/api/v1/orgs",

@@ -377,15 +377,7 @@ async fn a_session_records_the_address_and_agent_at_login_and_when_last_seen() {
 #[tokio::test]
 async fn the_session_and_audit_paths_are_in_the_openapi_document() {
     let app = TestApp::spawn().await;
-    let doc: Value = app
-        .anonymous()
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     for (path, method) in [
         ("/api/v1/me/sessions", "get"),
         ("/api/v1/me/sessions", "delete"),

@@ -1439,12 +1439,7 @@ async fn the_filling_page_weighs_under_100_kb_before_the_first_question() {
 #[tokio::test]
 async fn the_openapi_document_lists_the_survey_routes() {
     let app = TestApp::spawn().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     for p in [
         "/api/v1/surveys",
         "/api/v1/surveys/{id}",

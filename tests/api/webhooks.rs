@@ -1083,12 +1083,7 @@ async fn the_pages_create_show_the_secret_once_test_redeliver_rotate_and_delete(
 #[tokio::test]
 async fn the_openapi_document_types_every_webhook_route_with_prefixed_schemas() {
     let app = manual_app().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     for (path, methods) in [
         ("/api/v1/webhooks", &["get", "post"][..]),
         ("/api/v1/webhooks/{id}", &["get", "patch", "delete"][..]),

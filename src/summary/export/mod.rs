@@ -4,12 +4,9 @@
 //! Both draw the same grid (`layout`), so a printed PDF and an opened
 //! workbook show the same form, row for row.
 
-pub mod flow;
 mod layout;
 pub mod pdf;
 pub mod xlsx;
-
-use std::path::PathBuf;
 
 use crate::{problem::Source, summary::SummaryTable};
 
@@ -25,52 +22,6 @@ pub struct Rollup {
     pub own: Option<SummaryTable>,
     /// Further notes under the totals (the basis, the units left out).
     pub notes: Vec<String>,
-}
-
-/// Why an export could not be produced.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    /// The XLSX writer refused something (a limit of the format).
-    #[error("XLSX 导出失败 / XLSX export failed: {0}")]
-    Xlsx(#[from] rust_xlsxwriter::XlsxError),
-    /// The PDF writer failed.
-    #[error("PDF 导出失败 / PDF export failed: {0}")]
-    Pdf(String),
-    /// Nothing to export.
-    #[error("没有可导出的汇总表 / no summary table to export")]
-    Empty,
-    /// No usable Chinese font was found for the PDF.
-    #[error(
-        "找不到生成 PDF 所需的中文字体，已尝试：{}。请安装 Debian 软件包 fonts-noto-cjk（提供 NotoSerifCJK-Regular.ttc），或在配置文件 [pdf] 一节的 font 中指定字体文件。 \
-         No Chinese font found for PDF export; tried: {}. Install the Debian package fonts-noto-cjk (it provides NotoSerifCJK-Regular.ttc) or set `font` in the [pdf] section of the configuration.",
-        list_paths(.tried), list_paths(.tried)
-    )]
-    FontNotFound {
-        /// Every file looked for, in order.
-        tried: Vec<PathBuf>,
-    },
-    /// A configured font file exists but cannot be used.
-    #[error(
-        "字体文件 {path} 无法使用：{reason}。请指定含简体中文字形的 OpenType/TrueType 字体（如 fonts-noto-cjk 的 NotoSerifCJK-Regular.ttc）。 \
-         Font file {path} cannot be used: {reason}. Configure an OpenType/TrueType font with Simplified Chinese glyphs (e.g. NotoSerifCJK-Regular.ttc from fonts-noto-cjk)."
-    )]
-    FontUnusable {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        reason: String,
-    },
-}
-
-fn list_paths(paths: &[PathBuf]) -> String {
-    if paths.is_empty() {
-        return "—".into();
-    }
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The mark in the tick column: the 说明 asks for “√” (U+221A), not ✓.
@@ -140,16 +91,5 @@ mod tests {
             "开展新就业形态劳动者专项调研情况汇总表"
         );
         assert_eq!(table_title("2024年大调研"), "2024年大调研情况汇总表");
-    }
-
-    #[test]
-    fn a_missing_font_names_the_files_and_the_package() {
-        let e = ExportError::FontNotFound {
-            tried: vec!["/a.ttc".into(), "/b.ttc".into()],
-        };
-        let s = e.to_string();
-        assert!(s.contains("/a.ttc, /b.ttc"), "{s}");
-        assert!(s.contains("fonts-noto-cjk"), "{s}");
-        assert!(s.contains("找不到") && s.contains("No Chinese font"), "{s}");
     }
 }

@@ -6,11 +6,11 @@ use std::collections::{HashMap, HashSet};
 use rust_xlsxwriter::{DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
 use super::{
-    ExportError, Rollup,
+    Rollup,
     layout::{self, Align, COL_WIDTHS, Cell, Content, Form, Style},
     table_title,
 };
-use crate::summary::SummaryTable;
+use crate::{pdf::ExportError, summary::SummaryTable};
 
 /// One unit's table as a workbook of one sheet.
 pub fn unit_workbook(t: &SummaryTable) -> Result<Vec<u8>, ExportError> {

@@ -21,12 +21,11 @@ use super::{
 };
 use crate::{
     i18n::Lang,
-    summary::export::{
-        ExportError,
+    pdf::{
+        ExportError, PdfFonts, Pen,
         flow::{self, MARGIN, Mark, PAGE_W, text_block, wrap},
-        pdf::{PdfFonts, Pen},
-        xlsx::sheet_name,
     },
+    summary::export::xlsx::sheet_name,
     survey::answers::{OTHER, other_key},
 };
 

@@ -273,6 +273,7 @@ pub async fn api_response(
 
 /// Which answer becomes a problem, and its topic.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AnswerProblemInput)]
 pub struct ProblemInput {
     /// The text question whose answer it is.
     pub question: String,
@@ -499,7 +500,7 @@ pub async fn api_results_export(
     };
     let body = tokio::task::spawn_blocking(move || {
         if ext == "pdf" {
-            let fonts = crate::summary::export::pdf::PdfFonts::load(&settings)?;
+            let fonts = crate::pdf::PdfFonts::load(&settings)?;
             export::results_pdf(&title, &a, lang, &fonts)
         } else {
             export::results_xlsx(&title, &a, lang)

@@ -58,6 +58,7 @@ impl Validity {
 
 /// Which responses an analysis or export reads.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = AnalysisFilter)]
 pub struct Filter {
     pub validity: Validity,
     /// First and last day of submission (Beijing), inclusive.

@@ -10,6 +10,7 @@ use crate::survey::form::{Form, Labels, QuestionKind};
 /// What a question's answers are, for analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AnalysisKind)]
 pub enum Kind {
     Single,
     Multiple,

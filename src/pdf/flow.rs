@@ -15,7 +15,7 @@ use krilla::{
     surface::Surface,
 };
 
-use super::{ExportError, pdf::Pen};
+use super::{ExportError, Pen};
 
 /// A4 in points.
 pub const PAGE_W: f64 = 595.28;
