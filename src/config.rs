@@ -21,6 +21,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub reminders: ReminderSettings,
     pub robots: RobotSettings,
+    pub webhooks: WebhookSettings,
     pub pdf: PdfSettings,
     pub backup: BackupSettings,
     pub audit: AuditSettings,
@@ -175,6 +176,37 @@ pub struct RobotSettings {
     pub timeout_seconds: u64,
 }
 
+/// Delivery of events to the webhooks admins subscribe (the subscriptions
+/// live in the database, per org).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Seconds between delivery runs inside the server; 0 runs none.
+    pub poll_seconds: u64,
+    /// Seconds one POST (connect, TLS, request, answer) may take.
+    pub timeout_seconds: u64,
+    /// The waits before the second, third, … attempt of a delivery, in
+    /// seconds, comma-separated; after the last the delivery has failed.
+    pub retry_seconds: String,
+    /// Failed attempts in a row after which a subscription is turned off.
+    pub disable_after: i64,
+    /// Days finished deliveries and their attempts are kept.
+    pub keep_days: i64,
+}
+
+impl WebhookSettings {
+    /// The waits of the retry schedule, in seconds; `None` when the setting
+    /// is not a comma-separated list of whole numbers.
+    pub fn retries(&self) -> Option<Vec<i64>> {
+        self.retry_seconds
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<i64>().ok().filter(|n| *n >= 0))
+            .collect()
+    }
+}
+
 /// Fonts of PDF exports (summary tables). Empty paths are looked for in the
 /// usual places of Debian's `fonts-noto-cjk` and other distributions.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -318,6 +350,18 @@ impl Default for RobotSettings {
     }
 }
 
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            poll_seconds: 5,
+            timeout_seconds: 10,
+            retry_seconds: "60,300,1800,7200,43200".into(),
+            disable_after: 10,
+            keep_days: 30,
+        }
+    }
+}
+
 impl fmt::Debug for MailSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MailSettings")
@@ -356,6 +400,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             reminders: ReminderSettings::default(),
             robots: RobotSettings::default(),
+            webhooks: WebhookSettings::default(),
             pdf: PdfSettings::default(),
             backup: BackupSettings::default(),
             audit: AuditSettings::default(),
@@ -445,6 +490,7 @@ impl fmt::Debug for Settings {
             .field("mail", &self.mail)
             .field("reminders", &self.reminders)
             .field("robots", &self.robots)
+            .field("webhooks", &self.webhooks)
             .field("pdf", &self.pdf)
             .field("backup", &self.backup)
             .field("audit", &self.audit)
@@ -538,6 +584,18 @@ impl Settings {
             errors.push(
                 "[metrics] enabled = true needs a token (QINGTING_METRICS_TOKEN) or a separate bind address such as \"127.0.0.1:9100\": /metrics is never open to everyone on the main port".to_string(),
             );
+        }
+        if self.webhooks.retries().is_none() {
+            errors.push(format!(
+                "[webhooks] retry_seconds must be whole numbers of seconds separated by commas, e.g. \"60,300,1800\"; got {:?}",
+                self.webhooks.retry_seconds
+            ));
+        }
+        if self.webhooks.disable_after < 1 {
+            errors.push(format!(
+                "[webhooks] disable_after must be at least 1; got {}",
+                self.webhooks.disable_after
+            ));
         }
         if self.metrics.token.chars().any(char::is_whitespace) {
             errors.push("[metrics] token must not contain spaces".to_string());
@@ -743,6 +801,23 @@ poll_seconds = 15
 max_attempts = 8
 # Seconds one post (connect, TLS, request, answer) may take.
 timeout_seconds = 10
+
+[webhooks]
+# Admins subscribe URLs to events of their org's subtree at /webhooks; every
+# event is POSTed as signed JSON (see README, "Webhooks"). Seconds between
+# delivery runs; 0 delivers nothing from this server.
+poll_seconds = 5
+# Seconds one POST (connect, TLS, request, answer) may take. Success is any
+# HTTP 2xx answer.
+timeout_seconds = 10
+# Waits before the second, third, ... attempt of a delivery, in seconds (1 min,
+# 5 min, 30 min, 2 h, 12 h); after the last the delivery has failed.
+retry_seconds = "60,300,1800,7200,43200"
+# A subscription whose attempts failed this many times in a row is turned
+# off, and whoever made it gets a notice.
+disable_after = 10
+# Days finished deliveries and their log are kept.
+keep_days = 30
 
 [pdf]
 # Chinese font of PDF exports (summary tables), embedded as a subset. Empty:

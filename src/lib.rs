@@ -40,4 +40,5 @@ pub mod tabular;
 pub mod todo;
 pub mod user;
 pub mod web;
+pub mod webhook;
 pub mod workday;

@@ -75,6 +75,10 @@ impl Application {
         crate::backup::schedule::spawn(self.db.clone(), self.settings.clone());
         crate::auth::session::spawn_purge(self.db.clone(), self.settings.clone());
         crate::audit::retention::spawn(self.db.clone(), self.settings.clone());
+        // Read before the first request: a submission must see subscriptions made before the start.
+        let webhooks = crate::webhook::Wants::default();
+        crate::webhook::ops::refresh(&self.db, &webhooks).await?;
+        crate::webhook::deliver::spawn(self.db.clone(), self.settings.clone(), webhooks.clone());
         if let Some(listener) = self.metrics_listener {
             let router = web::metrics_router(self.settings.metrics.clone());
             tokio::spawn(async move {
@@ -91,7 +95,8 @@ impl Application {
                 self.settings.security.public_intake_per_hour,
                 std::time::Duration::from_secs(3600),
             )),
-            intake: Intake::start(self.db.clone(), self.responses),
+            intake: Intake::start(self.db.clone(), self.responses, webhooks.clone()),
+            webhooks,
             settings: self.settings,
         });
         axum::serve(

@@ -95,11 +95,15 @@ pub enum Action {
     BackupStarted,
     SessionEnded,
     AuditPurged,
+    WebhookCreated,
+    WebhookUpdated,
+    WebhookDeleted,
+    WebhookSecretRotated,
 }
 
 impl Action {
     /// Every action, for the filter menu.
-    pub const ALL: [Action; 72] = [
+    pub const ALL: [Action; 76] = [
         Action::Login,
         Action::LoginFailed,
         Action::LoginLocked,
@@ -172,6 +176,10 @@ impl Action {
         Action::BackupStarted,
         Action::SessionEnded,
         Action::AuditPurged,
+        Action::WebhookCreated,
+        Action::WebhookUpdated,
+        Action::WebhookDeleted,
+        Action::WebhookSecretRotated,
     ];
 
     /// The stored spelling.
@@ -249,6 +257,10 @@ impl Action {
             Action::BackupStarted => "backup_started",
             Action::SessionEnded => "session_ended",
             Action::AuditPurged => "audit_purged",
+            Action::WebhookCreated => "webhook_created",
+            Action::WebhookUpdated => "webhook_updated",
+            Action::WebhookDeleted => "webhook_deleted",
+            Action::WebhookSecretRotated => "webhook_secret_rotated",
         }
     }
 

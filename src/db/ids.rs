@@ -74,4 +74,8 @@ id_type!(
     ReportId,
     /// A person's login session, named without its secret token.
     SessionId,
+    /// A webhook subscription: an org's URL and the events it wants.
+    WebhookId,
+    /// One event posted (and retried) to one webhook subscription.
+    WebhookDeliveryId,
 );

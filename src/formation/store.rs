@@ -178,6 +178,17 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Pipeline>, Db
     Ok(row.map(Pipeline::from))
 }
 
+/// One pipeline by id, read on the caller's connection (inside a write, so
+/// it sees what the write changed): the record a webhook event carries.
+pub async fn get_in(conn: &mut sqlx::AnyConnection, id: i64) -> Result<Option<Pipeline>, DbError> {
+    let sql = format!("{SELECT} WHERE fp.id = $1");
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(Pipeline::from))
+}
+
 /// The enterprise's pipelines the scope reaches, newest first (the open one, if
 /// any, is first: an enterprise has at most one).
 pub async fn of_enterprise(
@@ -505,6 +516,16 @@ pub async fn found(tx: &mut Tx, id: i64, f: &Founding, actor: &Actor) -> Result<
     .execute(&mut **tx)
     .await?;
     ensure_link(tx, union_org, actor.user).await?;
+    let org: OrgId = sqlx::query_scalar("SELECT org_id FROM formation_pipelines WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let record = crate::webhook::Record::Founding {
+        pipeline: id,
+        org,
+        union: union_org,
+    };
+    crate::webhook::ops::emit(tx, crate::webhook::Event::UnionFounded, record).await?;
     Ok(union_org)
 }
 

@@ -174,8 +174,8 @@ impl Row {
 }
 
 /// The workers of the given cases, in their order.
-async fn workers_of(
-    db: &Db,
+async fn workers_of<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
     ids: &[MediationCaseId],
 ) -> Result<HashMap<MediationCaseId, Vec<Worker>>, DbError> {
     let mut out: HashMap<MediationCaseId, Vec<Worker>> = HashMap::new();
@@ -187,9 +187,8 @@ async fn workers_of(
         "SELECT case_id, name, phone FROM mediation_parties WHERE case_id IN ({}) ORDER BY case_id, position",
         list.join(",")
     );
-    let rows: Vec<(MediationCaseId, String, Option<String>)> = sqlx::query_as(AssertSqlSafe(sql))
-        .fetch_all(db.pool())
-        .await?;
+    let rows: Vec<(MediationCaseId, String, Option<String>)> =
+        sqlx::query_as(AssertSqlSafe(sql)).fetch_all(ex).await?;
     for (id, name, phone) in rows {
         out.entry(id).or_default().push(Worker { name, phone });
     }
@@ -198,7 +197,7 @@ async fn workers_of(
 
 async fn cases(db: &Db, rows: Vec<Row>, today: Day) -> Result<Vec<Case>, DbError> {
     let ids: Vec<MediationCaseId> = rows.iter().map(|r| r.id).collect();
-    let mut workers = workers_of(db, &ids).await?;
+    let mut workers = workers_of(db.pool(), &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -324,6 +323,27 @@ pub async fn get(db: &Db, scope: &Scope, id: MediationCaseId) -> Result<Option<C
         Some(r) => Ok(cases(db, vec![r], Day::today()).await?.pop()),
         None => Ok(None),
     }
+}
+
+/// One case by id, read on the caller's connection (inside a write, so it
+/// sees what the write changed): the record a webhook event carries.
+pub async fn get_in(
+    conn: &mut sqlx::AnyConnection,
+    id: MediationCaseId,
+) -> Result<Option<Case>, DbError> {
+    let sql = format!("{SELECT} WHERE m.id = $1");
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let workers = workers_of(&mut *conn, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    Ok(Some(row.into_case(workers, Day::today())))
 }
 
 /// The case made from a problem, if the scope sees it: its id, number and status.
@@ -594,6 +614,8 @@ pub async fn transition(
         ts,
     )
     .await?;
+    let record = crate::webhook::Record::MediationCase { id, org };
+    crate::webhook::ops::emit(tx, crate::webhook::Event::MediationStateChanged, record).await?;
     Ok(next)
 }
 

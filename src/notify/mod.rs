@@ -59,11 +59,13 @@ pub enum Kind {
     CampaignIssued,
     /// A unit submitted its summary table to the issuing org, for review.
     SummarySubmitted,
+    /// A webhook subscription was turned off after failing too often.
+    WebhookDisabled,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Escalated,
         Kind::PlanReturned,
         Kind::ProblemDue,
@@ -74,6 +76,7 @@ impl Kind {
         Kind::Chased,
         Kind::CampaignIssued,
         Kind::SummarySubmitted,
+        Kind::WebhookDisabled,
     ];
 
     /// The stored spelling.
@@ -89,6 +92,7 @@ impl Kind {
             Kind::Chased => "chased",
             Kind::CampaignIssued => "campaign_issued",
             Kind::SummarySubmitted => "summary_submitted",
+            Kind::WebhookDisabled => "webhook_disabled",
         }
     }
 
@@ -244,6 +248,9 @@ mod tests {
                 "version",
                 "message",
                 "unit",
+                "url",
+                "org",
+                "n",
             ]
             .into_iter()
             .map(|a| (a.to_string(), format!("<{a}>")))

@@ -346,6 +346,20 @@ async fn get_any(db: &Db, id: ProblemId) -> Result<Option<Problem>, DbError> {
     Ok(row.map(|r| r.into_problem(Day::today())))
 }
 
+/// One problem by id, read on the caller's connection (inside a write, so
+/// it sees what the write changed): the record a webhook event carries.
+pub async fn get_in(
+    conn: &mut sqlx::AnyConnection,
+    id: ProblemId,
+) -> Result<Option<Problem>, DbError> {
+    let sql = format!("{SELECT} WHERE p.id = $1");
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.into_problem(Day::today())))
+}
+
 /// The problem a receipt code (normalised by [`normalise_receipt`]) belongs to.
 pub async fn by_receipt(db: &Db, code: &str) -> Result<Option<Problem>, DbError> {
     let id: Option<ProblemId> =
@@ -478,6 +492,8 @@ pub async fn insert(
     .bind(ts)
     .execute(&mut **tx)
     .await?;
+    let event = crate::webhook::Event::ProblemRecorded;
+    crate::webhook::ops::emit(tx, event, crate::webhook::Record::Problem(id)).await?;
     Ok(Some(id))
 }
 
@@ -628,6 +644,14 @@ pub async fn transition(
     if matches!(action, Action::Escalate { .. }) {
         crate::notify::store::on_escalated(tx, id, next.owner).await?;
     }
+    let event = match action {
+        Action::Decide(_) => Some(crate::webhook::Event::ProblemDecided),
+        Action::Escalate { .. } => Some(crate::webhook::Event::ProblemEscalated),
+        _ => None,
+    };
+    if let Some(event) = event {
+        crate::webhook::ops::emit(tx, event, crate::webhook::Record::Problem(id)).await?;
+    }
     Ok(next)
 }
 
@@ -667,6 +691,8 @@ pub async fn add_feedback(
     .bind(now())
     .execute(&mut **tx)
     .await?;
+    let event = crate::webhook::Event::ProblemFedBack;
+    crate::webhook::ops::emit(tx, event, crate::webhook::Record::Problem(id)).await?;
     Ok(())
 }
 

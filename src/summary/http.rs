@@ -499,6 +499,9 @@ async fn submit(state: &AppState, caller: &Caller, ctx: &Ctx, seen: i64) -> AppR
             late,
         } => {
             notify_issuer(&mut tx, ctx, summary, version).await?;
+            let event = crate::webhook::Event::SummarySubmitted;
+            let record = summary_record(ctx, summary, version, Status::Submitted, Some(late), None);
+            crate::webhook::ops::emit(&mut tx, event, record).await?;
             let e = Entry::by(caller, ctx.unit.org_id, Action::SummarySubmitted)
                 .target(format!("summary:{}:{}", ctx.campaign.id, ctx.unit.org_id))
                 .detail(format!("v{version}{}", if late { " late" } else { "" }));
@@ -512,6 +515,28 @@ async fn submit(state: &AppState, caller: &Caller, ctx: &Ctx, seen: i64) -> AppR
         }
     }
     Ok(done)
+}
+
+/// A table's webhook record: which table, which version, where it stands.
+fn summary_record(
+    ctx: &Ctx,
+    summary: crate::db::SummaryId,
+    version: i64,
+    status: Status,
+    late: Option<bool>,
+    reason: Option<String>,
+) -> crate::webhook::Record {
+    crate::webhook::Record::Summary(crate::webhook::SummaryRecord {
+        summary_id: summary,
+        campaign_id: ctx.campaign.id,
+        campaign_title: ctx.campaign.title.clone(),
+        unit_org_id: ctx.unit.org_id,
+        unit_name: ctx.unit.name.clone(),
+        version,
+        status,
+        late,
+        reason,
+    })
 }
 
 /// Tells the issuing org's cadres and admins that a unit submitted, in the
@@ -647,6 +672,20 @@ async fn decide(
         }
         None => (Action::SummaryAccepted, format!("v{version}")),
     };
+    let (event, status, reason) = match &reasons {
+        Some(_) => (
+            crate::webhook::Event::SummaryReturned,
+            Status::Returned,
+            Some(detail.clone()),
+        ),
+        None => (
+            crate::webhook::Event::SummaryAccepted,
+            Status::Accepted,
+            None,
+        ),
+    };
+    let record = summary_record(ctx, id, version, status, None, reason);
+    crate::webhook::ops::emit(&mut tx, event, record).await?;
     let e = Entry::by(caller, ctx.unit.org_id, act)
         .target(format!("summary:{}:{}", ctx.campaign.id, ctx.unit.org_id))
         .detail(detail);

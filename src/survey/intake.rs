@@ -32,6 +32,7 @@ use crate::{
     date::Day,
     db::{Backend, Db, DbError, ResponseId, SurveyId, SurveyVersionId, Tx, now},
     error::AppError,
+    webhook::{self, Event, Record, ResponseRecord, Wants},
 };
 
 /// The most responses one transaction stores: bounds the time the write lock
@@ -88,10 +89,11 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Starts the writer task on the current runtime.
-    pub fn start(db: Db, mode: Mode) -> Intake {
+    /// Starts the writer task on the current runtime. `webhooks` says
+    /// whether a subscription wants stored responses (else they emit nothing).
+    pub fn start(db: Db, mode: Mode, webhooks: Wants) -> Intake {
         let (jobs, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(writer(db, mode, rx));
+        tokio::spawn(writer(db, mode, webhooks, rx));
         Intake {
             jobs,
             forms: Arc::default(),
@@ -150,13 +152,13 @@ impl Intake {
 type FormCache = HashMap<(SurveyId, SurveyVersionId), (Arc<Form>, Arc<Layout>)>;
 
 /// Takes what has queued, stores it in one transaction, answers each.
-async fn writer(db: Db, mode: Mode, mut rx: mpsc::Receiver<Job>) {
+async fn writer(db: Db, mode: Mode, webhooks: Wants, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // How much a commit is shared, for the operator's /metrics.
         metrics::histogram!("qingting_survey_responses_per_commit").record(batch.len() as f64);
         let outcome = match mode {
-            Mode::Store => store_batch(&db, &batch).await,
+            Mode::Store => store_batch(&db, &webhooks, &batch).await,
             Mode::Discard => Ok(batch
                 .iter()
                 .map(|_| Ok(Written::Stored(ResponseId(0))))
@@ -187,14 +189,20 @@ async fn writer(db: Db, mode: Mode, mut rx: mpsc::Receiver<Job>) {
 /// savepoint, so that one is undone alone. An error here (the transaction
 /// itself failing) answers every response of the batch with it; their phones
 /// retry with the same instance ids.
-async fn store_batch(db: &Db, batch: &[Job]) -> Result<Vec<Result<Written, String>>, DbError> {
-    if let Some(written) = attempt(db, batch, false).await? {
+async fn store_batch(
+    db: &Db,
+    webhooks: &Wants,
+    batch: &[Job],
+) -> Result<Vec<Result<Written, String>>, DbError> {
+    if let Some(written) = attempt(db, webhooks, batch, false).await? {
         return Ok(written);
     }
     // With savepoints every response is settled, so this is never `None`
     // (and an empty answer would reach each handler as an error, not a
     // false acknowledgement).
-    Ok(attempt(db, batch, true).await?.unwrap_or_default())
+    Ok(attempt(db, webhooks, batch, true)
+        .await?
+        .unwrap_or_default())
 }
 
 /// One transaction over the batch. Without savepoints it gives up (rolled
@@ -202,6 +210,7 @@ async fn store_batch(db: &Db, batch: &[Job]) -> Result<Vec<Result<Written, Strin
 /// them it undoes that response alone.
 async fn attempt(
     db: &Db,
+    webhooks: &Wants,
     batch: &[Job],
     savepoints: bool,
 ) -> Result<Option<Vec<Result<Written, String>>>, DbError> {
@@ -213,7 +222,7 @@ async fn attempt(
         if savepoints {
             sqlx::query("SAVEPOINT response").execute(&mut *tx).await?;
         }
-        let result = store_one(&mut tx, &job.pending, &quotas).await;
+        let result = store_one(&mut tx, webhooks, &job.pending, &quotas).await;
         // A full quota leaves its row and count to undo, a failed statement
         // (on PostgreSQL) an aborted transaction; a device refused by its
         // unique key left nothing.
@@ -288,6 +297,7 @@ async fn with_quotas(db: &Db, tx: &mut Tx, batch: &[Job]) -> Result<HashSet<Surv
 /// coded copy for the caller to write with the batch.
 async fn store_one(
     tx: &mut Tx,
+    webhooks: &Wants,
     p: &Pending,
     quotas: &HashSet<SurveyId>,
 ) -> Result<(Written, Option<analysis::store::Coded>), DbError> {
@@ -330,6 +340,20 @@ async fn store_one(
         .await?
     {
         return Ok((Written::Refused(Refusal::QuotaFull), None));
+    }
+    // The in-memory check first: while nobody subscribes, this costs nothing.
+    if webhooks.wants(Event::ResponseStored) {
+        let record = Record::Response(ResponseRecord {
+            id,
+            survey_id: new.survey,
+            version_id: new.version,
+            org_id: new.org,
+            valid: new.reasons.is_empty(),
+            submitted_at: at,
+            worker_group: new.worker_group.clone(),
+            region: new.region.clone(),
+        });
+        webhook::ops::emit(tx, Event::ResponseStored, record).await?;
     }
     let code = analysis::store::Coded::of(
         new.survey,

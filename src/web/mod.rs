@@ -53,6 +53,8 @@ pub struct AppState {
     pub limiter: Arc<ratelimit::Limiter>,
     /// Stores questionnaire responses, committing concurrent ones together.
     pub intake: crate::survey::intake::Intake,
+    /// Which events active webhook subscriptions want (kept in memory).
+    pub webhooks: crate::webhook::Wants,
 }
 
 /// The domains in the shape of ARCHITECTURE.md ("The shape of a domain"): each
@@ -102,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())
         .merge(crate::backup::http::routes())
+        .merge(crate::webhook::api::routes())
         .merge(crate::dashboard::http::routes())
         .merge(crate::stationing::http::routes())
         .merge(crate::attachment::http::routes(&state.settings.uploads))

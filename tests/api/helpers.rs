@@ -79,6 +79,7 @@ impl TestApp {
         s.reminders.sweep_interval_minutes = 0;
         s.mail.poll_seconds = 0;
         s.robots.poll_seconds = 0;
+        s.webhooks.poll_seconds = 0;
         // Backups run when a test asks for one, never at the schedule's hour.
         s.backup.enabled = false;
         adjust(&mut s);

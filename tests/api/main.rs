@@ -39,5 +39,6 @@ mod survey_analysis;
 mod surveys;
 mod todo;
 mod users;
+mod webhooks;
 mod work_group_edit;
 mod workdays;

@@ -74,7 +74,7 @@ type StoredRow = (
 );
 
 /// A complete, valid set of answers.
-fn answers() -> Value {
+pub(crate) fn answers() -> Value {
     json!({"worker_group": "food_delivery", "age": "30", "region": "yangpu", "hours": "10.5",
            "since": "2020-03-01", "topics": ["wages", "safety"], "score": 4, "advice": "多建驿站",
            "agree_pay": "1", "agree_rest": "3"})
@@ -107,7 +107,7 @@ async fn draft(app: &TestApp) -> (Api, i64, String) {
 }
 
 /// A published survey; returns (api, id, code, live version id).
-async fn published(app: &TestApp) -> (Api, i64, String, i64) {
+pub(crate) async fn published(app: &TestApp) -> (Api, i64, String, i64) {
     let (api, id, code) = draft(app).await;
     let (status, body) = api
         .post(&format!("/api/v1/surveys/{id}/publish"), json!({}))
@@ -118,7 +118,7 @@ async fn published(app: &TestApp) -> (Api, i64, String, i64) {
 }
 
 /// Posts a response as the page does; returns the status and body.
-async fn respond(app: &TestApp, code: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn respond(app: &TestApp, code: &str, body: Value) -> (StatusCode, Value) {
     respond_lang(app, code, body, "zh-CN").await
 }
 
@@ -134,7 +134,7 @@ async fn respond_lang(app: &TestApp, code: &str, body: Value, lang: &str) -> (St
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-fn submission(instance: &str, answers: Value) -> Value {
+pub(crate) fn submission(instance: &str, answers: Value) -> Value {
     json!({"instance_id": instance, "answers": answers, "started_at": 1_795_000_000i64, "ended_at": 1_795_000_300i64})
 }
 

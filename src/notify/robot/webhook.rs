@@ -84,7 +84,17 @@ pub fn parse(url: &str) -> Option<Uri> {
 
 /// POSTs `json` to `url` and reads the answer, all within `timeout`.
 pub async fn post_json(url: &str, json: Vec<u8>, timeout: Duration) -> Result<Answer, PostError> {
-    match tokio::time::timeout(timeout, post(url, json)).await {
+    post_json_with(url, json, &[], timeout).await
+}
+
+/// Like [`post_json`], with more request headers (names in lowercase).
+pub async fn post_json_with(
+    url: &str,
+    json: Vec<u8>,
+    headers: &[(&'static str, String)],
+    timeout: Duration,
+) -> Result<Answer, PostError> {
+    match tokio::time::timeout(timeout, post(url, json, headers)).await {
         Ok(r) => r,
         Err(_) => Err(PostError(format!(
             "timed out after {} s",
@@ -93,7 +103,11 @@ pub async fn post_json(url: &str, json: Vec<u8>, timeout: Duration) -> Result<An
     }
 }
 
-async fn post(url: &str, json: Vec<u8>) -> Result<Answer, PostError> {
+async fn post(
+    url: &str,
+    json: Vec<u8>,
+    headers: &[(&'static str, String)],
+) -> Result<Answer, PostError> {
     let uri = parse(url).ok_or_else(|| PostError("not an http(s) address".into()))?;
     let https = uri.scheme_str() == Some("https");
     let host = uri.host().unwrap_or_default();
@@ -110,10 +124,14 @@ async fn post(url: &str, json: Vec<u8>) -> Result<Answer, PostError> {
     let path = uri
         .path_and_query()
         .map_or("/".to_string(), |p| p.as_str().to_string());
-    let request = Request::post(path)
+    let mut request = Request::post(path)
         .header(HOST, authority)
         .header(CONTENT_TYPE, "application/json; charset=utf-8")
-        .header(USER_AGENT, concat!("qingting/", env!("CARGO_PKG_VERSION")))
+        .header(USER_AGENT, concat!("qingting/", env!("CARGO_PKG_VERSION")));
+    for (name, value) in headers {
+        request = request.header(*name, value.as_str());
+    }
+    let request = request
         .body(Full::new(Bytes::from(json)))
         .map_err(|e| err("request", e))?;
     let tcp = TcpStream::connect((bare.as_str(), port))
