@@ -4,14 +4,16 @@
 //! subscription outside the caller's admin subtrees.
 
 use axum::{
-    Json, Router,
-    extract::{Path, Query, State},
+    Router,
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
+
+use crate::web::{Json, Path, Query};
 
 use super::{
     Attempt, Delivery, DeliveryBrief, DeliveryStatus, Disabled, Event, OrgRef, Payload,

@@ -6,11 +6,12 @@
 
 use askama::Template;
 use axum::{
-    Form,
-    extract::{Path, Query, State},
+    extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
+
+use crate::web::{Form, Path, Query};
 
 use super::{
     Disabled, Event, Subscription, WebhookInput, WebhookUpdate,
