@@ -76,7 +76,14 @@ async fn extras(
         ("mediation", mediation.monthly),
         ("unions", formation.founded_by_month),
         ("members", formation.members_by_month),
-        ("services", services.by_month),
+        (
+            "services",
+            services
+                .by_month
+                .into_iter()
+                .map(|m| (m.month, m.count))
+                .collect(),
+        ),
     ];
     Ok(Extras { figures, monthly })
 }

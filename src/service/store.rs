@@ -205,12 +205,22 @@ pub struct Figures {
     pub amount_fen: Fen,
     /// Every kind, in `ServiceKind::ALL` order.
     pub by_kind: Vec<KindFigures>,
-    /// Services per month of the service date (`served_on`), `YYYY-MM`.
-    #[schema(value_type = Vec<Object>)]
-    pub by_month: Vec<(String, i64)>,
-    /// Amount (fen) per month of the service date.
-    #[schema(value_type = Vec<Object>)]
-    pub amount_by_month: Vec<(String, Fen)>,
+    /// Services and their amount per month of the service date (`served_on`),
+    /// months without services left out, in order.
+    pub by_month: Vec<MonthFigures>,
+}
+
+/// One month's services.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = ServiceMonth)]
+pub struct MonthFigures {
+    /// The month, `YYYY-MM`.
+    #[schema(example = "2019-11")]
+    pub month: String,
+    /// How many services.
+    pub count: i64,
+    /// The amount in fen, summed.
+    pub amount_fen: Fen,
 }
 
 /// Per recording org: services and workers served, for a board's lines.
@@ -268,19 +278,17 @@ pub async fn figures(
         })
         .collect();
     let mut q = Sql::new(
-        "SELECT SUBSTR(s.served_on, 1, 7) AS m, COUNT(*), CAST(COALESCE(SUM(s.amount_fen), 0) AS BIGINT) FROM services s",
+        "SELECT SUBSTR(s.served_on, 1, 7) AS month, COUNT(*) AS count, CAST(COALESCE(SUM(s.amount_fen), 0) AS BIGINT) AS amount_fen FROM services s",
     );
     conditions(&mut q, scope, &f);
-    q.push(" GROUP BY SUBSTR(s.served_on, 1, 7) ORDER BY m");
+    q.push(" GROUP BY SUBSTR(s.served_on, 1, 7) ORDER BY month");
     let (sql, args) = q.build();
-    let months: Vec<(String, i64, Fen)> =
-        sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
+    let by_month: Vec<MonthFigures> = sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
     Ok(Figures {
         count: by_kind.iter().map(|k| k.count).sum(),
         workers: by_kind.iter().map(|k| k.workers).sum(),
         amount_fen: by_kind.iter().map(|k| k.amount_fen).sum(),
         by_kind,
-        by_month: months.iter().map(|(m, n, _)| (m.clone(), *n)).collect(),
-        amount_by_month: months.into_iter().map(|(m, _, a)| (m, a)).collect(),
+        by_month,
     })
 }

@@ -1,7 +1,8 @@
 //! The OpenAPI document against the router: every route served under
 //! `/api/v1` is documented with its method and every documented one is
 //! served, and no two parts of the document give one schema name two
-//! different definitions (merging would keep one silently).
+//! different definitions (merging would keep one silently), and operation ids
+//! are unique (generated clients name their methods after them).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -144,5 +145,26 @@ fn no_two_parts_of_the_document_define_one_schema_name_differently() {
     assert!(
         collisions.is_empty(),
         "schema names with different definitions: {collisions:?}"
+    );
+}
+
+#[test]
+fn every_operation_id_is_unique_in_the_document() {
+    let doc = serde_json::to_value(qingting::web::openapi::spec()).unwrap();
+    let mut ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                ids.entry(id.to_string())
+                    .or_default()
+                    .push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(ids.len() > 100, "{} operations", ids.len());
+    let repeated: Vec<_> = ids.iter().filter(|(_, at)| at.len() > 1).collect();
+    assert!(
+        repeated.is_empty(),
+        "operation ids used twice: {repeated:?}"
     );
 }
