@@ -708,7 +708,10 @@ impl TransitionInput {
                 amount.map(|amount| Action::Recover(Recovery { amount, on }))
             }
             Some(_) => {
-                errs.push(FieldError::new("action", "err-action"));
+                errs.push(FieldError::new("action", "err-action").arg(
+                    "allowed",
+                    "begin, agree, sign, fail, withdraw, transfer, recover",
+                ));
                 None
             }
             None => {
