@@ -66,6 +66,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
     vec![
         ("service", crate::service::api::router()),
         ("problem", crate::problem::api::router()),
+        ("mediation", crate::mediation::api::router()),
     ]
 }
 
@@ -94,7 +95,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::summary::http::routes())
         .merge(crate::supervision::http::routes())
         .merge(crate::activity::http::routes())
-        .merge(crate::mediation::http::routes())
         .merge(crate::survey::http::routes())
         .merge(crate::survey::analysis::http::routes())
         .merge(crate::survey::public::routes())

@@ -85,7 +85,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("summary", crate::summary::http::ApiDoc::openapi()),
         ("supervision", crate::supervision::http::ApiDoc::openapi()),
         ("activity", crate::activity::http::ApiDoc::openapi()),
-        ("mediation", crate::mediation::http::ApiDoc::openapi()),
         ("notify", crate::notify::http::ApiDoc::openapi()),
         ("calendar", crate::calendar::http::ApiDoc::openapi()),
         ("workday", crate::workday::http::ApiDoc::openapi()),

@@ -719,7 +719,10 @@ async fn the_document_types_the_state_and_the_exports() {
         ("csv", "text/csv"),
     ] {
         let get = &doc["paths"][format!("/api/v1/problems/export.{ext}")]["get"];
-        assert!(get["responses"]["200"]["content"][mime].is_object(), "{get}");
+        assert!(
+            get["responses"]["200"]["content"][mime].is_object(),
+            "{get}"
+        );
         assert!(get["responses"]["401"].is_object(), "{get}");
     }
 }
