@@ -16,7 +16,7 @@ use qingting::{
     demo::Lcg,
     org::{OrgInput, store as orgs},
     problem::{
-        Source,
+        ProblemStatus, Source,
         store::{self as problems, ProblemFilter},
     },
 };
@@ -201,7 +201,7 @@ async fn main() {
             "district, open",
             &district_scope,
             ProblemFilter {
-                status: Some("open".into()),
+                status: Some(ProblemStatus::Open),
                 ..Default::default()
             },
             0,
@@ -221,7 +221,7 @@ async fn main() {
             "district, in progress, overdue",
             &district_scope,
             ProblemFilter {
-                status: Some("in_progress".into()),
+                status: Some(ProblemStatus::InProgress),
                 overdue: true,
                 ..Default::default()
             },
@@ -232,7 +232,7 @@ async fn main() {
             &district_scope,
             ProblemFilter {
                 escalated_to: Some(vec![district]),
-                status: Some("open".into()),
+                status: Some(ProblemStatus::Open),
                 ..Default::default()
             },
             0,

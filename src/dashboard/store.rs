@@ -73,7 +73,14 @@ async fn extras(
             "reports",
             crate::report::store::monthly(db, scope, c, u).await?,
         ),
-        ("mediation", mediation.monthly),
+        (
+            "mediation",
+            mediation
+                .monthly
+                .into_iter()
+                .map(|m| (m.month, m.cases))
+                .collect(),
+        ),
         ("unions", formation.founded_by_month),
         ("members", formation.members_by_month),
         (

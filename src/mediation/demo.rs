@@ -5,7 +5,7 @@
 //! seal, money recovered — and a few made from problems heard on visits.
 
 use super::{
-    CaseFields, DisputeType, Fen, Intake, Worker,
+    CaseFields, DisputeType, Intake, Worker,
     lifecycle::{Action, Recovery, Signatures},
     store::{self, Origin},
 };
@@ -13,6 +13,7 @@ use crate::{
     date::Day,
     db::{CampaignId, EnterpriseId, OrgId, ProblemId, Tx, UserId},
     demo::Lcg,
+    money::Fen,
 };
 
 /// (type, matter, claims, amount in yuan, agreed terms).

@@ -10,8 +10,76 @@
 
 use serde::Serialize;
 
-use super::Fen;
-use crate::date::Day;
+use crate::{date::Day, db::code_enum, money::Fen};
+
+code_enum! {
+    /// Where a case stands, as badges, filters, timelines and the API name
+    /// it: an agreement still unsigned is `agreement_pending`, a valid one `agreed`.
+    pub enum CaseStatus: "med-status" {
+        /// 已受理.
+        Received = "received",
+        /// 调解中.
+        Mediating = "mediating",
+        /// 协议待签.
+        AgreementPending = "agreement_pending",
+        /// 达成调解协议.
+        Agreed = "agreed",
+        /// 调解不成.
+        NoAgreement = "no_agreement",
+        /// 撤回申请.
+        Withdrawn = "withdrawn",
+        /// 转仲裁.
+        Arbitration = "arbitration",
+    }
+}
+
+code_enum! {
+    /// The stored `state` column.
+    #[derive(Default)]
+    pub enum StateCode: "med-state" {
+        #[default]
+        Received = "received",
+        Mediating = "mediating",
+        Agreed = "agreed",
+        NoAgreement = "no_agreement",
+        Withdrawn = "withdrawn",
+        Arbitration = "arbitration",
+    }
+}
+
+code_enum! {
+    /// A step someone records on a case (`POST …/transition`).
+    pub enum CaseAction: "med-action" {
+        /// The first mediation session.
+        Begin = "begin",
+        /// An agreement reached.
+        Agree = "agree",
+        /// Signatures or the seal added.
+        Sign = "sign",
+        /// Mediation failed.
+        Fail = "fail",
+        /// The applicant withdrew.
+        Withdraw = "withdraw",
+        /// A party applied for arbitration.
+        Transfer = "transfer",
+        /// Money paid under a valid agreement.
+        Recover = "recover",
+    }
+}
+
+code_enum! {
+    /// One entry of a case's timeline.
+    pub enum CaseEventKind: "med-event" {
+        Received = "received",
+        Begun = "begun",
+        Agreed = "agreed",
+        Signed = "signed",
+        Failed = "failed",
+        Withdrawn = "withdrawn",
+        Transferred = "transferred",
+        Recovered = "recovered",
+    }
+}
 
 /// The days the committee has from receipt (Art. 14: 十五日).
 pub const MEDIATION_DAYS: i64 = 15;
@@ -55,7 +123,7 @@ impl Signatures {
 /// Money paid to the workers under the agreement, to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Recovery {
-    #[schema(value_type = i64)]
+    /// In fen.
     pub amount: Fen,
     /// The day of the last payment counted.
     pub on: Day,
@@ -68,8 +136,7 @@ pub struct Agreement {
     pub signed_on: Day,
     /// What the parties agreed (协议内容).
     pub terms: String,
-    /// The money the employer agreed to pay.
-    #[schema(value_type = i64)]
+    /// The money the employer agreed to pay, in fen.
     pub amount: Fen,
     pub signatures: Signatures,
     /// Recorded only once the agreement is valid.
@@ -83,9 +150,10 @@ impl Agreement {
     }
 }
 
-/// Where a case stands.
+/// Where a case stands, with what its outcome carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[schema(as = MediationState)]
 pub enum State {
     /// 已受理: received, waiting for the first mediation session.
     Received,
@@ -101,35 +169,30 @@ pub enum State {
     Arbitration { on: Day, reason: Option<String> },
 }
 
-/// The stored spellings of the states, in the order of the lifecycle.
-pub const STATE_CODES: [&str; 6] = [
-    "received",
-    "mediating",
-    "agreed",
-    "no_agreement",
-    "withdrawn",
-    "arbitration",
-];
-
 impl State {
     /// The stored `state` column.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> StateCode {
         match self {
-            State::Received => "received",
-            State::Mediating => "mediating",
-            State::Agreed(_) => "agreed",
-            State::NoAgreement { .. } => "no_agreement",
-            State::Withdrawn { .. } => "withdrawn",
-            State::Arbitration { .. } => "arbitration",
+            State::Received => StateCode::Received,
+            State::Mediating => StateCode::Mediating,
+            State::Agreed(_) => StateCode::Agreed,
+            State::NoAgreement { .. } => StateCode::NoAgreement,
+            State::Withdrawn { .. } => StateCode::Withdrawn,
+            State::Arbitration { .. } => StateCode::Arbitration,
         }
     }
 
-    /// A label for badges and timelines: an agreement still unsigned is
+    /// Its status for badges and timelines: an agreement still unsigned is
     /// `agreement_pending`, a valid one `agreed`.
-    pub fn label(&self) -> &'static str {
+    pub fn label(&self) -> CaseStatus {
         match self {
-            State::Agreed(a) if !a.is_valid() => "agreement_pending",
-            s => s.code(),
+            State::Received => CaseStatus::Received,
+            State::Mediating => CaseStatus::Mediating,
+            State::Agreed(a) if !a.is_valid() => CaseStatus::AgreementPending,
+            State::Agreed(_) => CaseStatus::Agreed,
+            State::NoAgreement { .. } => CaseStatus::NoAgreement,
+            State::Withdrawn { .. } => CaseStatus::Withdrawn,
+            State::Arbitration { .. } => CaseStatus::Arbitration,
         }
     }
 
@@ -199,16 +262,16 @@ pub enum Action {
 }
 
 impl Action {
-    /// The stored event kind.
-    pub fn kind(&self) -> &'static str {
+    /// The event it writes to the timeline.
+    pub fn kind(&self) -> CaseEventKind {
         match self {
-            Action::Begin { .. } => "begun",
-            Action::Agree { .. } => "agreed",
-            Action::Sign(_) => "signed",
-            Action::Fail { .. } => "failed",
-            Action::Withdraw { .. } => "withdrawn",
-            Action::Transfer { .. } => "transferred",
-            Action::Recover(_) => "recovered",
+            Action::Begin { .. } => CaseEventKind::Begun,
+            Action::Agree { .. } => CaseEventKind::Agreed,
+            Action::Sign(_) => CaseEventKind::Signed,
+            Action::Fail { .. } => CaseEventKind::Failed,
+            Action::Withdraw { .. } => CaseEventKind::Withdrawn,
+            Action::Transfer { .. } => CaseEventKind::Transferred,
+            Action::Recover(_) => CaseEventKind::Recovered,
         }
     }
 
@@ -348,7 +411,7 @@ pub fn transition(state: &State, clock: Clock, action: Action) -> Result<State, 
 
 /// The actions worth offering on the case page now (`transfer` only once it
 /// would be accepted today).
-pub fn offered(state: &State, clock: Clock) -> Vec<&'static str> {
+pub fn offered(state: &State, clock: Clock) -> Vec<CaseAction> {
     let on = clock.today;
     let all = Signatures {
         workers: true,
@@ -357,9 +420,9 @@ pub fn offered(state: &State, clock: Clock) -> Vec<&'static str> {
         seal: true,
     };
     let probes = [
-        ("begin", Action::Begin { on }),
+        (CaseAction::Begin, Action::Begin { on }),
         (
-            "agree",
+            CaseAction::Agree,
             Action::Agree {
                 signed_on: on,
                 terms: "-".into(),
@@ -367,17 +430,20 @@ pub fn offered(state: &State, clock: Clock) -> Vec<&'static str> {
                 signatures: Signatures::default(),
             },
         ),
-        ("sign", Action::Sign(all)),
+        (CaseAction::Sign, Action::Sign(all)),
         (
-            "fail",
+            CaseAction::Fail,
             Action::Fail {
                 on,
                 reason: "-".into(),
             },
         ),
-        ("withdraw", Action::Withdraw { on, reason: None }),
-        ("transfer", Action::Transfer { on, reason: None }),
-        ("recover", Action::Recover(Recovery { amount: Fen(0), on })),
+        (CaseAction::Withdraw, Action::Withdraw { on, reason: None }),
+        (CaseAction::Transfer, Action::Transfer { on, reason: None }),
+        (
+            CaseAction::Recover,
+            Action::Recover(Recovery { amount: Fen(0), on }),
+        ),
     ];
     probes
         .into_iter()
@@ -399,8 +465,8 @@ fn failed(on: Day, reason: String, after: Option<Day>) -> Result<State, Lifecycl
 /// The stored outcome columns of a state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Columns {
-    pub state: &'static str,
-    pub concluded_on: Option<String>,
+    pub state: StateCode,
+    pub concluded_on: Option<Day>,
     pub outcome_reason: Option<String>,
     pub agreement_terms: Option<String>,
     pub agreed_fen: Option<i64>,
@@ -409,7 +475,7 @@ pub struct Columns {
     pub signed_mediator: i64,
     pub sealed: i64,
     pub recovered_fen: Option<i64>,
-    pub recovered_on: Option<String>,
+    pub recovered_on: Option<Day>,
 }
 
 impl State {
@@ -417,7 +483,7 @@ impl State {
     pub fn columns(&self) -> Columns {
         let mut c = Columns {
             state: self.code(),
-            concluded_on: self.concluded_on().map(Day::iso),
+            concluded_on: self.concluded_on(),
             outcome_reason: self.reason().map(str::to_string),
             ..Default::default()
         };
@@ -429,20 +495,19 @@ impl State {
             c.signed_mediator = i64::from(a.signatures.mediator);
             c.sealed = i64::from(a.signatures.seal);
             c.recovered_fen = a.recovered.map(|r| r.amount.0);
-            c.recovered_on = a.recovered.map(|r| r.on.iso());
+            c.recovered_on = a.recovered.map(|r| r.on);
         }
         c
     }
 
     /// Reads the stored columns; `None` for a combination this code never writes.
     pub fn from_columns(c: &Columns) -> Option<State> {
-        let day = |s: &Option<String>| s.as_deref().and_then(Day::from_db);
-        let on = day(&c.concluded_on);
+        let on = c.concluded_on;
         match c.state {
-            "received" => Some(State::Received),
-            "mediating" => Some(State::Mediating),
-            "agreed" => {
-                let recovered = match (c.recovered_fen, day(&c.recovered_on)) {
+            StateCode::Received => Some(State::Received),
+            StateCode::Mediating => Some(State::Mediating),
+            StateCode::Agreed => {
+                let recovered = match (c.recovered_fen, c.recovered_on) {
                     (Some(f), Some(on)) => Some(Recovery { amount: Fen(f), on }),
                     (None, None) => None,
                     _ => return None,
@@ -460,19 +525,18 @@ impl State {
                     recovered,
                 }))
             }
-            "no_agreement" => Some(State::NoAgreement {
+            StateCode::NoAgreement => Some(State::NoAgreement {
                 on: on?,
                 reason: c.outcome_reason.clone()?,
             }),
-            "withdrawn" => Some(State::Withdrawn {
+            StateCode::Withdrawn => Some(State::Withdrawn {
                 on: on?,
                 reason: c.outcome_reason.clone(),
             }),
-            "arbitration" => Some(State::Arbitration {
+            StateCode::Arbitration => Some(State::Arbitration {
                 on: on?,
                 reason: c.outcome_reason.clone(),
             }),
-            _ => None,
         }
     }
 }
@@ -599,7 +663,7 @@ mod tests {
         for (label, expected) in &table {
             let state = &states.iter().find(|(l, _)| l == label).unwrap().1;
             for ((action_label, action), want) in actions.iter().zip(expected) {
-                let got = transition(state, clock, action.clone()).map(|s| s.label());
+                let got = transition(state, clock, action.clone()).map(|s| s.label().as_str());
                 assert_eq!(&got, want, "{label} + {action_label}");
                 checked += 1;
             }
@@ -623,7 +687,7 @@ mod tests {
         );
         assert_eq!(
             transition(&State::Received, clock(day(11, 10)), transfer(day(11, 10)))
-                .map(|s| s.code()),
+                .map(|s| s.code().as_str()),
             Ok("arbitration")
         );
         // After a failed mediation, at once.
@@ -682,13 +746,13 @@ mod tests {
             }),
         )
         .unwrap();
-        assert_eq!(sealed.label(), "agreement_pending");
+        assert_eq!(sealed.label(), CaseStatus::AgreementPending);
         assert_eq!(
             transition(&sealed, clock, Action::Sign(PARTIES)),
             Err(LifecycleError::NothingSigned)
         );
         let valid = transition(&sealed, clock, Action::Sign(ALL)).unwrap();
-        assert_eq!(valid.label(), "agreed");
+        assert_eq!(valid.label(), CaseStatus::Agreed);
         // Money is recorded only under a valid agreement, not before it was signed.
         let recover = |on| {
             Action::Recover(Recovery {
@@ -726,6 +790,9 @@ mod tests {
 
     #[test]
     fn the_page_offers_what_the_transition_accepts() {
+        let offered = |s: &State, c: Clock| -> Vec<&str> {
+            offered(s, c).into_iter().map(CaseAction::as_str).collect()
+        };
         let clock = Clock {
             received_on: day(10, 25),
             today: day(11, 1),
@@ -762,8 +829,8 @@ mod tests {
             assert_eq!(State::from_columns(&s.columns()), Some(s));
         }
         let broken = Columns {
-            state: "no_agreement",
-            concluded_on: Some("2019-10-30".into()),
+            state: StateCode::NoAgreement,
+            concluded_on: Day::from_db("2019-10-30"),
             ..Default::default()
         };
         assert_eq!(State::from_columns(&broken), None);

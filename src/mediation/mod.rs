@@ -7,139 +7,65 @@
 //! it like every other record. A case may come from a problem (and link back)
 //! and may count towards a campaign.
 
+pub mod api;
 pub mod demo;
 pub mod docx;
-pub mod http;
 pub mod lifecycle;
+pub mod ops;
+pub mod pages;
 pub mod store;
-
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use self::lifecycle::{Action, Clock, Recovery, Signatures, State};
+use self::lifecycle::{
+    Action, CaseAction, CaseEventKind, CaseStatus, Clock, LifecycleError, Recovery, Signatures,
+    State,
+};
 use crate::{
     date::Day,
-    db::{CampaignId, EnterpriseId, MediationCaseId, OrgId, ProblemId},
-    error::{AppError, FieldError},
+    db::{CampaignId, EnterpriseId, MediationCaseId, OrgId, ProblemId, code_enum},
+    error::{AppError, AppResult, FieldError},
+    money::Fen,
     org::mask_phone,
-    problem::mask_name,
-    web::form::{self, Errors},
+    problem::{bad_code, mask_name},
+    web::{
+        form::{self, Errors},
+        list::{self, PageSize, Paging},
+    },
 };
 
-/// Money in fen (分): 1 yuan = 100 fen. Stored as an integer, never a float.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Fen(pub i64);
-
 /// The most a case may involve: ten billion yuan.
-const MAX_FEN: i64 = 1_000_000_000_000;
+pub const MAX_AMOUNT: Fen = Fen(1_000_000_000_000);
 
-impl Fen {
-    /// Parses yuan as people type them: `12,345.50`, `12345.5`, `¥12,345`,
-    /// `12345元`, full-width commas; at most two decimals, never negative.
-    pub fn parse_yuan(raw: &str) -> Option<Fen> {
-        let s: String = raw
-            .trim()
-            .trim_start_matches(['¥', '￥'])
-            .trim_end_matches('元')
-            .chars()
-            .filter(|c| !matches!(c, ',' | '，' | ' '))
-            .collect();
-        let (whole, frac) = match s.split_once('.') {
-            Some((w, f)) => (w, f),
-            None => (s.as_str(), ""),
-        };
-        if whole.is_empty()
-            || !whole.bytes().all(|b| b.is_ascii_digit())
-            || frac.len() > 2
-            || !frac.bytes().all(|b| b.is_ascii_digit())
-            || whole.len() > 12
-        {
-            return None;
-        }
-        let whole: i64 = whole.parse().ok()?;
-        let frac: i64 = match frac.len() {
-            0 => 0,
-            1 => frac.parse::<i64>().ok()? * 10,
-            _ => frac.parse().ok()?,
-        };
-        let fen = whole.checked_mul(100)?.checked_add(frac)?;
-        (fen <= MAX_FEN).then_some(Fen(fen))
-    }
-
-    /// An optional money field; empty is `None`.
-    pub fn parse_opt(field: &str, raw: &Option<String>) -> Result<Option<Fen>, FieldError> {
-        match form::opt(raw) {
-            None => Ok(None),
-            Some(s) => Fen::parse_yuan(&s)
-                .map(Some)
-                .ok_or_else(|| FieldError::new(field, "err-amount")),
-        }
-    }
-
-    /// Yuan as written in Chinese documents: `12,345.50`.
-    pub fn yuan(self) -> String {
-        let whole = self.0 / 100;
-        let digits = whole.to_string();
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        format!("{grouped}.{:02}", self.0 % 100)
+/// An optional amount in yuan as typed; empty is `None`.
+pub fn amount(field: &str, raw: &Option<String>) -> Result<Option<Fen>, FieldError> {
+    match form::opt(raw) {
+        None => Ok(None),
+        Some(s) => Fen::parse_yuan(&s, MAX_AMOUNT)
+            .map(Some)
+            .ok_or_else(|| FieldError::new(field, "err-amount")),
     }
 }
 
-impl fmt::Display for Fen {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.yuan())
+code_enum! {
+    /// The kinds of labour dispute (劳动争议调解仲裁法 Art. 2, as unions file them).
+    pub enum DisputeType: "med-type" {
+        /// 拖欠工资.
+        WageArrears = "wage_arrears",
+        /// 劳动合同.
+        LabourContract = "labour_contract",
+        /// 工伤.
+        WorkInjury = "work_injury",
+        /// 社会保险.
+        SocialInsurance = "social_insurance",
+        /// 解除/终止劳动关系.
+        Dismissal = "dismissal",
+        /// 其他.
+        Other = "other",
     }
-}
-
-/// The kinds of labour dispute (劳动争议调解仲裁法 Art. 2, as unions file them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DisputeType {
-    /// 拖欠工资.
-    WageArrears,
-    /// 劳动合同.
-    LabourContract,
-    /// 工伤.
-    WorkInjury,
-    /// 社会保险.
-    SocialInsurance,
-    /// 解除/终止劳动关系.
-    Dismissal,
-    /// 其他.
-    Other,
 }
 
 impl DisputeType {
-    /// Every type, in the order forms list them.
-    pub const ALL: [DisputeType; 6] = [
-        DisputeType::WageArrears,
-        DisputeType::LabourContract,
-        DisputeType::WorkInjury,
-        DisputeType::SocialInsurance,
-        DisputeType::Dismissal,
-        DisputeType::Other,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DisputeType::WageArrears => "wage_arrears",
-            DisputeType::LabourContract => "labour_contract",
-            DisputeType::WorkInjury => "work_injury",
-            DisputeType::SocialInsurance => "social_insurance",
-            DisputeType::Dismissal => "dismissal",
-            DisputeType::Other => "other",
-        }
-    }
-
     /// The Chinese name (documents are Chinese whatever the reader's language).
     pub fn zh_name(self) -> &'static str {
         match self {
@@ -155,14 +81,8 @@ impl DisputeType {
     /// Parses the stored spelling or the Chinese name.
     pub fn parse(s: &str) -> Option<DisputeType> {
         let s = s.trim();
-        DisputeType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s || t.zh_name() == s)
-    }
-
-    /// The catalogue key of its label.
-    pub fn label_key(self) -> String {
-        format!("med-type-{}", self.as_str())
+        DisputeType::from_code(s)
+            .or_else(|| DisputeType::ALL.into_iter().find(|t| t.zh_name() == s))
     }
 
     /// The type a problem's topic suggests when a problem becomes a case.
@@ -176,9 +96,20 @@ impl DisputeType {
     }
 }
 
-/// How the application reached the committee (Art. 12).
+code_enum! {
+    /// How the application reached the committee (Art. 12).
+    pub enum IntakeKind: "med-intake" {
+        /// 书面申请.
+        Written = "written",
+        /// 口头申请.
+        Oral = "oral",
+    }
+}
+
+/// How the application reached the committee (Art. 12), with what each way records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "intake", rename_all = "snake_case")]
+#[schema(as = MediationIntake)]
 pub enum Intake {
     /// 书面申请: the date on the application.
     Written { applied_on: Day },
@@ -195,10 +126,10 @@ pub enum Intake {
 
 impl Intake {
     /// The stored spelling.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> IntakeKind {
         match self {
-            Intake::Written { .. } => "written",
-            Intake::Oral { .. } => "oral",
+            Intake::Written { .. } => IntakeKind::Written,
+            Intake::Oral { .. } => IntakeKind::Oral,
         }
     }
 }
@@ -241,15 +172,19 @@ pub struct CaseInput {
     #[serde(default, deserialize_with = "form::lenient")]
     pub org_code: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub campaign_id: Option<String>,
     /// The problem the case comes from ("转为调解案件").
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub problem_id: Option<String>,
     /// written or oral.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<IntakeKind>, example = "written")]
     pub intake: Option<String>,
     /// Written: the date on the application.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Day>, example = "2019-10-24")]
     pub applied_on: Option<String>,
     /// Oral: the applicant's basic details (name, sex, age, post, contact…).
     #[serde(default, deserialize_with = "form::lenient")]
@@ -262,38 +197,46 @@ pub struct CaseInput {
     pub oral_recorded_at: Option<String>,
     /// Names of the workers, one per line (or a JSON list).
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = json!(["张建国", "李秀英"]))]
     pub workers: Option<String>,
     /// Their phones, one per line in the same order (optional).
     #[serde(default, deserialize_with = "form::lenient")]
     pub worker_phones: Option<String>,
     /// Id of an enterprise on record (optional).
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub employer_enterprise_id: Option<String>,
     /// The employer's name (required unless an enterprise is given).
     #[serde(default, deserialize_with = "form::lenient")]
     pub employer_name: Option<String>,
     /// wage_arrears, labour_contract, work_injury, social_insurance, dismissal or other.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<DisputeType>, example = "wage_arrears")]
     pub dispute_type: Option<String>,
     /// The disputed matter (争议事项).
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = "拖欠2019年8月至9月工资")]
     pub matter: Option<String>,
     /// What the applicant asks for (申请请求), optional.
     #[serde(default, deserialize_with = "form::lenient")]
     pub claims: Option<String>,
-    /// Yuan, e.g. `12,345.50`.
+    /// Yuan: a number (`12345.5`) or text as typed (`12,345.50`).
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<f64>, example = 12345.5)]
     pub amount: Option<String>,
     /// The committee's org id; defaults to the receiving org.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub committee_org_id: Option<String>,
     /// The committee's name; defaults to the org's name + 劳动争议调解委员会.
     #[serde(default, deserialize_with = "form::lenient")]
     pub committee_name: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = "王调解")]
     pub mediator: Option<String>,
     /// The day the committee received the application.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Day>, example = "2019-10-25")]
     pub received_on: Option<String>,
 }
 
@@ -372,8 +315,8 @@ impl CaseInput {
         {
             errs.push(FieldError::new("received_on", "err-future-date"));
         }
-        let intake = match form::opt(&self.intake).as_deref() {
-            Some("written") => {
+        let intake = match form::opt(&self.intake).map(|i| i.parse::<IntakeKind>()) {
+            Some(Ok(IntakeKind::Written)) => {
                 let applied_on = errs.take(Day::parse_req("applied_on", &self.applied_on));
                 if let (Some(a), Some(r)) = (applied_on, received_on)
                     && a > r
@@ -385,7 +328,7 @@ impl CaseInput {
                 }
                 applied_on.map(|applied_on| Intake::Written { applied_on })
             }
-            Some("oral") => {
+            Some(Ok(IntakeKind::Oral)) => {
                 let applicant =
                     errs.take(form::required("oral_applicant", &self.oral_applicant, 500));
                 let reasons = errs.take(form::required("oral_reasons", &self.oral_reasons, 2000));
@@ -411,8 +354,8 @@ impl CaseInput {
                     _ => None,
                 }
             }
-            Some(_) => {
-                errs.push(FieldError::new("intake", "err-med-intake"));
+            Some(Err(e)) => {
+                errs.push(e.field("intake", "err-med-intake"));
                 None
             }
             None => {
@@ -461,7 +404,11 @@ impl CaseInput {
             Some(t) => {
                 let p = DisputeType::parse(&t);
                 if p.is_none() {
-                    errs.push(FieldError::new("dispute_type", "err-med-type"));
+                    errs.push(bad_code(
+                        "dispute_type",
+                        "err-med-type",
+                        &DisputeType::CODES,
+                    ));
                 }
                 p
             }
@@ -471,7 +418,7 @@ impl CaseInput {
             .take(form::optional("claims", &self.claims, 2000))
             .flatten();
         let amount = errs
-            .take(Fen::parse_opt("amount", &self.amount))
+            .take(self::amount("amount", &self.amount))
             .flatten()
             .unwrap_or_default();
         let committee_name = errs
@@ -529,13 +476,11 @@ pub struct Case {
     pub campaign_id: Option<CampaignId>,
     pub campaign_title: Option<String>,
     pub problem_id: Option<ProblemId>,
-    #[schema(value_type = Object)]
     pub intake: Intake,
     pub dispute_type: DisputeType,
     pub matter: String,
     pub claims: Option<String>,
     /// The amount involved, in fen.
-    #[schema(value_type = i64)]
     pub amount_fen: Fen,
     /// The same in yuan, `12,345.50`.
     pub amount_yuan: String,
@@ -552,10 +497,8 @@ pub struct Case {
     pub days_left: Option<i64>,
     /// Open after `due_on`: a party may apply for arbitration.
     pub overdue: bool,
-    #[schema(value_type = Object)]
     pub state: State,
-    /// received, mediating, agreement_pending, agreed, no_agreement, withdrawn or arbitration.
-    pub status: String,
+    pub status: CaseStatus,
     /// A valid agreement: its document can be downloaded.
     pub agreement_valid: bool,
     pub created_at: i64,
@@ -609,12 +552,12 @@ pub fn case_number(id: MediationCaseId, received_on: Day) -> String {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 #[schema(as = MediationEvent)]
 pub struct Event {
-    pub kind: String,
+    pub kind: CaseEventKind,
     pub actor: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<CaseStatus>,
+    pub to_state: CaseStatus,
     /// The day the step concerns (signed, failed, paid…).
-    pub on_day: Option<String>,
+    pub on_day: Option<Day>,
     pub detail: Option<String>,
     pub created_at: i64,
 }
@@ -625,9 +568,11 @@ pub struct Event {
 pub struct TransitionInput {
     /// begin, agree, sign, fail, withdraw, transfer or recover.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<CaseAction>, example = "agree")]
     pub action: Option<String>,
     /// The day of the step (defaults to today).
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Day>, example = "2019-10-30")]
     pub on: Option<String>,
     /// For fail (required), withdraw and transfer.
     #[serde(default, deserialize_with = "form::lenient")]
@@ -637,16 +582,21 @@ pub struct TransitionInput {
     pub terms: Option<String>,
     /// For agree: the money agreed, in yuan; for recover: the money paid to date.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<f64>, example = 5000)]
     pub amount: Option<String>,
-    /// For agree and sign: yes when the workers signed.
+    /// For agree and sign: true when the workers signed.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<bool>)]
     pub signed_workers: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<bool>)]
     pub signed_employer: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<bool>)]
     pub signed_mediator: Option<String>,
-    /// yes when the committee's seal is on the agreement.
+    /// True when the committee's seal is on the agreement.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<bool>)]
     pub sealed: Option<String>,
 }
 
@@ -674,10 +624,10 @@ impl TransitionInput {
             mediator: flag("signed_mediator", &self.signed_mediator),
             seal: flag("sealed", &self.sealed),
         };
-        let amount = errs.take(Fen::parse_opt("amount", &self.amount)).flatten();
-        let action = match form::opt(&self.action).as_deref() {
-            Some("begin") => Some(Action::Begin { on }),
-            Some("agree") => {
+        let amount = errs.take(self::amount("amount", &self.amount)).flatten();
+        let action = match form::opt(&self.action).map(|a| a.parse::<CaseAction>()) {
+            Some(Ok(CaseAction::Begin)) => Some(Action::Begin { on }),
+            Some(Ok(CaseAction::Agree)) => {
                 let terms = errs.take(form::required("terms", &self.terms, 4000));
                 terms.map(|terms| Action::Agree {
                     signed_on: on,
@@ -686,29 +636,29 @@ impl TransitionInput {
                     signatures,
                 })
             }
-            Some("sign") => Some(Action::Sign(signatures)),
-            Some("fail") => {
+            Some(Ok(CaseAction::Sign)) => Some(Action::Sign(signatures)),
+            Some(Ok(CaseAction::Fail)) => {
                 if reason.is_none() {
                     errs.push(FieldError::new("reason", "err-required"));
                 }
                 reason.clone().map(|reason| Action::Fail { on, reason })
             }
-            Some("withdraw") => Some(Action::Withdraw {
+            Some(Ok(CaseAction::Withdraw)) => Some(Action::Withdraw {
                 on,
                 reason: reason.clone(),
             }),
-            Some("transfer") => Some(Action::Transfer {
+            Some(Ok(CaseAction::Transfer)) => Some(Action::Transfer {
                 on,
                 reason: reason.clone(),
             }),
-            Some("recover") => {
+            Some(Ok(CaseAction::Recover)) => {
                 if amount.is_none() && form::opt(&self.amount).is_none() {
                     errs.push(FieldError::new("amount", "err-required"));
                 }
                 amount.map(|amount| Action::Recover(Recovery { amount, on }))
             }
-            Some(_) => {
-                errs.push(FieldError::new("action", "err-action"));
+            Some(Err(e)) => {
+                errs.push(e.field("action", "err-action"));
                 None
             }
             None => {
@@ -719,6 +669,161 @@ impl TransitionInput {
         errs.finish()?;
         action.ok_or(AppError::BadRequest("unparsed action"))
     }
+}
+
+/// A refused step becomes a validation error naming the field at fault.
+pub fn refusal(e: LifecycleError) -> AppError {
+    let f =
+        |field: &str, key: &'static str| AppError::Validation(vec![FieldError::new(field, key)]);
+    match e {
+        LifecycleError::NotAllowed => f("action", "err-med-not-allowed"),
+        LifecycleError::ReasonRequired => f("reason", "err-required"),
+        LifecycleError::TermsRequired => f("terms", "err-required"),
+        LifecycleError::BeforeReceipt => f("on", "err-med-before-receipt"),
+        LifecycleError::InTheFuture => f("on", "err-future-date"),
+        LifecycleError::BeforeOutcome => f("on", "err-med-before-outcome"),
+        LifecycleError::TooEarly { from } => AppError::Validation(vec![
+            FieldError::new("action", "err-med-too-early").arg("from", from.iso()),
+        ]),
+        LifecycleError::NothingSigned => f("signed_workers", "err-med-nothing-signed"),
+    }
+}
+
+/// Thirty cases a page, in the list and the API.
+pub const PAGE_SIZE: PageSize = PageSize::fixed(30);
+
+/// Query of the list page and the list API.
+#[derive(Deserialize, Default, Debug, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// received, mediating, agreement_pending, agreed, no_agreement, withdrawn or arbitration.
+    #[param(value_type = Option<CaseStatus>)]
+    pub status: Option<String>,
+    /// A dispute type.
+    #[serde(rename = "type")]
+    #[param(value_type = Option<DisputeType>)]
+    pub kind: Option<String>,
+    /// yes: only cases open past their fifteen days.
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
+    /// Received in this org's subtree.
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub campaign: Option<String>,
+    /// Text in the matter, the employer's or a worker's name.
+    pub q: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub page: Option<String>,
+}
+
+impl ListParams {
+    /// The filter and the page asked for, every bad field reported.
+    pub fn parse(&self) -> AppResult<(store::CaseFilter, Paging)> {
+        let mut errs = Errors::default();
+        let id = |errs: &mut Errors, field: &str, v: &Option<String>| {
+            errs.take(form::optional_int(field, v, 1, i64::MAX))
+                .flatten()
+        };
+        let org = id(&mut errs, "org", &self.org).map(OrgId);
+        let campaign = id(&mut errs, "campaign", &self.campaign).map(CampaignId);
+        let status = form::opt(&self.status).and_then(|s| match s.parse::<CaseStatus>() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                errs.push(e.field("status", "err-med-status"));
+                None
+            }
+        });
+        let dispute_type = form::opt(&self.kind).and_then(|t| {
+            let p = DisputeType::parse(&t);
+            if p.is_none() {
+                errs.push(bad_code("type", "err-med-type", &DisputeType::CODES));
+            }
+            p
+        });
+        let overdue = match form::flag(&self.overdue) {
+            Ok(b) => b,
+            Err(_) => {
+                errs.push(FieldError::new("overdue", "err-flag"));
+                false
+            }
+        };
+        let paging = Paging::read(&mut errs, &self.page, &None, PAGE_SIZE);
+        errs.finish()?;
+        Ok((
+            store::CaseFilter {
+                status,
+                dispute_type,
+                overdue,
+                org,
+                campaign,
+                problem: None,
+                q: form::opt(&self.q),
+            },
+            paging,
+        ))
+    }
+
+    /// The filters as a query string, for the page's address and its pager.
+    pub fn query(&self) -> String {
+        list::query(&[
+            ("status", &self.status),
+            ("type", &self.kind),
+            ("overdue", &self.overdue),
+            ("org", &self.org),
+            ("campaign", &self.campaign),
+            ("q", &self.q),
+        ])
+    }
+}
+
+/// A page of cases.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CasePage {
+    pub items: Vec<Case>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// Query of the figures API.
+#[derive(Deserialize, Default, Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FiguresParams {
+    #[param(value_type = Option<i64>)]
+    pub campaign: Option<String>,
+    /// Only cases received in this org's subtree.
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+}
+
+impl FiguresParams {
+    /// The campaign and org asked for.
+    pub fn parse(&self) -> AppResult<(Option<CampaignId>, Option<OrgId>)> {
+        let mut errs = Errors::default();
+        let campaign = errs
+            .take(form::optional_int("campaign", &self.campaign, 1, i64::MAX))
+            .flatten()
+            .map(CampaignId);
+        let org = errs
+            .take(form::optional_int("org", &self.org, 1, i64::MAX))
+            .flatten()
+            .map(OrgId);
+        errs.finish()?;
+        Ok((campaign, org))
+    }
+}
+
+/// One case with its timeline.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: Case,
+    pub events: Vec<Event>,
+    /// Whether the caller may record steps.
+    pub can_act: bool,
+    /// The steps the case accepts today.
+    pub actions: Vec<CaseAction>,
 }
 
 #[cfg(test)]
@@ -754,32 +859,20 @@ mod tests {
     }
 
     #[test]
-    fn yuan_are_parsed_into_fen_and_written_back() {
-        for (typed, fen) in [
-            ("12,345.50", 1_234_550),
-            ("12345.5", 1_234_550),
-            ("￥12，345", 1_234_500),
-            ("800元", 80_000),
-            ("0.07", 7),
-            ("1,000,000", 100_000_000),
-        ] {
-            assert_eq!(Fen::parse_yuan(typed), Some(Fen(fen)), "{typed}");
+    fn amounts_are_read_in_yuan_up_to_ten_billion() {
+        assert_eq!(
+            amount("amount", &Some("12,345.5".into())),
+            Ok(Some(Fen(1_234_550)))
+        );
+        assert_eq!(amount("amount", &Some(".5".into())), Ok(Some(Fen(50))));
+        assert_eq!(amount("amount", &None), Ok(None));
+        for bad in ["-5", "12.345", "1.2万", "10000000000.01"] {
+            assert_eq!(
+                amount("amount", &Some(bad.into())),
+                Err(FieldError::new("amount", "err-amount")),
+                "{bad}"
+            );
         }
-        for bad in [
-            "",
-            "-5",
-            "12.345",
-            "1.2万",
-            "abc",
-            "1e5",
-            ".5",
-            "99999999999999",
-        ] {
-            assert_eq!(Fen::parse_yuan(bad), None, "{bad}");
-        }
-        assert_eq!(Fen(1_234_550).yuan(), "12,345.50");
-        assert_eq!(Fen(7).yuan(), "0.07");
-        assert_eq!(Fen(100_000_000).yuan(), "1,000,000.00");
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use sqlx::AssertSqlSafe;
 
 use super::{
-    Case, CaseFields, DisputeType, Employer, Event, Fen, Intake, Worker, case_number,
-    lifecycle::{self, Action, Clock, Columns, State},
+    Case, CaseFields, DisputeType, Employer, Event, Intake, IntakeKind, Worker, case_number,
+    lifecycle::{self, Action, CaseEventKind, CaseStatus, Clock, Columns, State, StateCode},
 };
 use crate::{
     auth::Scope,
@@ -19,6 +19,7 @@ use crate::{
         now,
     },
     error::AppError,
+    money::Fen,
     org::store::like_pattern,
 };
 
@@ -39,24 +40,24 @@ struct Row {
     campaign_id: Option<CampaignId>,
     campaign_title: Option<String>,
     problem_id: Option<ProblemId>,
-    intake: String,
-    applied_on: Option<String>,
+    intake: IntakeKind,
+    applied_on: Option<Day>,
     oral_applicant: Option<String>,
     oral_reasons: Option<String>,
     oral_recorded_at: Option<i64>,
-    dispute_type: String,
+    dispute_type: DisputeType,
     matter: String,
     claims: Option<String>,
-    amount_fen: i64,
+    amount_fen: Fen,
     employer_enterprise_id: Option<EnterpriseId>,
     employer_name: String,
     committee_org_id: OrgId,
     committee_name: String,
     mediator: String,
-    received_on: String,
-    started_on: Option<String>,
-    state: String,
-    concluded_on: Option<String>,
+    received_on: Day,
+    started_on: Option<Day>,
+    state: StateCode,
+    concluded_on: Option<Day>,
     outcome_reason: Option<String>,
     agreement_terms: Option<String>,
     agreed_fen: Option<i64>,
@@ -65,30 +66,22 @@ struct Row {
     signed_mediator: i64,
     sealed: i64,
     recovered_fen: Option<i64>,
-    recovered_on: Option<String>,
+    recovered_on: Option<Day>,
     created_at: i64,
     updated_at: i64,
 }
 
 /// The stored state columns of a case.
 fn state_of(
-    state: &str,
-    concluded_on: Option<String>,
+    state: StateCode,
+    concluded_on: Option<Day>,
     outcome_reason: Option<String>,
     agreement: (Option<String>, Option<i64>),
     signed: [i64; 4],
-    recovered: (Option<i64>, Option<String>),
+    recovered: (Option<i64>, Option<Day>),
 ) -> State {
     let columns = Columns {
-        state: match state {
-            "received" => "received",
-            "mediating" => "mediating",
-            "agreed" => "agreed",
-            "no_agreement" => "no_agreement",
-            "withdrawn" => "withdrawn",
-            "arbitration" => "arbitration",
-            _ => "",
-        },
+        state,
         concluded_on,
         outcome_reason,
         agreement_terms: agreement.0,
@@ -107,9 +100,9 @@ fn state_of(
 
 impl Row {
     fn into_case(self, workers: Vec<Worker>, today: Day) -> Case {
-        let received_on = Day::from_db(&self.received_on).unwrap_or_else(Day::today);
+        let received_on = self.received_on;
         let state = state_of(
-            &self.state,
+            self.state,
             self.concluded_on,
             self.outcome_reason,
             (self.agreement_terms, self.agreed_fen),
@@ -121,18 +114,14 @@ impl Row {
             ],
             (self.recovered_fen, self.recovered_on),
         );
-        let intake = match (self.intake.as_str(), self.oral_recorded_at) {
-            ("oral", Some(recorded_at)) => Intake::Oral {
+        let intake = match (self.intake, self.oral_recorded_at) {
+            (IntakeKind::Oral, Some(recorded_at)) => Intake::Oral {
                 applicant: self.oral_applicant.unwrap_or_default(),
                 reasons: self.oral_reasons.unwrap_or_default(),
                 recorded_at,
             },
             _ => Intake::Written {
-                applied_on: self
-                    .applied_on
-                    .as_deref()
-                    .and_then(Day::from_db)
-                    .unwrap_or(received_on),
+                applied_on: self.applied_on.unwrap_or(received_on),
             },
         };
         let clock = Clock { received_on, today };
@@ -146,11 +135,11 @@ impl Row {
             campaign_title: self.campaign_title,
             problem_id: self.problem_id,
             intake,
-            dispute_type: DisputeType::parse(&self.dispute_type).unwrap_or(DisputeType::Other),
+            dispute_type: self.dispute_type,
             matter: self.matter,
             claims: self.claims,
-            amount_fen: Fen(self.amount_fen),
-            amount_yuan: Fen(self.amount_fen).yuan(),
+            amount_fen: self.amount_fen,
+            amount_yuan: self.amount_fen.yuan(),
             workers,
             employer: Employer {
                 enterprise_id: self.employer_enterprise_id,
@@ -160,11 +149,11 @@ impl Row {
             committee_name: self.committee_name,
             mediator: self.mediator,
             received_on,
-            started_on: self.started_on.as_deref().and_then(Day::from_db),
+            started_on: self.started_on,
             due_on: clock.due_on(),
             days_left: open.then(|| clock.days_left()),
             overdue: open && clock.days_left() < 0,
-            status: state.label().to_string(),
+            status: state.label(),
             agreement_valid: state.agreement().is_some_and(|a| a.is_valid()),
             state,
             created_at: self.created_at,
@@ -210,8 +199,7 @@ async fn cases(db: &Db, rows: Vec<Row>, today: Day) -> Result<Vec<Case>, DbError
 /// Filters of the case list; `None` does not filter.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CaseFilter {
-    /// A status label (see [`State::label`]).
-    pub status: Option<String>,
+    pub status: Option<CaseStatus>,
     pub dispute_type: Option<DisputeType>,
     /// Open past the fifteen days.
     pub overdue: bool,
@@ -238,21 +226,20 @@ fn overdue_sql(today: Day) -> String {
 
 fn conditions(q: &mut Sql, scope: &Scope, f: &CaseFilter, today: Day) {
     q.push(" WHERE ").push(&scope.sql("m.org_id"));
-    match f.status.as_deref() {
-        Some("agreed") => {
+    match f.status {
+        Some(CaseStatus::Agreed) => {
             q.push(" AND m.state = 'agreed' AND ").push(SIGNED);
         }
-        Some("agreement_pending") => {
+        Some(CaseStatus::AgreementPending) => {
             q.push(" AND m.state = 'agreed' AND NOT ").push(SIGNED);
         }
-        Some(s) if lifecycle::STATE_CODES.contains(&s) => {
-            q.push(" AND m.state = ").bind(s.to_string());
+        Some(s) => {
+            q.push(" AND m.state = ").bind(s.as_str().to_string());
         }
-        _ => {}
+        None => {}
     }
     if let Some(t) = f.dispute_type {
-        q.push(" AND m.dispute_type = ")
-            .bind(t.as_str().to_string());
+        q.push(" AND m.dispute_type = ").bind(t);
     }
     if f.overdue {
         q.push(" AND ").push(&overdue_sql(today));
@@ -390,7 +377,7 @@ pub async fn insert(
 ) -> Result<Option<MediationCaseId>, AppError> {
     let ts = now();
     let (applied_on, oral_applicant, oral_reasons, oral_recorded_at) = match &f.intake {
-        Intake::Written { applied_on } => (Some(applied_on.iso()), None, None, None),
+        Intake::Written { applied_on } => (Some(*applied_on), None, None, None),
         Intake::Oral {
             applicant,
             reasons,
@@ -419,16 +406,16 @@ pub async fn insert(
     .bind(oral_applicant)
     .bind(oral_reasons)
     .bind(oral_recorded_at)
-    .bind(f.dispute_type.as_str())
+    .bind(f.dispute_type)
     .bind(&f.matter)
     .bind(&f.claims)
-    .bind(f.amount.0)
+    .bind(f.amount)
     .bind(f.employer_enterprise)
     .bind(&origin.employer_name)
     .bind(origin.committee_org)
     .bind(&origin.committee_name)
     .bind(&f.mediator)
-    .bind(f.received_on.iso())
+    .bind(f.received_on)
     .bind(origin.user)
     .bind(ts)
     .fetch_one(&mut **tx)
@@ -462,7 +449,7 @@ pub async fn insert(
         id,
         origin.org,
         (origin.user, origin.actor.as_str()),
-        ("received", None, "received"),
+        (CaseEventKind::Received, None, CaseStatus::Received),
         Some(f.received_on),
         Some(detail.to_string()),
         ts,
@@ -477,7 +464,7 @@ async fn event(
     id: MediationCaseId,
     org: OrgId,
     actor: (Option<UserId>, &str),
-    step: (&str, Option<&str>, &str),
+    step: (CaseEventKind, Option<CaseStatus>, CaseStatus),
     on: Option<Day>,
     detail: Option<String>,
     ts: i64,
@@ -493,7 +480,7 @@ async fn event(
     .bind(step.0)
     .bind(step.1)
     .bind(step.2)
-    .bind(on.map(Day::iso))
+    .bind(on)
     .bind(detail)
     .bind(ts)
     .execute(&mut **tx)
@@ -529,9 +516,9 @@ pub async fn id_by_client(
 
 type StateRow = (
     OrgId,
-    String,
-    String,
-    Option<String>,
+    Day,
+    StateCode,
+    Option<Day>,
     Option<String>,
     Option<String>,
     Option<i64>,
@@ -540,7 +527,7 @@ type StateRow = (
     i64,
     i64,
     Option<i64>,
-    Option<String>,
+    Option<Day>,
 );
 
 /// Runs one step inside `tx`: reads the state, asks the transition function,
@@ -564,21 +551,19 @@ pub async fn transition(
     let (org, received_on, st, concluded_on, reason, terms, agreed, w, e, m, s, rf, ro) =
         row.ok_or(AppError::NotFound)?;
     let before = state_of(
-        &st,
+        st,
         concluded_on,
         reason,
         (terms, agreed),
         [w, e, m, s],
         (rf, ro),
     );
-    let received_on = Day::from_db(&received_on).ok_or(AppError::NotFound)?;
     let clock = Clock { received_on, today };
-    let next =
-        lifecycle::transition(&before, clock, action.clone()).map_err(super::http::refusal)?;
+    let next = lifecycle::transition(&before, clock, action.clone()).map_err(super::refusal)?;
     let c = next.columns();
     let ts = now();
     let started = match action {
-        Action::Begin { on } => Some(on.iso()),
+        Action::Begin { on } => Some(on),
         _ => None,
     };
     sqlx::query(
@@ -660,11 +645,10 @@ pub async fn events(db: &Db, id: MediationCaseId) -> Result<Vec<Event>, DbError>
 pub struct Figures {
     /// Every case counted.
     pub cases: i64,
-    /// Cases per status label (received, mediating, agreement_pending, agreed,
-    /// no_agreement, withdrawn, arbitration), every label present.
-    pub by_status: Vec<(String, i64)>,
+    /// Cases per status, every status present, in lifecycle order.
+    pub by_status: Vec<StatusCount>,
     /// Cases per dispute type, every type present.
-    pub by_type: Vec<(String, i64)>,
+    pub by_type: Vec<TypeCount>,
     /// Valid agreements (both parties, the mediator and the seal recorded).
     pub agreements: i64,
     /// Cases mediated to an end: valid agreements, no agreement, and transfers
@@ -681,8 +665,34 @@ pub struct Figures {
     pub amount_recovered_fen: i64,
     /// Open past their fifteen days.
     pub overdue: i64,
-    /// Cases per month of receipt (`received_on`), `YYYY-MM`, oldest first.
-    pub monthly: Vec<(String, i64)>,
+    /// Cases per month of receipt (`received_on`), oldest first.
+    pub monthly: Vec<MonthCount>,
+}
+
+/// How many cases have one status.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = MediationStatusCount)]
+pub struct StatusCount {
+    pub status: CaseStatus,
+    pub cases: i64,
+}
+
+/// How many cases are of one dispute type.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = MediationTypeCount)]
+pub struct TypeCount {
+    pub dispute_type: DisputeType,
+    pub cases: i64,
+}
+
+/// How many cases were received in one month.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = MediationMonthCount)]
+pub struct MonthCount {
+    /// `YYYY-MM`.
+    #[schema(example = "2019-11")]
+    pub month: String,
+    pub cases: i64,
 }
 
 /// Computes [`Figures`] over the scope, optionally for one campaign and one
@@ -747,42 +757,44 @@ pub async fn figures_on(
     conditions(&mut q, scope, &filter, today);
     q.push(" GROUP BY 1, 2, 3");
     let (sql, args) = q.build();
-    type Group = (String, i64, String, i64, i64, i64, i64, i64);
+    type Group = (StateCode, i64, DisputeType, i64, i64, i64, i64, i64);
     let groups: Vec<Group> = sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
     let mut f = Figures::default();
-    let mut status: Vec<(String, i64)> = [
-        "received",
-        "mediating",
-        "agreement_pending",
-        "agreed",
-        "no_agreement",
-        "withdrawn",
-        "arbitration",
-    ]
-    .iter()
-    .map(|s| (s.to_string(), 0))
-    .collect();
-    let mut types: Vec<(String, i64)> = DisputeType::ALL
-        .iter()
-        .map(|t| (t.as_str().to_string(), 0))
+    let mut status: Vec<StatusCount> = CaseStatus::ALL
+        .into_iter()
+        .map(|status| StatusCount { status, cases: 0 })
+        .collect();
+    let mut types: Vec<TypeCount> = DisputeType::ALL
+        .into_iter()
+        .map(|dispute_type| TypeCount {
+            dispute_type,
+            cases: 0,
+        })
         .collect();
     for (state, valid, kind, n, involved, agreed, recovered, overdue) in groups {
-        let label = match (state.as_str(), valid) {
-            ("agreed", 1) => "agreed",
-            ("agreed", _) => "agreement_pending",
-            (s, _) => s,
+        let label = match (state, valid) {
+            (StateCode::Agreed, 1) => CaseStatus::Agreed,
+            (StateCode::Agreed, _) => CaseStatus::AgreementPending,
+            (StateCode::Received, _) => CaseStatus::Received,
+            (StateCode::Mediating, _) => CaseStatus::Mediating,
+            (StateCode::NoAgreement, _) => CaseStatus::NoAgreement,
+            (StateCode::Withdrawn, _) => CaseStatus::Withdrawn,
+            (StateCode::Arbitration, _) => CaseStatus::Arbitration,
         };
-        if let Some(e) = status.iter_mut().find(|(s, _)| s == label) {
-            e.1 += n;
+        if let Some(e) = status.iter_mut().find(|e| e.status == label) {
+            e.cases += n;
         }
-        if let Some(e) = types.iter_mut().find(|(t, _)| *t == kind) {
-            e.1 += n;
+        if let Some(e) = types.iter_mut().find(|e| e.dispute_type == kind) {
+            e.cases += n;
         }
         f.cases += n;
-        if label == "agreed" {
+        if label == CaseStatus::Agreed {
             f.agreements += n;
         }
-        if matches!(label, "agreed" | "no_agreement" | "arbitration") {
+        if matches!(
+            label,
+            CaseStatus::Agreed | CaseStatus::NoAgreement | CaseStatus::Arbitration
+        ) {
             f.concluded += n;
         }
         f.amount_involved_fen += involved;
@@ -793,13 +805,22 @@ pub async fn figures_on(
     f.success_rate = (f.concluded > 0).then(|| f.agreements as f64 / f.concluded as f64);
     f.by_status = status;
     f.by_type = types;
-    let mut q =
-        Sql::new("SELECT SUBSTR(m.received_on, 1, 7) AS month, COUNT(*) FROM mediation_cases m");
+    let mut q = Sql::new(
+        "SELECT SUBSTR(m.received_on, 1, 7) AS month, COUNT(*) AS cases FROM mediation_cases m",
+    );
     conditions(&mut q, scope, &filter, today);
     q.push(" GROUP BY SUBSTR(m.received_on, 1, 7) ORDER BY 1");
     let (sql, args) = q.build();
     f.monthly = sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
     Ok(f)
+}
+
+/// The name of an org (the committee's default name starts with it).
+pub async fn org_name(db: &Db, org: OrgId) -> Result<String, DbError> {
+    sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
+        .bind(org)
+        .fetch_one(db.pool())
+        .await
 }
 
 /// The orgs in the write scope a committee may be chosen from: the receiving

@@ -8,7 +8,34 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{date::Day, db::OrgId};
+use super::{EventKind, ProblemStatus};
+use crate::{
+    date::Day,
+    db::{OrgId, code_enum},
+};
+
+code_enum! {
+    /// The four outcomes of the summary table, in the order of the attachment.
+    pub enum OutcomeKind: "status" {
+        /// 已经解决或采纳.
+        Solved = "solved",
+        /// 正在解决.
+        InProgress = "in_progress",
+        /// 计划解决.
+        Planned = "planned",
+        /// 留作参考.
+        Reference = "reference",
+    }
+}
+
+code_enum! {
+    /// The stored `state` column: open, decided (with an outcome) or closed.
+    pub enum StateCode: "state" {
+        Open = "open",
+        Decided = "decided",
+        Closed = "closed",
+    }
+}
 
 /// One of the four outcomes of the summary table, with what it requires.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -20,22 +47,29 @@ pub enum Outcome {
     InProgress { deadline: Day, note: Option<String> },
     /// 计划解决: the planned date (计划时间).
     Planned { on: Day, note: Option<String> },
-    /// 留作参考.
+    /// 留作参考: written and read as its code, `reference` (summary
+    /// snapshots frozen before the codes were one vocabulary say `for_reference`).
+    #[serde(rename = "reference", alias = "for_reference")]
     ForReference { note: Option<String> },
 }
 
 /// The stored spellings of the four outcomes, in the order of the attachment.
-pub const OUTCOME_CODES: [&str; 4] = ["solved", "in_progress", "planned", "reference"];
+pub const OUTCOME_CODES: [&str; 4] = OutcomeKind::CODES;
 
 impl Outcome {
+    /// Which of the four it is.
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Outcome::Solved { .. } => OutcomeKind::Solved,
+            Outcome::InProgress { .. } => OutcomeKind::InProgress,
+            Outcome::Planned { .. } => OutcomeKind::Planned,
+            Outcome::ForReference { .. } => OutcomeKind::Reference,
+        }
+    }
+
     /// The stored spelling.
     pub fn code(&self) -> &'static str {
-        match self {
-            Outcome::Solved { .. } => "solved",
-            Outcome::InProgress { .. } => "in_progress",
-            Outcome::Planned { .. } => "planned",
-            Outcome::ForReference { .. } => "reference",
-        }
+        self.kind().as_str()
     }
 
     /// The date the outcome carries (solved on, deadline, planned date).
@@ -60,26 +94,25 @@ impl Outcome {
     /// Builds an outcome from its code, date and note, or says which field is
     /// missing: `outcome_on` for the date, `outcome_note` for what was done.
     pub fn build(
-        code: &str,
+        kind: OutcomeKind,
         day: Option<Day>,
         note: Option<String>,
     ) -> Result<Outcome, OutcomeError> {
         let note = note.filter(|n| !n.trim().is_empty());
-        match code {
-            "solved" => Ok(Outcome::Solved {
+        match kind {
+            OutcomeKind::Solved => Ok(Outcome::Solved {
                 on: day.ok_or(OutcomeError::DateRequired)?,
                 note: note.ok_or(OutcomeError::NoteRequired)?,
             }),
-            "in_progress" => Ok(Outcome::InProgress {
+            OutcomeKind::InProgress => Ok(Outcome::InProgress {
                 deadline: day.ok_or(OutcomeError::DateRequired)?,
                 note,
             }),
-            "planned" => Ok(Outcome::Planned {
+            OutcomeKind::Planned => Ok(Outcome::Planned {
                 on: day.ok_or(OutcomeError::DateRequired)?,
                 note,
             }),
-            "reference" => Ok(Outcome::ForReference { note }),
-            _ => Err(OutcomeError::Unknown),
+            OutcomeKind::Reference => Ok(Outcome::ForReference { note }),
         }
     }
 
@@ -92,17 +125,15 @@ impl Outcome {
 /// Why an outcome could not be built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutcomeError {
-    /// Not one of the four outcomes.
-    Unknown,
     /// Solved, in progress and planned each need their date.
     DateRequired,
     /// Solved needs what was done.
     NoteRequired,
 }
 
-/// Where a problem stands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(tag = "state", rename_all = "snake_case")]
+/// Where a problem stands (the API shows it as a [`ProblemState`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(into = "ProblemState")]
 pub enum State {
     /// Recorded (or passed up / returned) and waiting for its owner to decide.
     Open,
@@ -112,23 +143,72 @@ pub enum State {
     Closed(Outcome),
 }
 
+/// Where a problem stands, as the API writes it: `state`, and for a decided
+/// or closed problem its `outcome` with the date and note that outcome carries
+/// (`on` when solved or planned, `deadline` when in progress).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"state": "decided", "outcome": "in_progress", "deadline": "2019-12-31", "note": "与企业协商分期补发"}))]
+pub struct ProblemState {
+    pub state: StateCode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<OutcomeKind>,
+    /// The day it was solved, or the planned date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on: Option<Day>,
+    /// The completion deadline of one in progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Day>,
+    /// What was done, or how it will be.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl From<State> for ProblemState {
+    fn from(s: State) -> ProblemState {
+        let o = s.outcome();
+        ProblemState {
+            state: s.code(),
+            outcome: o.map(Outcome::kind),
+            on: match o {
+                Some(Outcome::Solved { on, .. } | Outcome::Planned { on, .. }) => Some(*on),
+                _ => None,
+            },
+            deadline: match o {
+                Some(Outcome::InProgress { deadline, .. }) => Some(*deadline),
+                _ => None,
+            },
+            note: o.and_then(Outcome::note).map(str::to_string),
+        }
+    }
+}
+
 impl State {
-    /// A short label for timelines and filters.
-    pub fn label(&self) -> &'static str {
+    /// Where it stands as lists, filters and timelines name it.
+    pub fn label(&self) -> ProblemStatus {
         match self {
-            State::Open => "open",
-            State::Decided(o) => o.code(),
-            State::Closed(_) => "closed",
+            State::Open => ProblemStatus::Open,
+            State::Decided(o) => match o.kind() {
+                OutcomeKind::Solved => ProblemStatus::Solved,
+                OutcomeKind::InProgress => ProblemStatus::InProgress,
+                OutcomeKind::Planned => ProblemStatus::Planned,
+                OutcomeKind::Reference => ProblemStatus::Reference,
+            },
+            State::Closed(_) => ProblemStatus::Closed,
         }
     }
 
     /// The stored `state` column.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> StateCode {
         match self {
-            State::Open => "open",
-            State::Decided(_) => "decided",
-            State::Closed(_) => "closed",
+            State::Open => StateCode::Open,
+            State::Decided(_) => StateCode::Decided,
+            State::Closed(_) => StateCode::Closed,
         }
+    }
+
+    /// Whether it is closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, State::Closed(_))
     }
 
     /// The outcome, if one was decided.
@@ -150,35 +230,27 @@ impl State {
 
     /// Reads the stored columns; `None` for a combination this code never writes.
     pub fn from_columns(
-        state: &str,
-        outcome: Option<&str>,
-        day: Option<&str>,
+        state: StateCode,
+        outcome: Option<OutcomeKind>,
+        day: Option<Day>,
         note: Option<String>,
     ) -> Option<State> {
-        let build = || Outcome::build(outcome?, day.and_then(Day::from_db), note.clone()).ok();
+        let build = || Outcome::build(outcome?, day, note.clone()).ok();
         match state {
-            "open" => Some(State::Open),
-            "decided" => build().map(State::Decided),
-            "closed" => build().map(State::Closed),
-            _ => None,
+            StateCode::Open => Some(State::Open),
+            StateCode::Decided => build().map(State::Decided),
+            StateCode::Closed => build().map(State::Closed),
         }
     }
 
     /// The stored columns: state, outcome, outcome date, note.
-    pub fn columns(
-        &self,
-    ) -> (
-        &'static str,
-        Option<&'static str>,
-        Option<String>,
-        Option<String>,
-    ) {
+    pub fn columns(&self) -> (StateCode, Option<OutcomeKind>, Option<Day>, Option<String>) {
         match self.outcome() {
             None => (self.code(), None, None, None),
             Some(o) => (
                 self.code(),
-                Some(o.code()),
-                o.day().map(Day::iso),
+                Some(o.kind()),
+                o.day(),
                 o.note().map(str::to_string),
             ),
         }
@@ -201,14 +273,14 @@ pub enum Action {
 }
 
 impl Action {
-    /// The stored event kind.
-    pub fn kind(&self) -> &'static str {
+    /// The event it writes to the timeline.
+    pub fn kind(&self) -> EventKind {
         match self {
-            Action::Decide(_) => "decided",
-            Action::Escalate { .. } => "escalated",
-            Action::Return { .. } => "returned",
-            Action::Reopen { .. } => "reopened",
-            Action::Close => "closed",
+            Action::Decide(_) => EventKind::Decided,
+            Action::Escalate { .. } => EventKind::Escalated,
+            Action::Return { .. } => EventKind::Returned,
+            Action::Reopen { .. } => EventKind::Reopened,
+            Action::Close => EventKind::Closed,
         }
     }
 
@@ -394,7 +466,7 @@ mod tests {
             let state = &states.iter().find(|(l, _)| l == state_label).unwrap().1;
             for ((action_label, action), want) in actions.iter().zip(expected) {
                 let got = transition(state, &at_street(), action.clone())
-                    .map(|n| (n.state.label(), n.owner));
+                    .map(|n| (n.state.label().as_str(), n.owner));
                 assert_eq!(&got, want, "{state_label} + {action_label}");
                 checked += 1;
             }
@@ -479,24 +551,20 @@ mod tests {
     #[test]
     fn outcomes_require_their_dates() {
         assert_eq!(
-            Outcome::build("in_progress", None, None),
+            Outcome::build(OutcomeKind::InProgress, None, None),
             Err(OutcomeError::DateRequired)
         );
         assert_eq!(
-            Outcome::build("planned", None, Some("x".into())),
+            Outcome::build(OutcomeKind::Planned, None, Some("x".into())),
             Err(OutcomeError::DateRequired)
         );
         assert_eq!(
-            Outcome::build("solved", Some(day(1)), Some("  ".into())),
+            Outcome::build(OutcomeKind::Solved, Some(day(1)), Some("  ".into())),
             Err(OutcomeError::NoteRequired)
         );
         assert_eq!(
-            Outcome::build("reference", None, None),
+            Outcome::build(OutcomeKind::Reference, None, None),
             Ok(Outcome::ForReference { note: None })
-        );
-        assert_eq!(
-            Outcome::build("done", None, None),
-            Err(OutcomeError::Unknown)
         );
     }
 
@@ -515,13 +583,38 @@ mod tests {
     fn states_round_trip_through_their_columns() {
         for (_, s) in states() {
             let (state, outcome, day, note) = s.columns();
-            let back = State::from_columns(state, outcome, day.as_deref(), note).unwrap();
+            let back = State::from_columns(state, outcome, day, note).unwrap();
             assert_eq!(back, s);
         }
         assert_eq!(
-            State::from_columns("decided", Some("planned"), None, None),
+            State::from_columns(StateCode::Decided, Some(OutcomeKind::Planned), None, None),
             None
         );
-        assert_eq!(State::from_columns("weird", None, None, None), None);
+        assert_eq!(
+            State::from_columns(StateCode::Closed, None, None, None),
+            None
+        );
+    }
+
+    #[test]
+    fn the_api_writes_the_state_with_its_codes() {
+        let v = serde_json::to_value(State::Decided(in_progress())).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"state": "decided", "outcome": "in_progress", "deadline": "2019-11-30"})
+        );
+        let v = serde_json::to_value(State::Closed(reference())).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"state": "closed", "outcome": "reference"})
+        );
+        assert_eq!(
+            serde_json::to_value(reference()).unwrap(),
+            serde_json::json!({"outcome": "reference", "note": null})
+        );
+        let old: Outcome =
+            serde_json::from_value(serde_json::json!({"outcome": "for_reference", "note": null}))
+                .unwrap();
+        assert_eq!(old, reference());
     }
 }

@@ -6,62 +6,92 @@
 //! org (`owner_org_id`) that must decide it; escalation moves ownership to an
 //! ancestor. Every org that has owned it keeps read access (`problem_orgs`).
 
-pub mod http;
+pub mod api;
 pub mod lifecycle;
-pub mod public;
+pub mod ops;
+pub mod pages;
 pub mod store;
-pub mod topics;
 
 use serde::{Deserialize, Serialize};
 
-use self::lifecycle::{Outcome, OutcomeError, State};
+use self::lifecycle::{LifecycleError, Outcome, OutcomeError, OutcomeKind, State};
 use crate::{
+    auth::{Caller, Need},
     date::Day,
-    db::{ActivityId, CampaignId, EnterpriseId, OrgId, ProblemId, TopicId, UserId},
+    db::{ActivityId, CampaignId, EnterpriseId, OrgId, ProblemId, TopicId, UserId, code_enum},
     enterprise::WorkerGroup,
-    error::{AppError, FieldError},
+    error::{AppError, AppResult, FieldError},
     org::mask_phone,
-    web::form::{self, Errors},
+    web::{
+        form::{self, Errors},
+        list::{self, PageSize, Paging},
+    },
 };
 
-/// Who raised a problem: the three blocks of the summary table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// 职工.
-    Worker,
-    /// 企事业单位.
-    Enterprise,
-    /// 基层工会.
-    Union,
+/// The field error of a value that is none of an enum's codes: the message
+/// lists the codes the API reads and writes.
+pub fn bad_code(field: impl Into<String>, key: &'static str, allowed: &[&str]) -> FieldError {
+    FieldError::new(field, key).arg("allowed", allowed.join(", "))
+}
+
+code_enum! {
+    /// Who raised a problem: the three blocks of the summary table.
+    pub enum Source: "source" {
+        /// 职工.
+        Worker = "worker",
+        /// 企事业单位.
+        Enterprise = "enterprise",
+        /// 基层工会.
+        Union = "union",
+    }
 }
 
 impl Source {
-    /// The three sources in the order of the summary table.
-    pub const ALL: [Source; 3] = [Source::Worker, Source::Enterprise, Source::Union];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Worker => "worker",
-            Source::Enterprise => "enterprise",
-            Source::Union => "union",
-        }
-    }
-
-    /// Parses the stored spelling or the Chinese name.
+    /// Parses the stored code or the Chinese name.
     pub fn parse(s: &str) -> Option<Source> {
         match s.trim() {
-            "worker" | "职工" => Some(Source::Worker),
-            "enterprise" | "企业" | "企事业单位" => Some(Source::Enterprise),
-            "union" | "基层工会" => Some(Source::Union),
-            _ => None,
+            "职工" => Some(Source::Worker),
+            "企业" | "企事业单位" => Some(Source::Enterprise),
+            "基层工会" => Some(Source::Union),
+            s => Source::from_code(s),
         }
     }
+}
 
-    /// The catalogue key of its label.
-    pub fn label_key(self) -> String {
-        format!("source-{}", self.as_str())
+code_enum! {
+    /// Where a problem stands, as lists, filters, timelines and receipts name
+    /// it: open, one of the four outcomes, or closed.
+    pub enum ProblemStatus: "status" {
+        /// Waiting for its owner to decide.
+        Open = "open",
+        /// 已经解决或采纳.
+        Solved = "solved",
+        /// 正在解决.
+        InProgress = "in_progress",
+        /// 计划解决.
+        Planned = "planned",
+        /// 留作参考.
+        Reference = "reference",
+        /// Closed after feedback.
+        Closed = "closed",
+    }
+}
+
+code_enum! {
+    /// What happened to a problem: one entry of its timeline.
+    pub enum EventKind: "event" {
+        /// Recorded.
+        Created = "created",
+        /// An outcome decided (or changed).
+        Decided = "decided",
+        /// Passed up to an ancestor org.
+        Escalated = "escalated",
+        /// Sent back down to the org that passed it up.
+        Returned = "returned",
+        /// Opened again.
+        Reopened = "reopened",
+        /// Closed after feedback.
+        Closed = "closed",
     }
 }
 
@@ -112,7 +142,7 @@ pub struct Problem {
     pub raiser_contact: Option<String>,
     /// Marked as a main problem for the summary table.
     pub is_main: bool,
-    #[schema(value_type = Object)]
+    #[schema(value_type = lifecycle::ProblemState)]
     pub state: State,
     /// Whether it was ever passed up from the org that recorded it.
     pub escalated: bool,
@@ -175,24 +205,29 @@ pub fn mask_name(n: &str) -> String {
 pub struct ProblemInput {
     /// worker, enterprise or union.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Source>, example = "worker")]
     pub source: Option<String>,
     /// A topic code (wages, organisation, safety, social_security, ideology, stability, other).
     #[serde(default, deserialize_with = "form::lenient")]
     pub topic: Option<String>,
     /// truck_driver, ride_hailing, courier, food_delivery, other; empty for none.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<WorkerGroup>)]
     pub worker_group: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = "食堂晚班不供餐，夜班职工吃饭难")]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
     pub raiser_name: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
     pub raiser_contact: Option<String>,
-    /// yes/no: a main problem for the summary table.
+    /// A main problem for the summary table.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<bool>)]
     pub is_main: Option<String>,
     /// Id of the enterprise it concerns (optional).
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub enterprise_id: Option<String>,
 }
 
@@ -228,7 +263,7 @@ impl ProblemInput {
             Some(s) => {
                 let parsed = Source::parse(&s);
                 if parsed.is_none() {
-                    errs.push(FieldError::new(f("source"), "err-source"));
+                    errs.push(bad_code(f("source"), "err-source", &Source::CODES));
                 }
                 parsed
             }
@@ -297,18 +332,22 @@ impl ProblemInput {
 pub struct TransitionInput {
     /// decide, escalate, return, reopen or close.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<ProblemAction>, example = "decide")]
     pub action: Option<String>,
     /// For decide: solved, in_progress, planned or reference.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<OutcomeKind>, example = "in_progress")]
     pub outcome: Option<String>,
     /// For decide: the date solved, the completion deadline, or the planned date.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Day>, example = "2019-12-31")]
     pub outcome_on: Option<String>,
     /// For decide: what was done (required when solved) or how.
     #[serde(default, deserialize_with = "form::lenient")]
     pub outcome_note: Option<String>,
     /// For escalate: the id of the ancestor org.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub to_org: Option<String>,
     /// For escalate, return and reopen.
     #[serde(default, deserialize_with = "form::lenient")]
@@ -328,29 +367,32 @@ impl TransitionInput {
             }
             r.unwrap_or_default()
         };
-        let action = match form::opt(&self.action).as_deref() {
-            Some("decide") => {
+        let action = match form::opt(&self.action)
+            .as_deref()
+            .map(ProblemAction::from_code)
+        {
+            Some(Some(ProblemAction::Decide)) => {
                 let day = errs
                     .take(Day::parse_opt("outcome_on", &self.outcome_on))
                     .flatten();
                 let note = errs
                     .take(form::optional("outcome_note", &self.outcome_note, 2000))
                     .flatten();
-                match form::opt(&self.outcome) {
+                match form::opt(&self.outcome).map(|c| c.parse::<OutcomeKind>()) {
                     None => {
                         errs.push(FieldError::new("outcome", "err-required"));
                         None
                     }
-                    Some(code) => match Outcome::build(&code, day, note) {
+                    Some(Err(e)) => {
+                        errs.push(e.field("outcome", "err-outcome"));
+                        None
+                    }
+                    Some(Ok(kind)) => match Outcome::build(kind, day, note) {
                         Ok(o) => Some(Action::Decide(o)),
-                        Err(OutcomeError::Unknown) => {
-                            errs.push(FieldError::new("outcome", "err-outcome"));
-                            None
-                        }
                         Err(OutcomeError::DateRequired) => {
-                            let key = match code.as_str() {
-                                "in_progress" => "err-deadline-required",
-                                "planned" => "err-planned-required",
+                            let key = match kind {
+                                OutcomeKind::InProgress => "err-deadline-required",
+                                OutcomeKind::Planned => "err-planned-required",
                                 _ => "err-required",
                             };
                             // A date that failed to parse was already reported.
@@ -366,7 +408,7 @@ impl TransitionInput {
                     },
                 }
             }
-            Some("escalate") => {
+            Some(Some(ProblemAction::Escalate)) => {
                 let to = errs
                     .take(form::optional_int("to_org", &self.to_org, 1, i64::MAX))
                     .flatten();
@@ -379,15 +421,15 @@ impl TransitionInput {
                     reason,
                 })
             }
-            Some("return") => Some(Action::Return {
+            Some(Some(ProblemAction::Return)) => Some(Action::Return {
                 reason: need_reason(&mut errs),
             }),
-            Some("reopen") => Some(Action::Reopen {
+            Some(Some(ProblemAction::Reopen)) => Some(Action::Reopen {
                 reason: need_reason(&mut errs),
             }),
-            Some("close") => Some(Action::Close),
-            Some(_) => {
-                errs.push(FieldError::new("action", "err-action"));
+            Some(Some(ProblemAction::Close)) => Some(Action::Close),
+            Some(None) => {
+                errs.push(bad_code("action", "err-action", &ProblemAction::CODES));
                 None
             }
             None => {
@@ -400,85 +442,23 @@ impl TransitionInput {
     }
 }
 
-/// How the raiser was told what became of the problem.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    InPerson,
-    Phone,
-    Sms,
-    Wechat,
-    Letter,
-}
-
-impl Channel {
-    /// Every channel.
-    pub const ALL: [Channel; 5] = [
-        Channel::InPerson,
-        Channel::Phone,
-        Channel::Sms,
-        Channel::Wechat,
-        Channel::Letter,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::InPerson => "in_person",
-            Channel::Phone => "phone",
-            Channel::Sms => "sms",
-            Channel::Wechat => "wechat",
-            Channel::Letter => "letter",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s.trim())
-    }
-
-    /// The catalogue key of its label.
-    pub fn label_key(self) -> String {
-        format!("channel-{}", self.as_str())
+code_enum! {
+    /// How the raiser was told what became of the problem.
+    pub enum Channel: "channel" {
+        InPerson = "in_person",
+        Phone = "phone",
+        Sms = "sms",
+        Wechat = "wechat",
+        Letter = "letter",
     }
 }
 
-/// How satisfied the raiser said they were.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Satisfaction {
-    Satisfied,
-    Basically,
-    Unsatisfied,
-}
-
-impl Satisfaction {
-    /// Every answer.
-    pub const ALL: [Satisfaction; 3] = [
-        Satisfaction::Satisfied,
-        Satisfaction::Basically,
-        Satisfaction::Unsatisfied,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Satisfaction::Satisfied => "satisfied",
-            Satisfaction::Basically => "basically",
-            Satisfaction::Unsatisfied => "unsatisfied",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(s: &str) -> Option<Satisfaction> {
-        Satisfaction::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s.trim())
-    }
-
-    /// The catalogue key of its label.
-    pub fn label_key(self) -> String {
-        format!("satisfaction-{}", self.as_str())
+code_enum! {
+    /// How satisfied the raiser said they were.
+    pub enum Satisfaction: "satisfaction" {
+        Satisfied = "satisfied",
+        Basically = "basically",
+        Unsatisfied = "unsatisfied",
     }
 }
 
@@ -487,14 +467,18 @@ impl Satisfaction {
 pub struct FeedbackInput {
     /// in_person, phone, sms, wechat or letter.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Channel>, example = "phone")]
     pub channel: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = "已电话告知职工食堂延长供餐时间")]
     pub body: Option<String>,
     /// Defaults to today.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Day>)]
     pub given_on: Option<String>,
     /// satisfied, basically or unsatisfied (optional).
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Satisfaction>)]
     pub satisfaction: Option<String>,
 }
 
@@ -517,11 +501,11 @@ impl FeedbackInput {
                 None
             }
             Some(c) => {
-                let p = Channel::parse(&c);
-                if p.is_none() {
-                    errs.push(FieldError::new("channel", "err-channel"));
+                let p = c.parse::<Channel>();
+                if let Err(e) = &p {
+                    errs.push(e.field("channel", "err-channel"));
                 }
-                p
+                p.ok()
             }
         };
         let body = errs.take(form::required("body", &self.body, 2000));
@@ -535,11 +519,11 @@ impl FeedbackInput {
         let satisfaction = match form::opt(&self.satisfaction) {
             None => None,
             Some(s) => {
-                let p = Satisfaction::parse(&s);
-                if p.is_none() {
-                    errs.push(FieldError::new("satisfaction", "err-satisfaction"));
+                let p = s.parse::<Satisfaction>();
+                if let Err(e) = &p {
+                    errs.push(e.field("satisfaction", "err-satisfaction"));
                 }
-                p
+                p.ok()
             }
         };
         errs.finish()?;
@@ -559,10 +543,10 @@ impl FeedbackInput {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 #[schema(as = ProblemEvent)]
 pub struct Event {
-    pub kind: String,
+    pub kind: EventKind,
     pub actor: String,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<ProblemStatus>,
+    pub to_state: ProblemStatus,
     pub from_org_name: Option<String>,
     pub to_org_name: Option<String>,
     pub reason: Option<String>,
@@ -570,7 +554,7 @@ pub struct Event {
 }
 
 /// One feedback given to the raiser.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Feedback {
     pub actor: String,
     pub channel: Channel,
@@ -578,6 +562,435 @@ pub struct Feedback {
     pub given_on: Day,
     pub satisfaction: Option<Satisfaction>,
     pub created_at: i64,
+}
+
+code_enum! {
+    /// What a cadre does to a problem (`POST …/transition`).
+    pub enum ProblemAction: "prob-action" {
+        /// Record (or change) the outcome.
+        Decide = "decide",
+        /// Pass it to an ancestor of the owner.
+        Escalate = "escalate",
+        /// Send it back to the org that passed it up.
+        Return = "return",
+        /// Open a finished problem again.
+        Reopen = "reopen",
+        /// Close a finished problem.
+        Close = "close",
+    }
+}
+
+/// A refused transition becomes a validation error naming the field at fault.
+pub fn refusal(e: LifecycleError) -> AppError {
+    match e {
+        LifecycleError::NotAllowed => AppError::field("action", "err-transition-not-allowed"),
+        LifecycleError::ReasonRequired => AppError::field("reason", "err-required"),
+        LifecycleError::NotAnAncestor => AppError::field("to_org", "err-not-ancestor"),
+        LifecycleError::NothingToReturn => AppError::field("action", "err-nothing-to-return"),
+    }
+}
+
+/// Thirty problems a page, in the lists and the API.
+pub const PAGE_SIZE: PageSize = PageSize::fixed(30);
+
+/// Query of the list pages, the list API and the exports.
+#[derive(Deserialize, Default, Debug, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    #[param(value_type = Option<i64>)]
+    pub campaign: Option<String>,
+    /// Recorded in this org's subtree.
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+    /// worker, enterprise or union.
+    #[param(value_type = Option<Source>)]
+    pub source: Option<String>,
+    /// A topic code.
+    pub topic: Option<String>,
+    /// A worker group.
+    #[param(value_type = Option<WorkerGroup>)]
+    pub group: Option<String>,
+    /// open, solved, in_progress, planned, reference or closed.
+    #[param(value_type = Option<ProblemStatus>)]
+    pub status: Option<String>,
+    /// yes: only overdue ones.
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
+    /// yes: only those escalated to (and now owned by) an org where I hold a role.
+    #[param(value_type = Option<bool>)]
+    pub escalated_to_me: Option<String>,
+    /// yes: only main problems.
+    #[param(value_type = Option<bool>)]
+    pub main: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub activity: Option<String>,
+    /// Text in the description or the enterprise's name (two characters are enough).
+    pub q: Option<String>,
+    /// new (default), old, due (nearest deadline first) or updated.
+    #[param(value_type = Option<store::Sort>)]
+    pub sort: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub page: Option<String>,
+    /// Shown after a bulk action: how many changed.
+    #[param(ignore)]
+    pub updated: Option<String>,
+    /// Shown after a bulk action: how many were not the caller's to change.
+    #[param(ignore)]
+    pub skipped: Option<String>,
+}
+
+fn yes(field: &str, v: &Option<String>, errs: &mut Errors) -> bool {
+    match form::flag(v) {
+        Ok(b) => b,
+        Err(_) => {
+            errs.push(FieldError::new(field, "err-flag"));
+            false
+        }
+    }
+}
+
+impl ListParams {
+    /// The filter and the page asked for, every bad field reported.
+    pub fn parse(&self, caller: &Caller) -> AppResult<(store::ProblemFilter, Paging)> {
+        let mut errs = Errors::default();
+        let id = |errs: &mut Errors, field: &str, v: &Option<String>| {
+            errs.take(form::optional_int(field, v, 1, i64::MAX))
+                .flatten()
+        };
+        let campaign = id(&mut errs, "campaign", &self.campaign).map(CampaignId);
+        let org = id(&mut errs, "org", &self.org).map(OrgId);
+        let activity = id(&mut errs, "activity", &self.activity).map(ActivityId);
+        let source = form::opt(&self.source).and_then(|s| {
+            let p = Source::parse(&s);
+            if p.is_none() {
+                errs.push(bad_code("source", "err-source", &Source::CODES));
+            }
+            p
+        });
+        let group = form::opt(&self.group).and_then(|g| {
+            let p = WorkerGroup::parse(&g);
+            if p.is_none() {
+                errs.push(FieldError::new("group", "err-group").arg("value", g));
+            }
+            p
+        });
+        let status = form::opt(&self.status).and_then(|s| match s.parse::<ProblemStatus>() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                errs.push(e.field("status", "err-problem-status"));
+                None
+            }
+        });
+        let overdue = yes("overdue", &self.overdue, &mut errs);
+        let mine = yes("escalated_to_me", &self.escalated_to_me, &mut errs);
+        let main = yes("main", &self.main, &mut errs);
+        let sort = match form::opt(&self.sort) {
+            None => store::Sort::default(),
+            Some(s) => s.parse().unwrap_or_else(|e: crate::db::CodeError| {
+                errs.push(e.field("sort", "err-sort"));
+                store::Sort::default()
+            }),
+        };
+        let paging = Paging::read(&mut errs, &self.page, &None, PAGE_SIZE);
+        errs.finish()?;
+        Ok((
+            store::ProblemFilter {
+                campaign,
+                org,
+                source,
+                topic: form::opt(&self.topic),
+                group,
+                status,
+                overdue,
+                escalated_to: mine.then(|| caller.scope(Need::Read).roots().to_vec()),
+                owned_in_scope: false,
+                main,
+                activity,
+                q: form::opt(&self.q),
+                sort,
+            },
+            paging,
+        ))
+    }
+
+    /// The filters as a query string, for the page's address and its pager.
+    pub fn query(&self) -> String {
+        list::query(&[
+            ("campaign", &self.campaign),
+            ("org", &self.org),
+            ("source", &self.source),
+            ("topic", &self.topic),
+            ("group", &self.group),
+            ("status", &self.status),
+            ("overdue", &self.overdue),
+            ("escalated_to_me", &self.escalated_to_me),
+            ("main", &self.main),
+            ("activity", &self.activity),
+            ("q", &self.q),
+            ("sort", &self.sort),
+        ])
+    }
+}
+
+/// A page of problems.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemPage {
+    pub items: Vec<Problem>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// A standalone problem (not heard at an activity) as the API takes it.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"client_id": "prob-20191105-0001", "campaign_id": 1, "source": "worker",
+    "topic": "wages", "description": "夜班补贴三个月未发", "is_main": true}))]
+pub struct NewProblem {
+    /// Generated by the client; a retry with the same id returns the first record.
+    pub client_id: String,
+    /// The recording org's code; defaults to the caller's own org.
+    pub org_code: Option<String>,
+    pub campaign_id: Option<i64>,
+    #[serde(flatten)]
+    pub problem: ProblemInput,
+}
+
+/// One problem with its timeline and feedback.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProblemDetail {
+    #[serde(flatten)]
+    pub problem: Problem,
+    pub events: Vec<Event>,
+    pub feedback: Vec<Feedback>,
+    /// Whether the caller may decide, escalate, return, reopen or close it.
+    pub can_act: bool,
+    /// The questionnaire answer it was made from ("转为问题"), if it was.
+    pub survey_response: Option<crate::survey::analysis::store::ProblemSource>,
+    /// The mediation case made from it ("转为调解案件"), if the caller sees one.
+    #[schema(value_type = Option<i64>)]
+    pub mediation_case: Option<crate::db::MediationCaseId>,
+}
+
+/// Whether a problem is one of the unit's main problems.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MainInput {
+    pub main: bool,
+}
+
+code_enum! {
+    /// A change to many problems at once.
+    pub enum BulkAction: "prob-bulk" {
+        /// Set the topic (with `topic`).
+        Topic = "topic",
+        /// Mark as main problems.
+        Main = "main",
+        /// Unmark as main problems.
+        Unmain = "unmain",
+        /// Assign a cadre (with `assignee`, a username).
+        Assign = "assign",
+    }
+}
+
+/// A change to many problems: `topic` (with `topic`), `main`, `unmain`, or
+/// `assign` (with `assignee`, a username).
+#[derive(Deserialize, Default, Debug, utoipa::ToSchema)]
+#[schema(example = json!({"ids": [12, 13], "action": "topic", "topic": "wages"}))]
+pub struct BulkInput {
+    pub ids: Vec<i64>,
+    #[schema(value_type = Option<BulkAction>)]
+    pub action: Option<String>,
+    pub topic: Option<String>,
+    pub assignee: Option<String>,
+}
+
+/// How many problems changed, and how many were left alone because the
+/// caller does not own them.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BulkResult {
+    pub updated: u64,
+    pub skipped: u64,
+}
+
+/// A topic with everything an editor sees.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TopicRow {
+    pub id: TopicId,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub display_order: i64,
+    #[schema(value_type = bool)]
+    #[serde(serialize_with = "int_as_bool")]
+    pub active: i64,
+    /// How many problems use it.
+    pub problems: i64,
+}
+
+/// A topic as submitted.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"code": "housing", "name_zh": "住房保障", "name_en": "Housing", "display_order": 70}))]
+pub struct TopicInput {
+    /// Letters, digits and `_` (new topics only; codes never change).
+    #[serde(default, deserialize_with = "form::lenient")]
+    pub code: Option<String>,
+    #[serde(default, deserialize_with = "form::lenient")]
+    pub name_zh: Option<String>,
+    #[serde(default, deserialize_with = "form::lenient")]
+    pub name_en: Option<String>,
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
+    pub display_order: Option<String>,
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<bool>)]
+    pub active: Option<String>,
+}
+
+/// A stored 0/1 flag written as the JSON boolean the document promises.
+fn int_as_bool<S: serde::Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(*v != 0)
+}
+
+/// The parsed fields of a topic.
+pub struct TopicFields {
+    pub name_zh: String,
+    pub name_en: String,
+    pub display_order: i64,
+    pub active: bool,
+}
+
+impl TopicInput {
+    /// The names, order and whether active; every bad field reported in `errs`.
+    pub fn parse(&self, errs: &mut Errors) -> Option<TopicFields> {
+        let name_zh = errs.take(form::required("name_zh", &self.name_zh, 30));
+        let name_en = errs.take(form::required("name_en", &self.name_en, 60));
+        let display_order = errs
+            .take(form::optional_int(
+                "display_order",
+                &self.display_order,
+                0,
+                9999,
+            ))
+            .flatten()
+            .unwrap_or(0);
+        let active = match self.active.as_deref() {
+            None => true,
+            Some(_) => match form::flag(&self.active) {
+                Ok(b) => b,
+                Err(_) => {
+                    errs.push(FieldError::new("active", "err-flag"));
+                    true
+                }
+            },
+        };
+        Some(TopicFields {
+            name_zh: name_zh?,
+            name_en: name_en?,
+            display_order,
+            active,
+        })
+    }
+
+    /// The code of a new topic.
+    pub fn code(&self, errs: &mut Errors) -> Option<String> {
+        match form::opt(&self.code) {
+            None => {
+                errs.push(FieldError::new("code", "err-required"));
+                None
+            }
+            Some(c)
+                if c.len() <= 32
+                    && c.chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_') =>
+            {
+                Some(c)
+            }
+            Some(_) => {
+                errs.push(FieldError::new("code", "err-topic-code"));
+                None
+            }
+        }
+    }
+}
+
+/// What a worker types on the public page.
+#[derive(Deserialize, Default, Debug, Clone)]
+pub struct PublicForm {
+    pub client_id: Option<String>,
+    pub source: Option<String>,
+    pub topic: Option<String>,
+    pub worker_group: Option<String>,
+    pub description: Option<String>,
+    pub raiser_name: Option<String>,
+    pub raiser_contact: Option<String>,
+}
+
+impl PublicForm {
+    /// The client id and the problem, every bad field reported.
+    pub fn parse(&self) -> AppResult<(String, ProblemFields)> {
+        let mut errs = Errors::default();
+        let client_id = self.client_id.as_deref().unwrap_or_default().trim();
+        if !crate::activity::valid_client_id(client_id) {
+            errs.push(FieldError::new("client_id", "err-client-id"));
+        }
+        let fields = ProblemInput {
+            source: self.source.clone(),
+            topic: self.topic.clone(),
+            worker_group: self.worker_group.clone(),
+            description: self.description.clone(),
+            raiser_name: self.raiser_name.clone(),
+            raiser_contact: self.raiser_contact.clone(),
+            is_main: None,
+            enterprise_id: None,
+        }
+        .parse_into("", &mut errs);
+        errs.finish()?;
+        let fields = fields.ok_or(AppError::BadRequest("unparsed problem"))?;
+        Ok((client_id.to_string(), fields))
+    }
+}
+
+/// What a receipt code shows: the problem as raised, where it stands, and the feedback.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProblemReceipt)]
+pub struct Receipt {
+    pub code: String,
+    pub description: String,
+    /// The org it was raised to.
+    pub org_name: String,
+    pub raised_on: Day,
+    pub status: ProblemStatus,
+    /// The date of the outcome: solved on, the completion deadline or the planned date.
+    pub outcome_on: Option<Day>,
+    /// What was done (or how it will be).
+    pub outcome_note: Option<String>,
+    /// Whether it was passed to a higher union to solve.
+    pub escalated: bool,
+    pub feedback: Vec<Feedback>,
+}
+
+impl Receipt {
+    /// What the worker holding `code` sees of `p`.
+    pub fn of(code: String, p: Problem, feedback: Vec<Feedback>) -> Receipt {
+        let outcome = p.state.outcome();
+        Receipt {
+            code,
+            description: p.description.clone(),
+            org_name: p.org_name.clone(),
+            raised_on: Day::of_timestamp(p.created_at),
+            status: p.state.label(),
+            outcome_on: outcome.and_then(|o| o.day()),
+            outcome_note: outcome.and_then(|o| o.note()).map(str::to_string),
+            escalated: p.escalated,
+            // Who gave the feedback is internal; the worker sees what they were told.
+            feedback: feedback
+                .into_iter()
+                .map(|f| Feedback {
+                    actor: String::new(),
+                    ..f
+                })
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -618,6 +1031,10 @@ mod tests {
         assert_eq!(
             fields_of(decide("in_progress", "2019-13-01", "").parse().unwrap_err()),
             [("outcome_on".to_string(), "err-date")]
+        );
+        assert_eq!(
+            fields_of(decide("for_reference", "", "").parse().unwrap_err()),
+            [("outcome".to_string(), "err-outcome")]
         );
         assert!(decide("reference", "", "").parse().is_ok());
     }

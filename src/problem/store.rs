@@ -6,15 +6,16 @@
 use sqlx::AssertSqlSafe;
 
 use super::{
-    Channel, Event, Feedback, FeedbackFields, Problem, ProblemFields, Satisfaction, Source, Topic,
-    lifecycle::{self, Action, Next, Ownership, State},
+    Event, EventKind, Feedback, FeedbackFields, Problem, ProblemFields, ProblemStatus, Source,
+    Topic, TopicFields, TopicRow,
+    lifecycle::{self, Action, Next, OutcomeKind, Ownership, State, StateCode},
 };
 use crate::{
     auth::Scope,
     date::Day,
     db::{
         ActivityId, CampaignId, Db, DbError, EnterpriseId, OrgId, ProblemId, Sql, TopicId, Tx,
-        UserId, now,
+        UserId, code_enum, is_unique_violation, now,
     },
     enterprise::WorkerGroup,
     error::AppError,
@@ -43,7 +44,7 @@ struct Row {
     activity_id: Option<ActivityId>,
     enterprise_id: Option<EnterpriseId>,
     enterprise_name: Option<String>,
-    source: String,
+    source: Source,
     topic_id: TopicId,
     topic_zh: String,
     topic_en: String,
@@ -52,9 +53,9 @@ struct Row {
     raiser_name: Option<String>,
     raiser_contact: Option<String>,
     is_main: i64,
-    state: String,
-    outcome: Option<String>,
-    outcome_on: Option<String>,
+    state: StateCode,
+    outcome: Option<OutcomeKind>,
+    outcome_on: Option<Day>,
     outcome_note: Option<String>,
     escalated: i64,
     public_intake: i64,
@@ -69,13 +70,9 @@ impl Row {
     fn into_problem(self, today: Day) -> Problem {
         // Rows are written only through `State::columns`; a combination this
         // code never writes (a hand-edited row) reads as open rather than failing.
-        let state = State::from_columns(
-            &self.state,
-            self.outcome.as_deref(),
-            self.outcome_on.as_deref(),
-            self.outcome_note,
-        )
-        .unwrap_or(State::Open);
+        let state =
+            State::from_columns(self.state, self.outcome, self.outcome_on, self.outcome_note)
+                .unwrap_or(State::Open);
         Problem {
             id: self.id,
             org_id: self.org_id,
@@ -87,7 +84,7 @@ impl Row {
             activity_id: self.activity_id,
             enterprise_id: self.enterprise_id,
             enterprise_name: self.enterprise_name,
-            source: Source::parse(&self.source).unwrap_or(Source::Worker),
+            source: self.source,
             topic_id: self.topic_id,
             topic_zh: self.topic_zh,
             topic_en: self.topic_en,
@@ -142,8 +139,7 @@ pub struct ProblemFilter {
     pub source: Option<Source>,
     pub topic: Option<String>,
     pub group: Option<WorkerGroup>,
-    /// open, solved, in_progress, planned, reference or closed.
-    pub status: Option<String>,
+    pub status: Option<ProblemStatus>,
     pub overdue: bool,
     /// Escalated to (and now owned by) one of these orgs.
     pub escalated_to: Option<Vec<OrgId>>,
@@ -157,32 +153,23 @@ pub struct ProblemFilter {
     pub sort: Sort,
 }
 
-/// The orders the problem list offers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Sort {
-    /// Newest first.
-    #[default]
-    Newest,
-    /// Oldest first.
-    Oldest,
-    /// Nearest deadline or planned date first (undated last).
-    Due,
-    /// Most recently changed first.
-    Updated,
+code_enum! {
+    /// The orders the problem list offers.
+    #[derive(Default)]
+    pub enum Sort: "sort" {
+        /// Newest first.
+        #[default]
+        Newest = "new",
+        /// Oldest first.
+        Oldest = "old",
+        /// Nearest deadline or planned date first (undated last).
+        Due = "due",
+        /// Most recently changed first.
+        Updated = "updated",
+    }
 }
 
 impl Sort {
-    /// Parses the query value.
-    pub fn parse(s: &str) -> Option<Sort> {
-        match s.trim() {
-            "new" => Some(Sort::Newest),
-            "old" => Some(Sort::Oldest),
-            "due" => Some(Sort::Due),
-            "updated" => Some(Sort::Updated),
-            _ => None,
-        }
-    }
-
     fn sql(self) -> &'static str {
         match self {
             Sort::Newest => " ORDER BY p.created_at DESC, p.id DESC",
@@ -207,7 +194,7 @@ fn conditions(q: &mut Sql, scope: &Scope, f: &ProblemFilter, today: Day) {
             .push(")");
     }
     if let Some(s) = f.source {
-        q.push(" AND p.source = ").bind(s.as_str().to_string());
+        q.push(" AND p.source = ").bind(s);
     }
     if let Some(t) = &f.topic {
         q.push(" AND p.topic_id = (SELECT tc.id FROM topics tc WHERE tc.code = ")
@@ -218,18 +205,18 @@ fn conditions(q: &mut Sql, scope: &Scope, f: &ProblemFilter, today: Day) {
         q.push(" AND p.worker_group = ")
             .bind(g.as_str().to_string());
     }
-    match f.status.as_deref() {
-        Some("open") => {
+    match f.status {
+        Some(ProblemStatus::Open) => {
             q.push(" AND p.state = 'open'");
         }
-        Some("closed") => {
+        Some(ProblemStatus::Closed) => {
             q.push(" AND p.state = 'closed'");
         }
-        Some(o @ ("solved" | "in_progress" | "planned" | "reference")) => {
+        Some(o) => {
             q.push(" AND p.state = 'decided' AND p.outcome = ")
-                .bind(o.to_string());
+                .bind(o.as_str().to_string());
         }
-        _ => {}
+        None => {}
     }
     if f.overdue {
         q.push(" AND p.state = 'decided' AND p.outcome IN ('in_progress', 'planned') AND p.outcome_on < ")
@@ -458,7 +445,7 @@ pub async fn insert(
     .bind(origin.campaign)
     .bind(origin.activity)
     .bind(f.enterprise_id)
-    .bind(f.source.as_str())
+    .bind(f.source)
     .bind(topic)
     .bind(f.worker_group.map(WorkerGroup::as_str))
     .bind(&f.description)
@@ -513,9 +500,9 @@ pub async fn id_by_client(
 /// Owner and lifecycle columns of one problem.
 type OwnerRow = (
     OrgId,
-    String,
-    Option<String>,
-    Option<String>,
+    StateCode,
+    Option<OutcomeKind>,
+    Option<Day>,
     Option<String>,
 );
 
@@ -535,8 +522,7 @@ pub async fn ownership(
     let Some((owner, state, outcome, on, note)) = row else {
         return Ok(None);
     };
-    let state =
-        State::from_columns(&state, outcome.as_deref(), on.as_deref(), note).unwrap_or(State::Open);
+    let state = State::from_columns(state, outcome, on, note).unwrap_or(State::Open);
     let ancestors: Vec<OrgId> = sqlx::query_scalar(
         "SELECT ancestor_id FROM org_tree WHERE descendant_id = $1 AND depth > 0 ORDER BY depth",
     )
@@ -544,7 +530,7 @@ pub async fn ownership(
     .fetch_all(&mut *conn)
     .await?;
     // The latest move into the current owner tells whether it came up from below.
-    let last_in: Option<(String, Option<OrgId>)> = sqlx::query_as(
+    let last_in: Option<(EventKind, Option<OrgId>)> = sqlx::query_as(
         "SELECT kind, from_org_id FROM problem_events WHERE problem_id = $1 AND to_org_id = $2 \
          AND kind IN ('created', 'escalated', 'returned') ORDER BY id DESC LIMIT 1",
     )
@@ -553,7 +539,7 @@ pub async fn ownership(
     .fetch_optional(&mut *conn)
     .await?;
     let escalated_from = match last_in {
-        Some((kind, from)) if kind == "escalated" => from,
+        Some((EventKind::Escalated, from)) => from,
         _ => None,
     };
     Ok(Some((
@@ -639,7 +625,7 @@ pub async fn transition(
     actor: &Actor,
 ) -> Result<Next, AppError> {
     let (state, own) = ownership(tx, id).await?.ok_or(AppError::NotFound)?;
-    let next = lifecycle::transition(&state, &own, action.clone()).map_err(super::http::refusal)?;
+    let next = lifecycle::transition(&state, &own, action.clone()).map_err(super::refusal)?;
     apply(tx, id, (&state, own.owner), &next, &action, actor).await?;
     if matches!(action, Action::Escalate { .. }) {
         crate::notify::store::on_escalated(tx, id, next.owner).await?;
@@ -684,10 +670,10 @@ pub async fn add_feedback(
     .bind(org)
     .bind(actor.user)
     .bind(&actor.name)
-    .bind(f.channel.as_str())
+    .bind(f.channel)
     .bind(&f.body)
-    .bind(f.given_on.iso())
-    .bind(f.satisfaction.map(Satisfaction::as_str))
+    .bind(f.given_on)
+    .bind(f.satisfaction)
     .bind(now())
     .execute(&mut **tx)
     .await?;
@@ -698,26 +684,13 @@ pub async fn add_feedback(
 
 /// The feedback given, oldest first.
 pub async fn feedback(db: &Db, id: ProblemId) -> Result<Vec<Feedback>, DbError> {
-    let rows: Vec<(String, String, String, String, Option<String>, i64)> = sqlx::query_as(
+    sqlx::query_as(
         "SELECT actor, channel, body, given_on, satisfaction, created_at FROM problem_feedback \
          WHERE problem_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(actor, channel, body, given_on, sat, created_at)| {
-            Some(Feedback {
-                actor,
-                channel: Channel::parse(&channel)?,
-                body,
-                given_on: Day::from_db(&given_on)?,
-                satisfaction: sat.as_deref().and_then(Satisfaction::parse),
-                created_at,
-            })
-        })
-        .collect())
+    .await
 }
 
 /// Marks or unmarks a main problem.
@@ -857,6 +830,116 @@ pub async fn list_all(
     let (sql, args) = q.build();
     let rows: Vec<Row> = sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
     Ok(rows.into_iter().map(|r| r.into_problem(today)).collect())
+}
+
+/// Every topic, active ones first, with their use counts.
+pub async fn topic_rows(db: &Db) -> Result<Vec<TopicRow>, DbError> {
+    sqlx::query_as(
+        "SELECT t.id, t.code, t.name_zh, t.name_en, t.display_order, t.active, \
+         (SELECT COUNT(*) FROM problems p WHERE p.topic_id = t.id) AS problems \
+         FROM topics t ORDER BY t.active DESC, t.display_order, t.id",
+    )
+    .fetch_all(db.pool())
+    .await
+}
+
+/// One topic as an editor sees it.
+pub async fn topic_row(db: &Db, id: TopicId) -> Result<Option<TopicRow>, DbError> {
+    Ok(topic_rows(db).await?.into_iter().find(|t| t.id == id))
+}
+
+/// How many of `orgs` are top-level federations.
+pub async fn top_level_among(db: &Db, orgs: &[OrgId]) -> Result<i64, DbError> {
+    if orgs.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<String> = orgs.iter().map(|r| r.0.to_string()).collect();
+    sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM orgs WHERE parent_id IS NULL AND id IN ({})",
+        ids.join(",")
+    )))
+    .fetch_one(db.pool())
+    .await
+}
+
+/// Adds a topic; a taken code is refused on `code`.
+pub async fn insert_topic(tx: &mut Tx, code: &str, f: &TopicFields) -> Result<TopicId, AppError> {
+    sqlx::query_scalar(
+        "INSERT INTO topics (code, name_zh, name_en, display_order, active) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(code)
+    .bind(&f.name_zh)
+    .bind(&f.name_en)
+    .bind(f.display_order)
+    .bind(i64::from(f.active))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::field("code", "err-topic-taken")
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// Renames, reorders, retires or restores a topic; 404 when there is none.
+pub async fn update_topic(tx: &mut Tx, id: TopicId, f: &TopicFields) -> Result<(), AppError> {
+    let done = sqlx::query(
+        "UPDATE topics SET name_zh = $1, name_en = $2, display_order = $3, active = $4 WHERE id = $5",
+    )
+    .bind(&f.name_zh)
+    .bind(&f.name_en)
+    .bind(f.display_order)
+    .bind(i64::from(f.active))
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// An org that takes problems from the public: active, and not a federation's
+/// internal department.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct IntakeOrg {
+    pub id: OrgId,
+    pub code: String,
+    pub name: String,
+}
+
+/// The org whose public page has `code`, if it takes problems from the public.
+pub async fn intake_org(db: &Db, code: &str) -> Result<Option<IntakeOrg>, DbError> {
+    sqlx::query_as(
+        "SELECT id, code, name FROM orgs WHERE code = $1 AND active = 1 AND kind <> 'department'",
+    )
+    .bind(code.trim().to_ascii_uppercase())
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// The newest active campaign issued at or above the org, which public problems join.
+pub async fn campaign_for(db: &Db, org: OrgId) -> Result<Option<CampaignId>, DbError> {
+    sqlx::query_scalar(
+        "SELECT c.id FROM campaigns c JOIN org_tree t ON t.ancestor_id = c.org_id \
+         WHERE t.descendant_id = $1 AND c.status = 'active' ORDER BY c.starts_on DESC, c.id DESC LIMIT 1",
+    )
+    .bind(org)
+    .fetch_optional(db.pool())
+    .await
+}
+
+/// The receipt code of a problem.
+pub async fn receipt_code_of(db: &Db, id: ProblemId) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query_scalar::<_, Option<String>>("SELECT receipt_code FROM problems WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?
+            .flatten(),
+    )
 }
 
 #[cfg(test)]

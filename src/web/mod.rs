@@ -63,7 +63,11 @@ pub struct AppState {
 /// the `.merge(…::http::routes())` list in [`router`] and the `ApiDoc` list in
 /// [`openapi::parts`] to here.
 pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
-    vec![("service", crate::service::api::router())]
+    vec![
+        ("service", crate::service::api::router()),
+        ("problem", crate::problem::api::router()),
+        ("mediation", crate::mediation::api::router()),
+    ]
 }
 
 /// The whole application: pages, API, assets, health and metrics.
@@ -91,10 +95,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::summary::http::routes())
         .merge(crate::supervision::http::routes())
         .merge(crate::activity::http::routes())
-        .merge(crate::problem::http::routes())
-        .merge(crate::mediation::http::routes())
-        .merge(crate::problem::public::routes())
-        .merge(crate::problem::topics::routes())
         .merge(crate::survey::http::routes())
         .merge(crate::survey::analysis::http::routes())
         .merge(crate::survey::public::routes())

@@ -307,14 +307,40 @@ async fn an_agreement_takes_effect_only_when_signed_and_sealed_and_its_document_
         assert!(text.contains(want), "{want} not in {text}");
     }
     assert_eq!(app.audit_count("export").await, exports + 1, "audited");
-    // The page link works the same for a browser.
+    // The page links to it under /api/v1, where the session works too.
     let b = app.browser("a.cadre").await;
+    let html = b
+        .get(app.url(&format!("/mediation/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("href=\"{docx_url}\"")), "{html}");
+    let res = b.get(app.url(&docx_url)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    // Without credentials: the JSON error, not a redirect to the login page.
+    let res = app
+        .anonymous()
+        .get(app.url(&docx_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthenticated");
+    // The old page address is gone.
     let res = b
         .get(app.url(&format!("/mediation/{id}/agreement.docx")))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -445,7 +471,7 @@ async fn outsiders_get_404_and_viewers_403_on_every_route() {
     let outsider = app.browser("b.cadre").await;
     for path in [
         format!("/mediation/{id}"),
-        format!("/mediation/{id}/agreement.docx"),
+        format!("/api/v1/mediation/cases/{id}/agreement.docx"),
     ] {
         let res = outsider.get(app.url(&path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
@@ -538,8 +564,8 @@ async fn figures_equal_the_records() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|e| e[0] == s)
-            .unwrap()[1]
+            .find(|e| e["status"] == s)
+            .unwrap()["cases"]
             .as_i64()
             .unwrap()
     };
@@ -573,7 +599,7 @@ async fn figures_equal_the_records() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m[1].as_i64().unwrap())
+        .map(|m| m["cases"].as_i64().unwrap())
         .sum();
     assert_eq!(months, 6);
     // A campaign and an org subtree narrow it.
@@ -755,4 +781,36 @@ async fn the_pages_render_in_both_languages() {
         .await
         .unwrap();
     assert!(html.contains("Past 15 days"), "{html}");
+}
+
+#[tokio::test]
+async fn the_document_types_the_case_state_intake_and_figures() {
+    let app = TestApp::spawn().await;
+    let doc = app.openapi().await;
+    let schemas = &doc["components"]["schemas"];
+    let case = &schemas["Case"]["properties"];
+    assert_eq!(case["state"]["$ref"], "#/components/schemas/MediationState");
+    assert_eq!(
+        case["intake"]["$ref"],
+        "#/components/schemas/MediationIntake"
+    );
+    assert_eq!(case["status"]["$ref"], "#/components/schemas/CaseStatus");
+    assert!(
+        schemas["MediationState"]["oneOf"].as_array().unwrap().len() == 6,
+        "{}",
+        schemas["MediationState"]
+    );
+    let by_status = &schemas["MediationFigures"]["properties"]["by_status"]["items"];
+    assert_eq!(
+        by_status["$ref"],
+        "#/components/schemas/MediationStatusCount"
+    );
+    let get = &doc["paths"]["/api/v1/mediation/cases/{id}/agreement.docx"]["get"];
+    assert!(
+        get["responses"]["200"]["content"]
+            ["application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
+            .is_object(),
+        "{get}"
+    );
+    assert!(get["responses"]["401"].is_object(), "{get}");
 }

@@ -399,13 +399,44 @@ async fn exports_read_back_with_the_callers_rows_and_neutralised_formulas() {
     problem(&a, "prob-0007-abcd", "=HYPERLINK(\"http://x\")").await;
     problem(&a, "prob-0008-abcd", "夜班没有热饭").await;
     problem(&app.api("b.cadre").await, "prob-0009-abcd", "乙街道的问题").await;
-    let page = app.browser("a.cadre").await;
-    let res = page
-        .get(app.url("/problems/export.xlsx"))
+    // Without credentials: the JSON error, not a redirect to the login page.
+    for ext in ["xlsx", "csv"] {
+        let res = app
+            .anonymous()
+            .get(app.url(&format!("/api/v1/problems/export.{ext}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{ext}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthenticated", "{ext}");
+    }
+    // A bearer token works as well as the session.
+    let res = a
+        .client
+        .get(app.url("/api/v1/problems/export.csv"))
+        .bearer_auth(&a.token)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let page = app.browser("a.cadre").await;
+    let res = page
+        .get(app.url("/api/v1/problems/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
     assert!(
         res.headers()["content-disposition"]
             .to_str()
@@ -426,7 +457,7 @@ async fn exports_read_back_with_the_callers_rows_and_neutralised_formulas() {
     assert!(!descriptions.contains(&"乙街道的问题"));
     assert_eq!(rows[1][15], "138****5678", "contacts are masked in exports");
     let csv = page
-        .get(app.url("/problems/export.csv?q=HYPERLINK"))
+        .get(app.url("/api/v1/problems/export.csv?q=HYPERLINK"))
         .send()
         .await
         .unwrap()
@@ -435,7 +466,7 @@ async fn exports_read_back_with_the_callers_rows_and_neutralised_formulas() {
         .unwrap();
     assert!(csv.contains("'=HYPERLINK"), "{csv}");
     assert_eq!(csv.lines().count(), 2);
-    assert_eq!(app.audit_count("export").await, 2);
+    assert_eq!(app.audit_count("export").await, 3);
     let xlsx = page
         .get(app.url("/activities/export.xlsx"))
         .send()
@@ -443,12 +474,30 @@ async fn exports_read_back_with_the_callers_rows_and_neutralised_formulas() {
         .unwrap();
     assert_eq!(xlsx.status(), StatusCode::OK);
     let other = app.browser("b.cadre").await;
-    let res = other
-        .get(app.url(&format!("/problems/export.csv?org={}", app.street_a.0)))
+    for ext in ["xlsx", "csv"] {
+        let res = other
+            .get(app.url(&format!(
+                "/api/v1/problems/export.{ext}?org={}",
+                app.street_a.0
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{ext}");
+    }
+    // The list page links to the exports under /api/v1.
+    let html = page
+        .get(app.url("/problems"))
         .send()
         .await
+        .unwrap()
+        .text()
+        .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(
+        html.contains("href=\"/api/v1/problems/export.xlsx"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -585,8 +634,8 @@ async fn the_top_federation_keeps_the_topic_list() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        (t["active"].as_i64(), t["problems"].as_i64()),
-        (Some(0), Some(1))
+        (t["active"].as_bool(), t["problems"].as_i64()),
+        (Some(false), Some(1))
     );
     assert_eq!(
         t["name_en"], "Housing",
@@ -641,4 +690,39 @@ async fn the_list_sorts_by_the_nearest_deadline() {
     let (status, err) = a.get("/api/v1/problems?sort=random").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field(&err), "sort");
+}
+
+#[tokio::test]
+async fn the_document_types_the_state_and_the_exports() {
+    let app = TestApp::spawn().await;
+    let doc = app.openapi().await;
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["Problem"]["properties"]["state"]["$ref"],
+        "#/components/schemas/ProblemState"
+    );
+    assert_eq!(
+        schemas["ProblemState"]["properties"]["outcome"]["oneOf"][1]["$ref"],
+        "#/components/schemas/OutcomeKind",
+        "{}",
+        schemas["ProblemState"]
+    );
+    assert_eq!(
+        schemas["OutcomeKind"]["enum"],
+        json!(["solved", "in_progress", "planned", "reference"])
+    );
+    for (ext, mime) in [
+        (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        ("csv", "text/csv"),
+    ] {
+        let get = &doc["paths"][format!("/api/v1/problems/export.{ext}")]["get"];
+        assert!(
+            get["responses"]["200"]["content"][mime].is_object(),
+            "{get}"
+        );
+        assert!(get["responses"]["401"].is_object(), "{get}");
+    }
 }

@@ -306,7 +306,7 @@ async fn a_units_table_is_computed_from_its_subtree_and_every_figure_drills_down
     assert_eq!(t["blocks"][1]["items"][0]["outcome"]["on"], "2020-03-01");
     assert_eq!(
         t["blocks"][2]["items"][0]["outcome"]["outcome"],
-        "for_reference"
+        "reference"
     );
     // Every figure is the sum of the records it drills down to.
     for key in [

@@ -30,7 +30,7 @@ use crate::{
     enterprise::WorkerGroup,
     error::{AppError, AppResult},
     i18n::Lang,
-    problem::{ProblemFields, Source, store as problems, topics},
+    problem::{ProblemFields, Source, store as problems},
     survey::{Survey, privacy::AnswerView, store as surveys},
     web::{
         AppState,
@@ -952,7 +952,7 @@ impl TextAnswersPage {
 
 /// Active topics as (code, name in the reader's language).
 async fn topic_choices(state: &AppState, lang: Lang) -> AppResult<Vec<(String, String)>> {
-    Ok(topics::all(&state.db)
+    Ok(problems::topic_rows(&state.db)
         .await?
         .into_iter()
         .filter(|t| t.active != 0)
