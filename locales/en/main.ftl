@@ -173,7 +173,7 @@ err-username = "{ $field }" must be 3 to 32 letters, digits, dots, underscores o
 err-username-taken = That username is taken.
 err-password-short = "{ $field }" needs at least { $min } characters.
 err-password-long = "{ $field }" takes at most { $max } characters.
-err-role = "{ $field }" must be administrator, cadre or viewer.
+err-role = "{ $field }" must be one of: { $allowed }.
 err-date = "{ $field }" is not a valid date (for example 2019-11-15).
 
 # The traffic light of deadlines (same everywhere).

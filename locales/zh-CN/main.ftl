@@ -173,7 +173,7 @@ err-username = “{ $field }”应为 3 到 32 个字母、数字、点、下划
 err-username-taken = 该用户名已被使用。
 err-password-short = “{ $field }”至少需要 { $min } 个字符。
 err-password-long = “{ $field }”最多 { $max } 个字符。
-err-role = “{ $field }”应为管理员、干部或查阅员。
+err-role = “{ $field }”应为以下之一：{ $allowed }。
 err-date = “{ $field }”不是有效的日期（例如 2019-11-15）。
 
 # The traffic light of deadlines (same everywhere).

@@ -63,7 +63,10 @@ pub struct AppState {
 /// the `.merge(…::http::routes())` list in [`router`] and the `ApiDoc` list in
 /// [`openapi::parts`] to here.
 pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
-    vec![("service", crate::service::api::router())]
+    vec![
+        ("service", crate::service::api::router()),
+        ("user", crate::user::api::router()),
+    ]
 }
 
 /// The whole application: pages, API, assets, health and metrics.
@@ -81,7 +84,6 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::serve))
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::todo::http::routes())
-        .merge(crate::user::http::routes())
         .merge(crate::account::http::routes())
         .merge(crate::org::http::routes())
         .merge(crate::enterprise::http::routes())

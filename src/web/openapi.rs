@@ -41,13 +41,6 @@ struct ApiDoc;
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        crate::user::http::api_me,
-        crate::user::http::api_list,
-        crate::user::http::api_create,
-        crate::user::http::api_get,
-        crate::user::http::api_roles,
-        crate::user::http::api_grant,
-        crate::user::http::api_revoke,
         crate::org::http::api_list,
         crate::org::http::api_get,
         crate::org::http::api_children,
@@ -57,7 +50,7 @@ struct ApiDoc;
         crate::org::http::api_move,
         crate::org::http::api_active,
     ),
-    tags((name = "orgs", description = "The organisation tree"), (name = "users", description = "People and their roles"))
+    tags((name = "orgs", description = "The organisation tree"))
 )]
 struct CoreDoc;
 
@@ -110,7 +103,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ),
         ("report", crate::report::http::ApiDoc::openapi()),
         ("todo", crate::todo::http::ApiDoc::openapi()),
-        ("user::sessions", crate::user::sessions::ApiDoc::openapi()),
         ("audit", crate::audit::http::ApiDoc::openapi()),
     ];
     parts.extend(
