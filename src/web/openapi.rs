@@ -38,22 +38,6 @@ impl Modify for BearerAuth {
 )]
 struct ApiDoc;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        crate::org::http::api_list,
-        crate::org::http::api_get,
-        crate::org::http::api_children,
-        crate::org::http::api_counts,
-        crate::org::http::api_create,
-        crate::org::http::api_update,
-        crate::org::http::api_move,
-        crate::org::http::api_active,
-    ),
-    tags((name = "orgs", description = "The organisation tree"))
-)]
-struct CoreDoc;
-
 /// The start of a domain's router: an empty `OpenApiRouter` carrying the
 /// domain's tag and its description, to which `api::router()` adds its routes.
 pub fn domain(tag: &str, description: &str) -> OpenApiRouter<AppState> {
@@ -71,7 +55,6 @@ pub fn domain(tag: &str, description: &str) -> OpenApiRouter<AppState> {
 pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
     let mut parts = vec![
         ("document", DocumentDoc::openapi()),
-        ("core", CoreDoc::openapi()),
         ("enterprise", crate::enterprise::http::ApiDoc::openapi()),
         ("import", crate::import::http::ApiDoc::openapi()),
         ("campaign", crate::campaign::http::ApiDoc::openapi()),
