@@ -67,6 +67,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("service", crate::service::api::router()),
         ("user", crate::user::api::router()),
         ("org", crate::org::api::router()),
+        ("enterprise", crate::enterprise::api::router()),
     ]
 }
 
@@ -86,7 +87,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::todo::http::routes())
         .merge(crate::account::http::routes())
-        .merge(crate::enterprise::http::routes())
         .merge(crate::import::http::routes())
         .merge(crate::audit::http::routes())
         .merge(crate::campaign::http::routes())
