@@ -68,6 +68,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("user", crate::user::api::router()),
         ("org", crate::org::api::router()),
         ("enterprise", crate::enterprise::api::router()),
+        ("webhook", crate::webhook::api::router()),
     ]
 }
 
@@ -106,7 +107,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())
         .merge(crate::backup::http::routes())
-        .merge(crate::webhook::api::routes())
         .merge(crate::dashboard::http::routes())
         .merge(crate::stationing::http::routes())
         .merge(crate::attachment::http::routes(&state.settings.uploads))
