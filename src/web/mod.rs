@@ -69,6 +69,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("org", crate::org::api::router()),
         ("enterprise", crate::enterprise::api::router()),
         ("webhook", crate::webhook::api::router()),
+        ("attachment", crate::attachment::api::router()),
     ]
 }
 
@@ -77,8 +78,16 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let max_body = state.settings.import.max_upload_bytes + 64 * 1024;
     let mut app = Router::new();
-    for (_, domain) in declared() {
-        app = app.merge(Router::from(domain));
+    for (name, domain) in declared() {
+        let routes = Router::from(domain);
+        app = app.merge(if name == "attachment" {
+            // Uploads may be larger than any other body.
+            routes.layer(crate::attachment::api::upload_limit(
+                &state.settings.uploads,
+            ))
+        } else {
+            routes
+        });
     }
     app
         .route("/healthz", get(healthz))
@@ -109,7 +118,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::backup::http::routes())
         .merge(crate::dashboard::http::routes())
         .merge(crate::stationing::http::routes())
-        .merge(crate::attachment::http::routes(&state.settings.uploads))
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(max_body))

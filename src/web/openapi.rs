@@ -68,7 +68,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("calendar", crate::calendar::http::ApiDoc::openapi()),
         ("workday", crate::workday::http::ApiDoc::openapi()),
         ("backup", crate::backup::http::ApiDoc::openapi()),
-        ("attachment", crate::attachment::http::ApiDoc::openapi()),
         ("survey", crate::survey::http::ApiDoc::openapi()),
         (
             "survey::analysis",
