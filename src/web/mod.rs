@@ -70,6 +70,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("enterprise", crate::enterprise::api::router()),
         ("webhook", crate::webhook::api::router()),
         ("attachment", crate::attachment::api::router()),
+        ("audit", crate::audit::api::router()),
     ]
 }
 
@@ -98,7 +99,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::todo::http::routes())
         .merge(crate::account::http::routes())
         .merge(crate::import::http::routes())
-        .merge(crate::audit::http::routes())
         .merge(crate::campaign::http::routes())
         .merge(crate::summary::http::routes())
         .merge(crate::supervision::http::routes())

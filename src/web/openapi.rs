@@ -83,7 +83,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ),
         ("report", crate::report::http::ApiDoc::openapi()),
         ("todo", crate::todo::http::ApiDoc::openapi()),
-        ("audit", crate::audit::http::ApiDoc::openapi()),
     ];
     parts.extend(
         super::declared()
