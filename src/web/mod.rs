@@ -71,6 +71,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("webhook", crate::webhook::api::router()),
         ("attachment", crate::attachment::api::router()),
         ("audit", crate::audit::api::router()),
+        ("notify", crate::notify::api::router()),
     ]
 }
 
@@ -112,7 +113,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::survey::public::routes())
         .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
         .merge(crate::report::http::routes())
-        .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())
         .merge(crate::backup::http::routes())
