@@ -72,6 +72,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("attachment", crate::attachment::api::router()),
         ("audit", crate::audit::api::router()),
         ("notify", crate::notify::api::router()),
+        ("backup", crate::backup::api::router()),
     ]
 }
 
@@ -115,7 +116,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::report::http::routes())
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())
-        .merge(crate::backup::http::routes())
         .merge(crate::dashboard::http::routes())
         .merge(crate::stationing::http::routes())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))

@@ -66,7 +66,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("problem::topics", crate::problem::topics::ApiDoc::openapi()),
         ("calendar", crate::calendar::http::ApiDoc::openapi()),
         ("workday", crate::workday::http::ApiDoc::openapi()),
-        ("backup", crate::backup::http::ApiDoc::openapi()),
         ("survey", crate::survey::http::ApiDoc::openapi()),
         (
             "survey::analysis",
