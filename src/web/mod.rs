@@ -73,6 +73,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("audit", crate::audit::api::router()),
         ("notify", crate::notify::api::router()),
         ("backup", crate::backup::api::router()),
+        ("account", crate::account::api::router()),
     ]
 }
 
@@ -99,7 +100,6 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::serve))
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::todo::http::routes())
-        .merge(crate::account::http::routes())
         .merge(crate::import::http::routes())
         .merge(crate::campaign::http::routes())
         .merge(crate::summary::http::routes())
