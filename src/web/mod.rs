@@ -74,6 +74,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("notify", crate::notify::api::router()),
         ("backup", crate::backup::api::router()),
         ("account", crate::account::api::router()),
+        ("import", crate::import::api::router()),
     ]
 }
 
@@ -100,7 +101,6 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::serve))
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::todo::http::routes())
-        .merge(crate::import::http::routes())
         .merge(crate::campaign::http::routes())
         .merge(crate::summary::http::routes())
         .merge(crate::supervision::http::routes())

@@ -55,7 +55,6 @@ pub fn domain(tag: &str, description: &str) -> OpenApiRouter<AppState> {
 pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
     let mut parts = vec![
         ("document", DocumentDoc::openapi()),
-        ("import", crate::import::http::ApiDoc::openapi()),
         ("campaign", crate::campaign::http::ApiDoc::openapi()),
         ("summary", crate::summary::http::ApiDoc::openapi()),
         ("supervision", crate::supervision::http::ApiDoc::openapi()),
