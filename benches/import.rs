@@ -17,7 +17,7 @@ use qingting::{
     db::{Db, OrgId, sqlite_url},
     enterprise::CreditCode,
     i18n::Lang,
-    import::{self, ImportKind, Outcome, http::headers, store},
+    import::{self, ImportKind, Outcome, ops::headers, store},
     org::{OrgInput, store as orgs},
     tabular::{self, Cell},
     user::{UserInput, store as users},

@@ -21,6 +21,7 @@ att-by = uploaded by { $name }
 field-owner_kind = Owner type
 field-owner_id = Owner
 err-attachment-owner = "{ $field }" is not valid.
+err-attachment-owner-kind = "{ $field }" must be one of: { $allowed }.
 err-attachment-type = "{ $name }" is not a supported type. Photos: JPEG, PNG or WebP; files: PDF, Word, Excel or TXT.
 err-attachment-mismatch = The content of "{ $name }" does not match its extension. Check the file and choose it again.
 err-attachment-heic = "{ $name }" is a HEIC photo, which is not supported. Set the phone camera to "Most Compatible" (JPEG) or convert the photo to JPEG.

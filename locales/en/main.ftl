@@ -163,6 +163,7 @@ err-code-chars = "{ $field }" may hold only letters, digits, - and _.
 err-phone = "{ $field }" is not a valid phone number (11-digit mobile, or landline with area code).
 err-email = "{ $field }" is not a valid e-mail address.
 err-org-kind = "{ $field }" must be federation, department, industry, street, direct or grassroots.
+err-org-kind-code = "{ $field }" must be one of: { $allowed }.
 err-org-cycle = An organisation cannot move under itself or one of its own sub-organisations.
 err-org-kind-parent = This kind of organisation cannot sit under that parent (departments belong to a federation; a federation only under a federation).
 err-org-active-children = The organisation still has active sub-organisations; deactivate them first.
@@ -173,7 +174,7 @@ err-username = "{ $field }" must be 3 to 32 letters, digits, dots, underscores o
 err-username-taken = That username is taken.
 err-password-short = "{ $field }" needs at least { $min } characters.
 err-password-long = "{ $field }" takes at most { $max } characters.
-err-role = "{ $field }" must be administrator, cadre or viewer.
+err-role = "{ $field }" must be one of: { $allowed }.
 err-date = "{ $field }" is not a valid date (for example 2019-11-15).
 
 # The traffic light of deadlines (same everywhere).

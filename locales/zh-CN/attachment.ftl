@@ -21,6 +21,7 @@ att-by = { $name } 上传
 field-owner_kind = 所属记录类型
 field-owner_id = 所属记录
 err-attachment-owner = “{ $field }”无效。
+err-attachment-owner-kind = “{ $field }”应为以下之一：{ $allowed }。
 err-attachment-type = “{ $name }”的文件类型不支持。照片请用 JPEG、PNG 或 WebP，文件请用 PDF、Word、Excel 或 TXT。
 err-attachment-mismatch = “{ $name }”的内容与扩展名不符，请检查文件后重新选择。
 err-attachment-heic = “{ $name }”是 HEIC 格式照片，暂不支持。请在手机相机设置中选择“兼容性最佳”（JPEG）后重拍，或转换为 JPEG 后上传。

@@ -163,6 +163,7 @@ err-code-chars = “{ $field }”只能包含字母、数字、- 和 _。
 err-phone = “{ $field }”不是有效的电话号码（手机号 11 位，座机可带区号）。
 err-email = “{ $field }”不是有效的电子邮箱地址。
 err-org-kind = “{ $field }”应为总工会、机关部室、行业工会、街道工会、直属工会或基层工会之一。
+err-org-kind-code = “{ $field }”应为以下之一：{ $allowed }。
 err-org-cycle = 不能把组织移动到它自己或它的下级组织之下。
 err-org-kind-parent = 这种类型的组织不能设在该上级组织之下（机关部室只能属于总工会，总工会只能属于总工会）。
 err-org-active-children = 该组织还有启用中的下级组织，请先停用下级组织。
@@ -173,7 +174,7 @@ err-username = “{ $field }”应为 3 到 32 个字母、数字、点、下划
 err-username-taken = 该用户名已被使用。
 err-password-short = “{ $field }”至少需要 { $min } 个字符。
 err-password-long = “{ $field }”最多 { $max } 个字符。
-err-role = “{ $field }”应为管理员、干部或查阅员。
+err-role = “{ $field }”应为以下之一：{ $allowed }。
 err-date = “{ $field }”不是有效的日期（例如 2019-11-15）。
 
 # The traffic light of deadlines (same everywhere).

@@ -2,7 +2,9 @@
 //! with its one-time recovery codes, their own password, and their last login.
 //! The second step of a login (`/login/code`) checks codes through here.
 
-pub mod http;
+pub mod api;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use totp_rs::{Builder, Secret, Totp};

@@ -769,7 +769,7 @@ struct DetailPage {
     a: Activity,
     problems: Vec<Problem>,
     saved: Option<String>,
-    panel: crate::attachment::http::Panel,
+    panel: crate::attachment::pages::Panel,
     /// The service records of a service activity (办实事).
     services: Vec<crate::service::Service>,
 }
@@ -787,7 +787,7 @@ async fn detail_page(
 ) -> AppResult<Response> {
     let (a, problems) = load(&state, &caller, id).await?;
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Activity, id.0);
-    let panel = crate::attachment::http::panel(&state, &caller, Some(owner)).await?;
+    let panel = crate::attachment::pages::panel(&state, &caller, Some(owner)).await?;
     let services =
         crate::service::store::of_activity(&state.db, &caller.scope(Need::Read), id).await?;
     render(DetailPage {

@@ -2,56 +2,40 @@
 //! implementation plans. This file holds the rules — which owners exist, how a
 //! file's type is read from its content (never from its name), and how a photo
 //! becomes a thumbnail without letting a decompression bomb through. No SQL,
-//! no HTTP: see `store` (rows and files on disk) and `http` (routes and access).
+//! no HTTP: see `store` (rows and files on disk), `ops` (access and writes), `pages` and `api`.
 
-pub mod http;
+pub mod api;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use std::io::Cursor;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::{
-    db::{AttachmentId, OrgId, UserId},
-    error::FieldError,
+    db::{AttachmentId, OrgId, UserId, code_enum},
+    error::{AppError, FieldError},
 };
 
-/// What an attachment belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OwnerKind {
-    /// An activity record (走访记录): photos and notes of the visit.
-    Activity,
-    /// A problem or suggestion: evidence, letters, photos.
-    Problem,
-    /// A campaign: the notice and its attachments (通知及附件).
-    Campaign,
-    /// A unit's implementation plan (实施方案): the plan document.
-    Plan,
+code_enum! {
+    /// What an attachment belongs to.
+    pub enum OwnerKind: "att-owner" {
+        /// An activity record (走访记录): photos and notes of the visit.
+        Activity = "activity",
+        /// A problem or suggestion: evidence, letters, photos.
+        Problem = "problem",
+        /// A campaign: the notice and its attachments (通知及附件).
+        Campaign = "campaign",
+        /// A unit's implementation plan (实施方案): the plan document.
+        Plan = "plan",
+    }
 }
 
 impl OwnerKind {
-    /// Every kind.
-    pub const ALL: [OwnerKind; 4] = [
-        OwnerKind::Activity,
-        OwnerKind::Problem,
-        OwnerKind::Campaign,
-        OwnerKind::Plan,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OwnerKind::Activity => "activity",
-            OwnerKind::Problem => "problem",
-            OwnerKind::Campaign => "campaign",
-            OwnerKind::Plan => "plan",
-        }
-    }
-
-    /// Parses the stored spelling.
+    /// Parses the stored code, spaces around it forgiven.
     pub fn parse(s: &str) -> Option<OwnerKind> {
-        OwnerKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+        OwnerKind::from_code(s.trim())
     }
 }
 
@@ -61,6 +45,28 @@ pub struct Owner {
     pub kind: OwnerKind,
     /// The activity, problem, campaign or plan id.
     pub id: i64,
+}
+
+/// Reads `owner_kind` and `owner_id` as given by a form or a query.
+pub fn parse_owner(kind: Option<&str>, id: Option<&str>) -> Result<Owner, AppError> {
+    let mut errs = Vec::new();
+    let kind = kind.and_then(OwnerKind::parse);
+    if kind.is_none() {
+        errs.push(
+            FieldError::new("owner_kind", "err-attachment-owner-kind")
+                .arg("allowed", OwnerKind::CODES.join(", ")),
+        );
+    }
+    let id = id
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .filter(|i| *i > 0);
+    if id.is_none() {
+        errs.push(FieldError::new("owner_id", "err-attachment-owner"));
+    }
+    match (kind, id) {
+        (Some(kind), Some(id)) => Ok(Owner { kind, id }),
+        _ => Err(AppError::Validation(errs)),
+    }
 }
 
 impl Owner {

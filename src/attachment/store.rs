@@ -104,7 +104,7 @@ const SELECT: &str = "SELECT a.id, a.org_id, a.owner_kind, a.owner_id, a.filenam
 struct Row {
     id: AttachmentId,
     org_id: OrgId,
-    owner_kind: String,
+    owner_kind: OwnerKind,
     owner_id: i64,
     filename: String,
     mime: String,
@@ -121,11 +121,11 @@ impl From<Row> for Attachment {
     fn from(r: Row) -> Self {
         let has_thumbnail = r.has_thumbnail != 0;
         Attachment {
-            url: format!("/attachments/{}/file", r.id),
-            thumbnail_url: has_thumbnail.then(|| format!("/attachments/{}/thumb", r.id)),
+            url: format!("/api/v1/attachments/{}/file", r.id),
+            thumbnail_url: has_thumbnail.then(|| format!("/api/v1/attachments/{}/thumbnail", r.id)),
             id: r.id,
             org_id: r.org_id,
-            owner_kind: OwnerKind::parse(&r.owner_kind).unwrap_or(OwnerKind::Activity),
+            owner_kind: r.owner_kind,
             owner_id: r.owner_id,
             filename: r.filename,
             mime: r.mime,

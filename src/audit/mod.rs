@@ -5,19 +5,137 @@
 //! the database allows only below the retention it records itself
 //! (`audit_policy`, migration 0020); see [`retention`].
 
+pub mod api;
 mod audited;
-pub mod http;
+pub mod ops;
+pub mod pages;
 pub mod retention;
 pub mod store;
 
 pub use audited::Audited;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::Caller,
     db::{OrgId, UserId},
+    error::{AppError, FieldError},
+    web::{
+        form::Errors,
+        list::{PageSize, Paging},
+    },
 };
+
+/// A page of the audit log.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<store::AuditRow>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// The audit page shows a hundred entries; the API as many as `per_page` asks, up to 500.
+pub const PAGE_SIZE: PageSize = PageSize {
+    default: 100,
+    max: 500,
+};
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// An action's stored name, e.g. `login_failed`; unknown names are ignored.
+    action: Option<String>,
+    /// A login name (exact, any case).
+    username: Option<String>,
+    /// First day, `YYYY-MM-DD`, China Standard Time.
+    from: Option<String>,
+    /// Last day (inclusive), `YYYY-MM-DD`, China Standard Time.
+    to: Option<String>,
+    /// Page number, from 1.
+    page: Option<i64>,
+    /// Entries per page (API only), 1–500; 100 by default.
+    per_page: Option<i64>,
+}
+
+impl AuditQuery {
+    /// The filter these parameters ask for; a malformed day is an error naming its field.
+    pub fn filter(&self) -> Result<store::AuditFilter, AppError> {
+        let nonempty = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let day = |field: &str, v: &Option<String>| match nonempty(v) {
+            None => Ok(None),
+            Some(d) => day_start(&d)
+                .map(Some)
+                .ok_or_else(|| FieldError::new(field, "err-date")),
+        };
+        let from = day("from", &self.from);
+        let to = day("to", &self.to);
+        let errors: Vec<FieldError> = [&from, &to]
+            .into_iter()
+            .filter_map(|r| r.as_ref().err().cloned())
+            .collect();
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        Ok(store::AuditFilter {
+            action: nonempty(&self.action).filter(|a| Action::parse(a).is_some()),
+            username: nonempty(&self.username).map(|u| u.to_ascii_lowercase()),
+            from: from.ok().flatten(),
+            to: to.ok().flatten().map(|t| t + 86_400),
+        })
+    }
+
+    /// The filter as a query string, for pager and export links.
+    /// The page asked for (a page or size out of range is a 422).
+    pub fn paging(&self, size: PageSize) -> Result<Paging, AppError> {
+        let text = |v: Option<i64>| v.map(|n| n.to_string());
+        let mut errs = Errors::default();
+        let paging = Paging::read(&mut errs, &text(self.page), &text(self.per_page), size);
+        errs.finish()?;
+        Ok(paging)
+    }
+
+    /// The filters as a query string, for the pager and the export links.
+    pub fn query_string(&self) -> String {
+        let enc = |v: &Option<String>| crate::web::errors::urlencode(v.as_deref().unwrap_or(""));
+        format!(
+            "action={}&username={}&from={}&to={}",
+            enc(&self.action),
+            enc(&self.username),
+            enc(&self.from),
+            enc(&self.to)
+        )
+    }
+
+    /// The filter in words for the export's audit entry.
+    pub fn describe(&self) -> String {
+        [
+            ("action", &self.action),
+            ("username", &self.username),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| format!("{k}={}", v.trim()))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
+/// Midnight of a `YYYY-MM-DD` day in China Standard Time, as epoch seconds.
+fn day_start(s: &str) -> Option<i64> {
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp() - 8 * 3600)
+}
 
 /// What happened. The stored spelling is the variant's `as_str`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -308,5 +426,44 @@ impl Entry {
     pub fn detail(mut self, d: impl Into<String>) -> Self {
         self.detail = Some(d.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::*;
+
+    #[test]
+    fn a_day_starts_at_midnight_in_shanghai() {
+        assert_eq!(day_start("2019-11-15"), Some(1_573_747_200));
+        assert_eq!(day_start("15/11/2019"), None);
+    }
+
+    #[test]
+    fn a_bad_day_is_an_error_naming_its_field() {
+        let q = AuditQuery {
+            from: Some("2019-13-01".into()),
+            to: Some("2019-11-15".into()),
+            ..Default::default()
+        };
+        match q.filter() {
+            Err(AppError::Validation(fs)) => {
+                assert_eq!(fs.len(), 1);
+                assert_eq!(fs[0].field, "from");
+            }
+            other => panic!("{other:?}"),
+        }
+        let q = AuditQuery {
+            to: Some("2019-11-15".into()),
+            action: Some("nonsense".into()),
+            ..Default::default()
+        };
+        let f = q.filter().unwrap();
+        assert_eq!(
+            f.to,
+            Some(1_573_747_200 + 86_400),
+            "the last day is included"
+        );
+        assert_eq!(f.action, None, "an unknown action filters nothing");
     }
 }

@@ -10,7 +10,9 @@
 //! - [`schedule`] runs them inside `serve` and records each run ([`store`]);
 //! - [`http`] is the admin page `/admin/backups`.
 
-pub mod http;
+pub mod api;
+pub mod ops;
+pub mod pages;
 pub mod restore;
 pub mod schedule;
 pub mod snapshot;
@@ -366,6 +368,55 @@ pub(crate) fn run_pg_tool(
         status: out.status.to_string(),
         stderr,
     })
+}
+
+/// One archive in the backup folder.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Archive {
+    pub name: String,
+    pub size_bytes: i64,
+    /// Last modified, epoch seconds.
+    pub modified_at: i64,
+}
+
+/// The state of backups.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = BackupStatus)]
+pub struct Status {
+    /// Whether the daily schedule is on.
+    pub enabled: bool,
+    /// Its local time (China Standard Time), `HH:MM`.
+    pub at: String,
+    /// Scheduled archives kept.
+    pub keep: u32,
+    /// The folder of the archives.
+    pub dir: String,
+    /// The next scheduled run (epoch seconds), when the schedule is on.
+    pub next_at: Option<i64>,
+    /// The backup running now, if any.
+    pub running: Option<schedule::LiveView>,
+    /// The newest run.
+    pub last: Option<store::Run>,
+    /// The newest successful run.
+    pub last_success: Option<store::Run>,
+    /// The newest runs (at most 20), newest first.
+    pub runs: Vec<store::Run>,
+    /// The archives in the folder, newest first.
+    pub archives: Vec<Archive>,
+}
+
+impl From<BackupError> for crate::error::AppError {
+    fn from(e: BackupError) -> Self {
+        match e {
+            BackupError::Busy => {
+                crate::error::AppError::Conflict(vec![crate::error::FieldError::new(
+                    "backup",
+                    "backup-err-busy",
+                )])
+            }
+            other => crate::error::AppError::Internal(anyhow::anyhow!("{other}")),
+        }
+    }
 }
 
 #[cfg(test)]

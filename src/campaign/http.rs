@@ -666,7 +666,7 @@ struct DetailPage {
     c: Chrome,
     d: CampaignDetail,
     copied_from_title: Option<String>,
-    panel: crate::attachment::http::Panel,
+    panel: crate::attachment::pages::Panel,
     /// Receipt (签收) and the supervision grid's link.
     sv: crate::supervision::http::CampaignPanel,
 }
@@ -697,7 +697,7 @@ async fn detail_page(
     let sv = crate::supervision::http::campaign_panel(&state, &caller, &c).await?;
     let d = detail(&state, &caller, c).await?;
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Campaign, id.0);
-    let panel = crate::attachment::http::panel(&state, &caller, Some(owner)).await?;
+    let panel = crate::attachment::pages::panel(&state, &caller, Some(owner)).await?;
     render(DetailPage {
         panel,
         sv,
@@ -992,7 +992,7 @@ struct PlanPage {
     /// Milestone rows offered in the form: the current ones and a few blank ones.
     rows: Vec<MilestoneInput>,
     errors: Vec<(String, String)>,
-    panel: crate::attachment::http::Panel,
+    panel: crate::attachment::pages::Panel,
 }
 
 impl PlanPage {
@@ -1019,7 +1019,7 @@ impl PlanPage {
         rows.extend(std::iter::repeat_n(MilestoneInput::default(), 3));
         let owner = (d.plan.id)
             .map(|p| crate::attachment::Owner::of(crate::attachment::OwnerKind::Plan, p.0));
-        let panel = crate::attachment::http::panel(state, caller, owner).await?;
+        let panel = crate::attachment::pages::panel(state, caller, owner).await?;
         Ok(PlanPage {
             panel,
             c: Chrome::for_caller(caller, &format!("/campaigns/{id}/plans/{org}")),

@@ -6,8 +6,10 @@
 //! the pages, the JSON API and the import module, so a row from a spreadsheet is
 //! checked by exactly the same rules as a form.
 
+pub mod api;
 pub mod demo;
-pub mod http;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use std::fmt;
@@ -19,7 +21,10 @@ use crate::{
     db::{Db, EnterpriseId, OrgId},
     error::{AppError, FieldError},
     org::{OrgCode, OrgKind, Phone},
-    web::form::{self, Errors},
+    web::{
+        form::{self, Errors},
+        list::{self, PageSize, Paging},
+    },
 };
 
 /// The 31 characters a credit code may use (GB 32100-2015: no I, O, Z, S, V),
@@ -320,7 +325,9 @@ pub struct EnterpriseInput {
     pub industry: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
     pub address: Option<String>,
+    /// A whole number.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub employee_count: Option<String>,
     /// Groups separated by commas, 、 or semicolons (a JSON list also works):
     /// truck_driver, ride_hailing, courier, food_delivery, other, or the Chinese
@@ -490,6 +497,117 @@ impl EnterpriseInput {
     }
 }
 
+/// Rows per page, in the list page and the list API.
+pub const PAGE_SIZE: PageSize = PageSize::fixed(50);
+
+/// Query of the list page and the list API. Empty values do not filter.
+#[derive(Deserialize, Default, Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Part of the name (two Chinese characters are enough) or the start of the credit code.
+    pub q: Option<String>,
+    /// Only enterprises in this org's subtree (an org id in the caller's scope).
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+    /// `yes`: with a union; `no`: without.
+    pub union: Option<String>,
+    /// `yes`: employing new-employment-form workers; `no`: not.
+    pub new_forms: Option<String>,
+    /// Employing this group: truck_driver, ride_hailing, courier, food_delivery or other
+    /// (`any` and `none` mean new_forms=yes / no).
+    pub group: Option<String>,
+    /// Exactly this industry.
+    pub industry: Option<String>,
+    /// 1-based page of 50.
+    #[param(value_type = Option<i64>)]
+    pub page: Option<String>,
+}
+
+/// A yes/no filter: `None` when absent or empty.
+fn yes_no(field: &str, s: &Option<String>, errs: &mut Errors) -> Option<bool> {
+    form::opt(s)?;
+    match form::flag(s) {
+        Ok(b) => Some(b),
+        Err(_) => {
+            errs.push(FieldError::new(field, "err-flag"));
+            None
+        }
+    }
+}
+
+impl ListParams {
+    /// The filter and the page, every bad parameter reported.
+    pub fn parse(&self) -> Result<(store::EnterpriseFilter, Paging), AppError> {
+        let mut errs = Errors::default();
+        let org = match form::opt(&self.org) {
+            None => None,
+            Some(o) => match o.parse::<i64>() {
+                Ok(id) => Some(OrgId(id)),
+                Err(_) => {
+                    errs.push(FieldError::new("org", "err-not-a-number"));
+                    None
+                }
+            },
+        };
+        let union = yes_no("union", &self.union, &mut errs);
+        let mut new_forms = yes_no("new_forms", &self.new_forms, &mut errs);
+        let group = match form::opt(&self.group).as_deref() {
+            None => None,
+            Some("any") => {
+                new_forms = Some(true);
+                None
+            }
+            Some("none") => {
+                new_forms = Some(false);
+                None
+            }
+            Some(g) => match WorkerGroup::parse(g) {
+                Some(g) => Some(g),
+                None => {
+                    errs.push(FieldError::new("group", "err-group").arg("value", g));
+                    None
+                }
+            },
+        };
+        let paging = Paging::read(&mut errs, &self.page, &None, PAGE_SIZE);
+        errs.finish()?;
+        let filter = store::EnterpriseFilter {
+            q: form::opt(&self.q),
+            org,
+            union,
+            new_forms,
+            group,
+            industry: form::opt(&self.industry),
+        };
+        Ok((filter, paging))
+    }
+
+    /// The query string that repeats these filters (for pager links), without `page`.
+    pub fn query(&self) -> String {
+        list::query(&[
+            ("q", &self.q),
+            ("org", &self.org),
+            ("union", &self.union),
+            ("new_forms", &self.new_forms),
+            ("group", &self.group),
+            ("industry", &self.industry),
+        ])
+    }
+}
+
+/// A page of enterprises and the counts of the whole match.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EnterprisePage {
+    pub items: Vec<Enterprise>,
+    /// How many enterprises match (all pages).
+    pub total: i64,
+    pub without_union: i64,
+    pub with_new_forms: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub pages: i64,
+}
+
 /// Resolves the jurisdiction (`org_code`) and the covering union
 /// (`union_org_code`) inside `scope_write`, the caller's write scope. Errors
 /// name the field: `err-org-out-of-scope` when a code is unknown or out of
@@ -526,6 +644,73 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> ListParams {
+        let q: String = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::web::errors::urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        serde_urlencoded_from(&q)
+    }
+
+    fn serde_urlencoded_from(q: &str) -> ListParams {
+        let uri: axum::http::Uri = format!("/enterprises?{q}").parse().unwrap();
+        crate::web::Query::<ListParams>::try_from_uri(&uri)
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn empty_parameters_do_not_filter() {
+        let p = serde_urlencoded_from("q=&org=&union=&new_forms=&group=&industry=&page=");
+        let (f, page) = p.parse().unwrap();
+        assert_eq!(f, store::EnterpriseFilter::default());
+        assert_eq!(page.page, 1);
+        assert_eq!(p.query(), "");
+    }
+
+    #[test]
+    fn parameters_become_a_filter_and_a_query_string() {
+        let p = params(&[
+            ("q", " 物流 "),
+            ("org", "7"),
+            ("union", "no"),
+            ("group", "courier"),
+            ("industry", "快递"),
+            ("page", "3"),
+        ]);
+        let (f, page) = p.parse().unwrap();
+        assert_eq!(f.q.as_deref(), Some("物流"));
+        assert_eq!(f.org, Some(OrgId(7)));
+        assert_eq!(f.union, Some(false));
+        assert_eq!(f.group, Some(WorkerGroup::Courier));
+        assert_eq!(f.industry.as_deref(), Some("快递"));
+        assert_eq!(page.page, 3);
+        assert_eq!(
+            p.query(),
+            "q=%E7%89%A9%E6%B5%81&org=7&union=no&group=courier&industry=%E5%BF%AB%E9%80%92"
+        );
+        let (f, _) = params(&[("group", "any")]).parse().unwrap();
+        assert_eq!((f.new_forms, f.group), (Some(true), None));
+        let (f, _) = params(&[("new_forms", "false")]).parse().unwrap();
+        assert_eq!(f.new_forms, Some(false));
+    }
+
+    #[test]
+    fn bad_parameters_are_all_reported() {
+        let p = params(&[
+            ("org", "x"),
+            ("union", "maybe"),
+            ("group", "pilots"),
+            ("page", "0"),
+        ]);
+        let Err(AppError::Validation(errs)) = p.parse() else {
+            panic!()
+        };
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["org", "union", "group", "page"]);
+    }
 
     fn key(s: &str) -> &'static str {
         CreditCode::parse("c", s).unwrap_err().key

@@ -7,11 +7,15 @@
 //! error. [`commit`] reads the kept file again, checks it again and inserts
 //! every row in one transaction, or nothing at all ([`apply`]).
 
+pub mod api;
 pub mod columns;
 pub mod enterprises;
-pub mod http;
+pub mod ops;
 pub mod orgs;
+pub mod pages;
 pub mod store;
+
+pub use ops::{apply, commit};
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -21,7 +25,6 @@ use crate::tabular;
 
 use self::columns::{Column, Sheet};
 use crate::{
-    audit::{self, Action, Entry},
     auth::{Caller, Need},
     db::{Db, DbError, ImportId, Sql},
     error::{AppError, FieldError},
@@ -375,94 +378,6 @@ pub struct Committed {
 pub enum Outcome {
     Done(Committed),
     Rejected(Box<Preview>),
-}
-
-/// Inserts every checked row in one transaction, or none. With `pending`, the
-/// staged import is marked committed in the same transaction, so a second commit
-/// of it finds it taken and imports nothing. Audited as [`Action::Import`].
-pub async fn apply(
-    db: &Db,
-    caller: &Caller,
-    analysis: Analysis,
-    pending: Option<ImportId>,
-) -> Result<Outcome, AppError> {
-    let Analysis {
-        mut preview,
-        plans,
-        sheet,
-        lang,
-    } = analysis;
-    if !preview.errors.is_empty() || plans.is_empty() {
-        return Ok(Outcome::Rejected(Box::new(preview)));
-    }
-    let mut tx = db.begin().await?;
-    if let Some(id) = pending {
-        store::mark_committed(&mut tx, caller, id).await?;
-    }
-    let result = match &plans {
-        Plans::Orgs(p) => orgs::apply(&mut tx, p).await.map(|ids| ids.len()),
-        Plans::Enterprises(p) => enterprises::apply(&mut tx, p).await.map(|ids| ids.len()),
-    };
-    let created = match result {
-        Ok(n) => n,
-        Err(ApplyError::Rows(errors)) => {
-            tx.rollback().await?;
-            preview.valid_rows = preview
-                .rows
-                .saturating_sub(errors.iter().map(|e| e.row).collect::<BTreeSet<_>>().len());
-            preview.errors = errors.iter().map(|e| issue(&sheet, e, lang)).collect();
-            return Ok(Outcome::Rejected(Box::new(preview)));
-        }
-        Err(ApplyError::App(e)) => {
-            tx.rollback().await?;
-            return Err(e);
-        }
-    };
-    let target = match pending {
-        Some(id) => format!("import:{id}"),
-        None => format!("import:{}", preview.kind.as_str()),
-    };
-    let entry = Entry::by(caller, caller.home_org, Action::Import)
-        .target(target)
-        .detail(format!(
-            "{}: {created} rows from {}",
-            preview.kind.as_str(),
-            preview.filename
-        ));
-    audit::store::record(&mut *tx, &entry).await?;
-    tx.commit().await?;
-    Ok(Outcome::Done(Committed {
-        kind: preview.kind,
-        filename: preview.filename,
-        created,
-        import_id: pending,
-    }))
-}
-
-/// Commits a staged import of the caller: reads the kept file again, checks it
-/// again (the database may have changed since the preview) and applies it.
-pub async fn commit(
-    db: &Db,
-    caller: &Caller,
-    id: ImportId,
-    max_rows: usize,
-) -> Result<Outcome, AppError> {
-    let pending = store::get(db, caller, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if pending.committed_at.is_some() {
-        return Err(already_committed());
-    }
-    let analysis = analyse(
-        db,
-        caller,
-        pending.kind,
-        &pending.filename,
-        &pending.content,
-        max_rows,
-    )
-    .await?;
-    apply(db, caller, analysis, Some(id)).await
 }
 
 /// The error of committing an import twice.
@@ -911,11 +826,11 @@ mod tests {
         for lang in [Lang::Zh, Lang::En] {
             let mut reader = fx.caller(fx.s1, Role::Cadre);
             reader.lang = lang;
-            let (rows, shown) = http::export_rows(&fx.db, &reader, ImportKind::Enterprises)
+            let (rows, shown) = ops::export_rows(&fx.db, &reader, ImportKind::Enterprises)
                 .await
                 .unwrap();
             assert_eq!((rows.len(), shown), (2, 1));
-            let heads = http::headers(ImportKind::Enterprises, lang);
+            let heads = ops::headers(ImportKind::Enterprises, lang);
             let xlsx = tabular::write_xlsx("e", &heads, &rows).unwrap();
             let csv = tabular::write_csv(&heads, &rows);
             // Into a second, empty database with the same tree.
@@ -931,7 +846,7 @@ mod tests {
         }
         // A viewer's export masks the phone.
         let viewer = fx.caller(fx.s1, Role::Viewer);
-        let (rows, shown) = http::export_rows(&fx.db, &viewer, ImportKind::Enterprises)
+        let (rows, shown) = ops::export_rows(&fx.db, &viewer, ImportKind::Enterprises)
             .await
             .unwrap();
         assert_eq!(shown, 0);

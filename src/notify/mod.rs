@@ -15,9 +15,11 @@
 //! The loops run inside the server ([`spawn`]) and can be called directly
 //! (tests, a CLI).
 
+pub mod api;
 pub mod demo;
-pub mod http;
 pub mod mail;
+pub mod ops;
+pub mod pages;
 pub mod robot;
 pub mod store;
 pub mod sweep;
@@ -30,6 +32,7 @@ use crate::{
     config::Settings,
     date::Day,
     db::{Db, OrgId},
+    error::{AppError, AppResult},
     i18n::Lang,
 };
 
@@ -226,6 +229,80 @@ pub fn spawn(db: Db, settings: Arc<Settings>) {
             }
         });
     }
+}
+
+/// How many notifications a list shows.
+pub const LIMIT: i64 = 200;
+
+/// Query of the list.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// `yes`: unread only.
+    pub unread: Option<String>,
+    /// `day`: answer the groups (one per kind per day, as `/api/v1/notifications/groups`).
+    pub group: Option<String>,
+    /// Only this kind (with `day`: one group's notices).
+    pub kind: Option<String>,
+    /// Only this day in Beijing, `YYYY-MM-DD` (with `kind`).
+    pub day: Option<String>,
+}
+
+impl ListParams {
+    pub fn unread_only(&self) -> bool {
+        matches!(self.unread.as_deref(), Some("yes" | "true" | "1"))
+    }
+
+    /// The group asked for, if both `kind` and `day` are given; a bad value is a 400.
+    pub fn group(&self) -> AppResult<Option<(Kind, Day)>> {
+        match (self.kind.as_deref(), self.day.as_deref()) {
+            (None | Some(""), None | Some("")) => Ok(None),
+            (Some(k), Some(d)) => {
+                let kind = Kind::parse(k).ok_or(AppError::BadRequest("kind"))?;
+                let day = Day::parse_str(d).ok_or(AppError::BadRequest("day"))?;
+                Ok(Some((kind, day)))
+            }
+            _ => Err(AppError::BadRequest("kind and day")),
+        }
+    }
+}
+
+/// A group: one kind on one day.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct GroupRef {
+    pub kind: Kind,
+    /// `YYYY-MM-DD`, a day in Beijing.
+    pub day: String,
+}
+
+impl GroupRef {
+    pub fn day(&self) -> AppResult<Day> {
+        Day::parse_str(&self.day).ok_or_else(|| AppError::field("day", "err-date"))
+    }
+}
+
+/// The unread count (the badge in the menu).
+#[derive(Clone, Copy, Debug, Serialize, utoipa::ToSchema)]
+pub struct Unread {
+    /// Unread notifications.
+    pub unread: i64,
+    /// Groups (kind and day) with unread notifications: the number on the bell.
+    pub groups: i64,
+}
+
+/// How many notifications a mark changed.
+#[derive(Clone, Copy, Debug, Serialize, utoipa::ToSchema)]
+pub struct ReadResult {
+    pub marked: u64,
+    pub unread: i64,
+}
+
+/// Query of the groups.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GroupParams {
+    /// `yes`: groups with unread notices only.
+    pub unread: Option<String>,
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! direct unions and grassroots unions, to any depth. Every record in Qingting
 //! belongs to an org, and every role reaches one org's subtree.
 
-pub mod http;
+pub mod api;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
@@ -203,16 +205,29 @@ impl Org {
 /// An org as submitted by a form, a JSON body or an import row: text, unparsed.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct OrgInput {
+    #[serde(default, deserialize_with = "form::lenient")]
     pub code: Option<String>,
+    #[serde(default, deserialize_with = "form::lenient")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "form::lenient")]
     pub short_name: Option<String>,
+    /// federation, department, industry, street, direct or grassroots.
+    #[serde(default, deserialize_with = "form::lenient")]
     pub kind: Option<String>,
     /// The parent's code (only when creating).
+    #[serde(default, deserialize_with = "form::lenient")]
     pub parent_code: Option<String>,
+    #[serde(default, deserialize_with = "form::lenient")]
     pub contact_person: Option<String>,
+    #[serde(default, deserialize_with = "form::lenient")]
     pub phone: Option<String>,
+    #[serde(default, deserialize_with = "form::lenient")]
     pub email: Option<String>,
+    #[serde(default, deserialize_with = "form::lenient")]
     pub address: Option<String>,
+    /// Where the org comes among its siblings (a whole number).
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub display_order: Option<String>,
 }
 
@@ -245,7 +260,11 @@ impl OrgInput {
             Some(k) => match OrgKind::parse(&k) {
                 Some(k) => Some(k),
                 None => {
-                    errs.push(FieldError::new("kind", "err-org-kind"));
+                    let codes: Vec<&str> = OrgKind::ALL.iter().map(|k| k.as_str()).collect();
+                    errs.push(
+                        FieldError::new("kind", "err-org-kind-code")
+                            .arg("allowed", codes.join(", ")),
+                    );
                     None
                 }
             },
@@ -321,6 +340,31 @@ impl OrgInput {
             display_order: Some(org.display_order.to_string()),
         }
     }
+}
+
+/// A move under a new parent.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"parent_code": "UA"}))]
+pub struct MoveInput {
+    /// Code of the new parent.
+    pub parent_code: String,
+}
+
+/// Whether an org is active.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"active": false}))]
+pub struct ActiveInput {
+    pub active: bool,
+}
+
+/// Query of the org list API.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// List the children of this org; without it, the top orgs of the caller's scope.
+    pub parent: Option<OrgId>,
+    /// Search by name, short name or code instead.
+    pub q: Option<String>,
 }
 
 /// A plausible e-mail address: one `@`, a dot in the domain, no spaces.

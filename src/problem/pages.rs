@@ -222,7 +222,7 @@ struct DetailPage {
     /// Which form the errors belong to.
     failed: &'static str,
     today: String,
-    panel: crate::attachment::http::Panel,
+    panel: crate::attachment::pages::Panel,
 }
 
 impl DetailPage {
@@ -292,7 +292,7 @@ async fn detail_view(
         own.is_some_and(|(_, o)| o.escalated_from.is_some())
     };
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Problem, id.0);
-    let panel = crate::attachment::http::panel(state, caller, Some(owner)).await?;
+    let panel = crate::attachment::pages::panel(state, caller, Some(owner)).await?;
     Ok(DetailPage {
         panel,
         c: Chrome::for_caller(caller, &format!("/problems/{id}")),

@@ -1,8 +1,9 @@
 //! People who log in, and the roles they hold at orgs.
 
-pub mod http;
+pub mod api;
 mod login;
-pub mod sessions;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 pub use login::throttled_message;
@@ -11,11 +12,92 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::{Role, password},
-    db::{GrantId, OrgId, UserId},
-    error::{AppError, FieldError},
+    db::{GrantId, OrgId, UserId, code_enum},
+    error::{AppError, AppResult, FieldError},
     org::{OrgCode, Phone, parse_email},
-    web::form::{self, Errors},
+    web::{
+        form::{self, Errors},
+        list::{self, PageSize, Paging},
+    },
 };
+
+/// Fifty users a page, in the list and the API.
+pub const PAGE_SIZE: PageSize = PageSize::fixed(50);
+
+/// Query of the user list page and API, unparsed.
+#[derive(Deserialize, Default, Debug, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Part of a login or display name.
+    pub q: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub page: Option<String>,
+}
+
+impl ListQuery {
+    /// The search text and the page asked for; a bad page is a 422.
+    pub fn parse(&self) -> AppResult<(Option<String>, Paging)> {
+        let mut errs = Errors::default();
+        let paging = Paging::read(&mut errs, &self.page, &None, PAGE_SIZE);
+        errs.finish()?;
+        Ok((form::opt(&self.q), paging))
+    }
+
+    /// The filters as a query string, for the pager.
+    pub fn query(&self) -> String {
+        list::query(&[("q", &self.q)])
+    }
+}
+
+/// A page of users.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserPage {
+    pub items: Vec<User>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// The caller as the API sees them.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: OrgId,
+    pub roles: Vec<MeRole>,
+    /// Whether the second factor (TOTP) is set up. Tokens never ask for it.
+    pub totp_enabled: bool,
+    /// The login before the current one (time, address, failed attempts since).
+    pub last_login: Option<store::LastLogin>,
+}
+
+/// A role of the caller.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeRole {
+    pub org_id: OrgId,
+    pub role: Role,
+}
+
+code_enum! {
+    /// What the account buttons of a user's page do.
+    pub enum AccountAction: "user-action" {
+        /// Lets the user log in again.
+        Activate = "activate",
+        /// Stops the user logging in (never one's own account).
+        Deactivate = "deactivate",
+        /// Clears the login throttle of the account.
+        Unlock = "unlock",
+    }
+}
+
+/// A role named in a form or body: one of the stored codes, a 422 listing them otherwise.
+pub fn parse_role(field: &str, raw: &str) -> Result<Role, FieldError> {
+    Role::parse(raw).ok_or_else(|| {
+        let codes: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        FieldError::new(field, "err-role").arg("allowed", codes.join(", "))
+    })
+}
 
 /// A login name: 3–32 letters, digits, `.`, `_` or `-`, stored lower-case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,13 +212,7 @@ impl UserInput {
         }
         let role = match form::opt(&self.role) {
             None => Some(None),
-            Some(r) => match Role::parse(&r) {
-                Some(r) => Some(Some(r)),
-                None => {
-                    errs.push(FieldError::new("role", "err-role"));
-                    None
-                }
-            },
+            Some(r) => errs.take(parse_role("role", &r)).map(Some),
         };
         errs.finish()?;
         match (username, display_name, org_code, phone, email, role) {

@@ -67,6 +67,16 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("service", crate::service::api::router()),
         ("problem", crate::problem::api::router()),
         ("mediation", crate::mediation::api::router()),
+        ("user", crate::user::api::router()),
+        ("org", crate::org::api::router()),
+        ("enterprise", crate::enterprise::api::router()),
+        ("webhook", crate::webhook::api::router()),
+        ("attachment", crate::attachment::api::router()),
+        ("audit", crate::audit::api::router()),
+        ("notify", crate::notify::api::router()),
+        ("backup", crate::backup::api::router()),
+        ("account", crate::account::api::router()),
+        ("import", crate::import::api::router()),
     ]
 }
 
@@ -75,8 +85,16 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let max_body = state.settings.import.max_upload_bytes + 64 * 1024;
     let mut app = Router::new();
-    for (_, domain) in declared() {
-        app = app.merge(Router::from(domain));
+    for (name, domain) in declared() {
+        let routes = Router::from(domain);
+        app = app.merge(if name == "attachment" {
+            // Uploads may be larger than any other body.
+            routes.layer(crate::attachment::api::upload_limit(
+                &state.settings.uploads,
+            ))
+        } else {
+            routes
+        });
     }
     app
         .route("/healthz", get(healthz))
@@ -85,12 +103,6 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::serve))
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::todo::http::routes())
-        .merge(crate::user::http::routes())
-        .merge(crate::account::http::routes())
-        .merge(crate::org::http::routes())
-        .merge(crate::enterprise::http::routes())
-        .merge(crate::import::http::routes())
-        .merge(crate::audit::http::routes())
         .merge(crate::campaign::http::routes())
         .merge(crate::summary::http::routes())
         .merge(crate::supervision::http::routes())
@@ -100,14 +112,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::survey::public::routes())
         .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
         .merge(crate::report::http::routes())
-        .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())
-        .merge(crate::backup::http::routes())
-        .merge(crate::webhook::api::routes())
         .merge(crate::dashboard::http::routes())
         .merge(crate::stationing::http::routes())
-        .merge(crate::attachment::http::routes(&state.settings.uploads))
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(max_body))

@@ -39,29 +39,6 @@ impl Modify for BearerAuth {
 )]
 struct ApiDoc;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        crate::user::http::api_me,
-        crate::user::http::api_list,
-        crate::user::http::api_create,
-        crate::user::http::api_get,
-        crate::user::http::api_roles,
-        crate::user::http::api_grant,
-        crate::user::http::api_revoke,
-        crate::org::http::api_list,
-        crate::org::http::api_get,
-        crate::org::http::api_children,
-        crate::org::http::api_counts,
-        crate::org::http::api_create,
-        crate::org::http::api_update,
-        crate::org::http::api_move,
-        crate::org::http::api_active,
-    ),
-    tags((name = "orgs", description = "The organisation tree"), (name = "users", description = "People and their roles"))
-)]
-struct CoreDoc;
-
 /// The start of a domain's router: an empty `OpenApiRouter` carrying the
 /// domain's tag and its description, to which `api::router()` adds its routes.
 pub fn domain(tag: &str, description: &str) -> OpenApiRouter<AppState> {
@@ -79,19 +56,12 @@ pub fn domain(tag: &str, description: &str) -> OpenApiRouter<AppState> {
 pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
     let mut parts = vec![
         ("document", DocumentDoc::openapi()),
-        ("core", CoreDoc::openapi()),
-        ("enterprise", crate::enterprise::http::ApiDoc::openapi()),
-        ("import", crate::import::http::ApiDoc::openapi()),
         ("campaign", crate::campaign::http::ApiDoc::openapi()),
         ("summary", crate::summary::http::ApiDoc::openapi()),
         ("supervision", crate::supervision::http::ApiDoc::openapi()),
         ("activity", crate::activity::http::ApiDoc::openapi()),
-        ("notify", crate::notify::http::ApiDoc::openapi()),
         ("calendar", crate::calendar::http::ApiDoc::openapi()),
         ("workday", crate::workday::http::ApiDoc::openapi()),
-        ("backup", crate::backup::http::ApiDoc::openapi()),
-        ("webhook", crate::webhook::api::ApiDoc::openapi()),
-        ("attachment", crate::attachment::http::ApiDoc::openapi()),
         ("survey", crate::survey::http::ApiDoc::openapi()),
         (
             "survey::analysis",
@@ -107,8 +77,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ),
         ("report", crate::report::http::ApiDoc::openapi()),
         ("todo", crate::todo::http::ApiDoc::openapi()),
-        ("user::sessions", crate::user::sessions::ApiDoc::openapi()),
-        ("audit", crate::audit::http::ApiDoc::openapi()),
     ];
     parts.extend(
         super::declared()

@@ -4,72 +4,75 @@
 //! subscription outside the caller's admin subtrees.
 
 use axum::{
-    Router,
     extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::web::{Json, Path, Query};
 
 use super::{
     Attempt, Delivery, DeliveryBrief, DeliveryStatus, Disabled, Event, OrgRef, Payload,
     ResponseRecord, Subscription, SummaryRecord, WebhookInput, WebhookUpdate,
-    ops::{self, Created},
+    ops::{self, Created, DeliveryPage, PageQuery},
     pages, store,
 };
 use crate::{
     auth::Caller,
     db::{WebhookDeliveryId, WebhookId},
     error::AppResult,
-    web::{AppState, errors::ErrorBody},
+    web::{AppState, errors::ErrorBody, openapi},
 };
 
-/// Every route of the module: its pages and its API.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/webhooks", get(pages::list_page).post(pages::create_page))
-        .route("/webhooks/new", get(pages::new_page))
-        .route(
-            "/webhooks/{id}",
-            get(pages::detail_page).post(pages::update_page),
-        )
-        .route("/webhooks/{id}/edit", get(pages::edit_page))
-        .route("/webhooks/{id}/delete", post(pages::delete_page))
-        .route("/webhooks/{id}/secret", post(pages::rotate_page))
-        .route("/webhooks/{id}/ping", post(pages::ping_page))
-        .route(
-            "/webhooks/{id}/deliveries/{delivery}/redeliver",
-            post(pages::redeliver_page),
-        )
-        .route("/api/v1/webhooks", get(api_list).post(api_create))
-        .route(
-            "/api/v1/webhooks/{id}",
-            get(api_get).patch(api_update).delete(api_delete),
-        )
-        .route("/api/v1/webhooks/{id}/secret", post(api_rotate))
-        .route("/api/v1/webhooks/{id}/ping", post(api_ping))
-        .route("/api/v1/webhooks/{id}/deliveries", get(api_deliveries))
-        .route(
-            "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver",
-            post(api_redeliver),
-        )
-}
-
-/// This module's part of the OpenAPI document.
+/// The schemas integrators need that no route names: the body each event is
+/// POSTed with, and its parts.
 #[derive(OpenApi)]
-#[openapi(
-    paths(api_list, api_create, api_get, api_update, api_delete, api_rotate, api_ping,
-        api_deliveries, api_redeliver),
-    components(schemas(Subscription, Created, WebhookInput, WebhookUpdate, WebhookSecret,
-        Delivery, DeliveryBrief, Attempt, DeliveryPage, DeliveryStatus, Disabled, Event, OrgRef,
-        Payload, SummaryRecord, ResponseRecord)),
-    tags((name = "webhooks", description = "Events out to integrators: admins subscribe a URL to events of their org's subtree; each event is POSTed as JSON (`WebhookPayload`) signed with HMAC-SHA256 (`X-Qingting-Signature: sha256=<hex>`), retried with backoff, every attempt logged"))
-)]
-pub struct ApiDoc;
+#[openapi(components(schemas(
+    Payload,
+    Event,
+    OrgRef,
+    SummaryRecord,
+    ResponseRecord,
+    Attempt,
+    DeliveryBrief,
+    DeliveryStatus,
+    Disabled
+)))]
+struct EventSchemas;
+
+/// Every route of the module: one `routes!` per API path, then the pages.
+pub fn router() -> OpenApiRouter<AppState> {
+    let mut router = openapi::domain(
+        "webhooks",
+        "Events out to integrators: admins subscribe a URL to events of their org's subtree; each event is POSTed as JSON (`WebhookPayload`) signed with HMAC-SHA256 (`X-Qingting-Signature: sha256=<hex>`), retried with backoff, every attempt logged",
+    )
+    .routes(routes!(api_list, api_create))
+    .routes(routes!(api_get, api_update, api_delete))
+    .routes(routes!(api_rotate))
+    .routes(routes!(api_ping))
+    .routes(routes!(api_deliveries))
+    .routes(routes!(api_redeliver))
+    .route("/webhooks", get(pages::list_page).post(pages::create_page))
+    .route("/webhooks/new", get(pages::new_page))
+    .route(
+        "/webhooks/{id}",
+        get(pages::detail_page).post(pages::update_page),
+    )
+    .route("/webhooks/{id}/edit", get(pages::edit_page))
+    .route("/webhooks/{id}/delete", post(pages::delete_page))
+    .route("/webhooks/{id}/secret", post(pages::rotate_page))
+    .route("/webhooks/{id}/ping", post(pages::ping_page))
+    .route(
+        "/webhooks/{id}/deliveries/{delivery}/redeliver",
+        post(pages::redeliver_page),
+    );
+    router.get_openapi_mut().merge(EventSchemas::openapi());
+    router
+}
 
 /// A new secret, shown this once.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -78,57 +81,11 @@ pub struct WebhookSecret {
     pub secret: String,
 }
 
-/// A page of a subscription's deliveries, newest first.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-#[schema(as = WebhookDeliveryPage)]
-pub struct DeliveryPage {
-    pub items: Vec<Delivery>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
-/// Which page of deliveries.
-#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// From 1.
-    pub page: Option<i64>,
-    /// 1–100; 20 by default.
-    pub per_page: Option<i64>,
-}
-
-/// Deliveries shown per page by default (the page and the API).
-pub const PER_PAGE: i64 = 20;
-
-/// One page of a subscription's deliveries (the page and the API share it).
-pub async fn delivery_page(
-    state: &AppState,
-    caller: &Caller,
-    id: WebhookId,
-    q: &PageQuery,
-) -> AppResult<(Subscription, DeliveryPage)> {
-    let (sub, scope) = ops::find(&state.db, caller, id).await?;
-    let per_page = q.per_page.unwrap_or(PER_PAGE).clamp(1, 100);
-    let page = q.page.unwrap_or(1).max(1);
-    let (items, total) =
-        store::deliveries(&state.db, &scope, id, None, per_page, (page - 1) * per_page).await?;
-    Ok((
-        sub,
-        DeliveryPage {
-            items,
-            total,
-            page,
-            per_page,
-        },
-    ))
-}
-
 /// The subscriptions of orgs in the caller's admin subtrees.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
     responses((status = 200, body = Vec<Subscription>), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_list(
+async fn api_list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> AppResult<Json<Vec<Subscription>>> {
@@ -141,7 +98,7 @@ pub async fn api_list(
     responses((status = 201, body = Created), (status = 403, body = ErrorBody),
         (status = 422, description = "a field is wrong: `url` not an http(s) address, `events[i]` not a known code (the message lists them), `org_id` outside the caller's admin subtrees", body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_create(
+async fn api_create(
     State(state): State<AppState>,
     caller: Caller,
     Json(input): Json<WebhookInput>,
@@ -155,7 +112,7 @@ pub async fn api_create(
     responses((status = 200, body = Subscription), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_get(
+async fn api_get(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<WebhookId>,
@@ -169,7 +126,7 @@ pub async fn api_get(
     responses((status = 200, body = Subscription), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_update(
+async fn api_update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<WebhookId>,
@@ -184,7 +141,7 @@ pub async fn api_update(
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_delete(
+async fn api_delete(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<WebhookId>,
@@ -198,7 +155,7 @@ pub async fn api_delete(
     responses((status = 200, body = WebhookSecret), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_rotate(
+async fn api_rotate(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<WebhookId>,
@@ -213,7 +170,7 @@ pub async fn api_rotate(
     responses((status = 200, body = Delivery), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_ping(
+async fn api_ping(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<WebhookId>,
@@ -229,13 +186,13 @@ pub async fn api_ping(
     responses((status = 200, body = DeliveryPage), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_deliveries(
+async fn api_deliveries(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<WebhookId>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Json<DeliveryPage>> {
-    Ok(Json(delivery_page(&state, &caller, id, &q).await?.1))
+    Ok(Json(ops::deliveries(&state.db, &caller, id, &q).await?.1))
 }
 
 /// Post a delivery's event again, as a new delivery (retried like any other); answers it after its first attempt.
@@ -244,7 +201,7 @@ pub async fn api_deliveries(
     responses((status = 200, body = Delivery), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_redeliver(
+async fn api_redeliver(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, delivery)): Path<(WebhookId, WebhookDeliveryId)>,

@@ -7,7 +7,7 @@
 //! admin nowhere is refused (403); one who is, but not over the
 //! subscription's org, does not find it (404).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
@@ -23,6 +23,10 @@ use crate::{
     error::{AppError, AppResult},
     formation::Pipeline,
     notify::{self, Kind, Notice, robot::mask_url},
+    web::{
+        form::Errors,
+        list::{PageSize, Paging},
+    },
 };
 
 /// Reads the events active subscriptions want into `wants`.
@@ -389,4 +393,57 @@ pub async fn record_attempt(
     }
     tx.commit().await?;
     Ok(turned_off)
+}
+
+/// A page of a subscription's deliveries, newest first.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookDeliveryPage)]
+pub struct DeliveryPage {
+    pub items: Vec<Delivery>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Which page of deliveries, unparsed.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// From 1.
+    #[param(value_type = Option<i64>)]
+    pub page: Option<String>,
+    /// 1–100; 20 by default.
+    #[param(value_type = Option<i64>)]
+    pub per_page: Option<String>,
+}
+
+/// Deliveries shown per page: 20 by default, at most 100 (the page and the API).
+pub const DELIVERIES_PAGE: PageSize = PageSize {
+    default: 20,
+    max: 100,
+};
+
+/// One page of a subscription's deliveries (the page and the API share it);
+/// a page or size out of range is a 422.
+pub async fn deliveries(
+    db: &Db,
+    caller: &Caller,
+    id: WebhookId,
+    q: &PageQuery,
+) -> AppResult<(Subscription, DeliveryPage)> {
+    let (sub, scope) = find(db, caller, id).await?;
+    let mut errs = Errors::default();
+    let paging = Paging::read(&mut errs, &q.page, &q.per_page, DELIVERIES_PAGE);
+    errs.finish()?;
+    let (items, total) =
+        store::deliveries(db, &scope, id, None, paging.size, paging.offset()).await?;
+    Ok((
+        sub,
+        DeliveryPage {
+            items,
+            total,
+            page: paging.page,
+            per_page: paging.size,
+        },
+    ))
 }

@@ -14,9 +14,9 @@ use axum::{
 use crate::web::{Form, Path, Query};
 
 use super::{
-    Disabled, Event, Subscription, WebhookInput, WebhookUpdate,
-    api::{DeliveryPage, PageQuery, delivery_page},
-    code_label_key, ops, store,
+    Disabled, Event, Subscription, WebhookInput, WebhookUpdate, code_label_key, ops,
+    ops::{DeliveryPage, PageQuery},
+    store,
 };
 use crate::{
     auth::Caller,
@@ -268,7 +268,7 @@ async fn detail(
     q: &PageQuery,
     secret: Option<String>,
 ) -> AppResult<DetailPage> {
-    let (sub, page) = delivery_page(state, caller, id, q).await?;
+    let (sub, page) = ops::deliveries(&state.db, caller, id, q).await?;
     Ok(DetailPage {
         c: Chrome::for_caller(caller, &format!("/webhooks/{id}")),
         sub,

@@ -188,7 +188,7 @@ async fn a_photo_gets_a_thumbnail_and_a_pdf_downloads_as_a_document() {
     assert_eq!((thumb.width(), thumb.height()), (160, 320));
 
     // The photo opens inline with its own type; the PDF downloads.
-    let res = raw(&a, &format!("/attachments/{jpg_id}/file")).await;
+    let res = raw(&a, &format!("/api/v1/attachments/{jpg_id}/file")).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "image/jpeg");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
@@ -235,9 +235,37 @@ async fn a_photo_gets_a_thumbnail_and_a_pdf_downloads_as_a_document() {
         .await
         .unwrap();
     assert!(
-        html.contains(&format!("/attachments/{jpg_id}/thumb")),
+        html.contains(&format!("/api/v1/attachments/{jpg_id}/thumbnail")),
         "gallery"
     );
+    // The page's links reach the files with the session cookie; without
+    // credentials the API answers 401 with the JSON error, not a redirect.
+    for (path, mime) in [
+        (format!("/api/v1/attachments/{jpg_id}/file"), "image/jpeg"),
+        (
+            format!("/api/v1/attachments/{jpg_id}/thumbnail"),
+            "image/jpeg",
+        ),
+        (
+            format!("/api/v1/attachments/{pdf_id}/file"),
+            "application/pdf",
+        ),
+    ] {
+        let res = web.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["content-type"], mime, "{path}");
+        let res = app.anonymous().get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthenticated", "{path}");
+    }
+    for old in [
+        format!("/attachments/{jpg_id}/file"),
+        format!("/attachments/{jpg_id}/thumb"),
+    ] {
+        let res = web.get(app.url(&old)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{old}");
+    }
     assert!(html.contains("纪要.pdf"));
     assert!(
         html.contains("action=\"/attachments\""),
@@ -418,8 +446,6 @@ async fn access_follows_the_owning_record_on_every_route() {
         format!("/api/v1/attachments/{att}"),
         format!("/api/v1/attachments/{att}/file"),
         format!("/api/v1/attachments/{att}/thumbnail"),
-        format!("/attachments/{att}/file"),
-        format!("/attachments/{att}/thumb"),
         format!("/api/v1/attachments/{patt}"),
         format!("/api/v1/attachments/{patt}/file"),
         format!("/api/v1/attachments?owner_kind=activity&owner_id={act}"),

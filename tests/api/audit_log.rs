@@ -263,7 +263,7 @@ async fn the_export_is_the_filtered_view_of_the_subtree_and_is_audited() {
     let before = app.audit_count("export").await;
 
     let res = c
-        .get(app.url("/audit/export.csv?action=login&username=&from=&to="))
+        .get(app.url("/api/v1/audit/export.csv?action=login&username=&from=&to="))
         .send()
         .await
         .unwrap();
@@ -288,7 +288,11 @@ async fn the_export_is_the_filtered_view_of_the_subtree_and_is_audited() {
     assert!(csv.contains("甲街道总工会"));
 
     // Everything, as XLSX: the formula-looking detail stays text.
-    let res = c.get(app.url("/audit/export.xlsx")).send().await.unwrap();
+    let res = c
+        .get(app.url("/api/v1/audit/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let bytes = res.bytes().await.unwrap();
     use calamine::Reader;
@@ -319,17 +323,46 @@ async fn the_export_is_the_filtered_view_of_the_subtree_and_is_audited() {
         .await
         .unwrap();
     assert!(
-        html.contains("/audit/export.xlsx?action=login&#38;username="),
+        html.contains("/api/v1/audit/export.xlsx?action=login&#38;username="),
         "{html}"
     );
     let cadre = app.browser("a.cadre").await;
     assert_eq!(
         cadre
-            .get(app.url("/audit/export.csv"))
+            .get(app.url("/api/v1/audit/export.csv"))
             .send()
             .await
             .unwrap()
             .status(),
         StatusCode::FORBIDDEN
+    );
+    // Without credentials: 401 with the JSON error, for both formats.
+    for path in ["/api/v1/audit/export.csv", "/api/v1/audit/export.xlsx"] {
+        let res = app.anonymous().get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthenticated", "{path}");
+    }
+    // With a token: the XLSX with its type.
+    let res = app
+        .anonymous()
+        .get(app.url("/api/v1/audit/export.xlsx"))
+        .bearer_auth(app.token("a.admin").await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    // The old addresses are gone.
+    assert_eq!(
+        c.get(app.url("/audit/export.csv"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
     );
 }

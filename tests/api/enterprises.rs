@@ -89,3 +89,17 @@ async fn a_bad_credit_code_is_refused_naming_the_rule() {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+#[tokio::test]
+async fn a_huge_page_is_refused_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let api = app.api("a.cadre").await;
+    let (status, body) = api
+        .get("/api/v1/enterprises?page=9223372036854775806")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "page");
+    let (status, page) = api.get("/api/v1/enterprises?page=1000000").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 0);
+}

@@ -861,7 +861,7 @@ async fn exports_hold_exactly_the_callers_subtree_and_are_audited() {
     let web = app.browser("a.cadre").await;
     let audits = app.audit_count("export").await;
 
-    let (status, ctype, bytes) = download(&web, &app, "/export/enterprises.xlsx").await;
+    let (status, ctype, bytes) = download(&web, &app, "/api/v1/export/enterprises.xlsx").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         ctype.starts_with("application/vnd.openxmlformats"),
@@ -889,20 +889,20 @@ async fn exports_hold_exactly_the_callers_subtree_and_are_audited() {
         "a cadre sees the phones of the subtree"
     );
 
-    let (status, ctype, bytes) = download(&web, &app, "/export/enterprises.csv").await;
+    let (status, ctype, bytes) = download(&web, &app, "/api/v1/export/enterprises.csv").await;
     assert_eq!(status, StatusCode::OK);
     assert!(ctype.starts_with("text/csv"), "{ctype}");
     let csv_rows = read_csv(&bytes);
     assert_eq!(csv_rows, rows, "the CSV holds what the XLSX holds");
     assert!(!String::from_utf8_lossy(&bytes).contains("STB"));
 
-    let (_, _, bytes) = download(&web, &app, "/export/orgs.xlsx").await;
+    let (_, _, bytes) = download(&web, &app, "/api/v1/export/orgs.xlsx").await;
     let (rows, _) = read_xlsx(&bytes);
     assert_eq!(rows[0][..5], ["代码", "名称", "简称", "类型", "上级代码"]);
     let mut codes: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     codes.sort();
     assert_eq!(codes, ["STA", "UA"]);
-    let (_, _, bytes) = download(&web, &app, "/export/orgs.csv").await;
+    let (_, _, bytes) = download(&web, &app, "/api/v1/export/orgs.csv").await;
     let mut codes: Vec<String> = read_csv(&bytes)[1..].iter().map(|r| r[0].clone()).collect();
     codes.sort();
     assert_eq!(codes, ["STA", "UA"]);
@@ -912,14 +912,14 @@ async fn exports_hold_exactly_the_callers_subtree_and_are_audited() {
     let (_, _, bytes) = download(
         &app.browser("district.admin").await,
         &app,
-        "/export/orgs.csv",
+        "/api/v1/export/orgs.csv",
     )
     .await;
     assert_eq!(read_csv(&bytes).len(), 1 + 6);
     let (_, _, bytes) = download(
         &app.browser("a.viewer").await,
         &app,
-        "/export/enterprises.csv",
+        "/api/v1/export/enterprises.csv",
     )
     .await;
     let rows = read_csv(&bytes);
@@ -932,7 +932,7 @@ async fn exports_hold_exactly_the_callers_subtree_and_are_audited() {
     let api = app.api("b.cadre").await;
     let res = api
         .client
-        .get(app.url("/export/enterprises.csv"))
+        .get(app.url("/api/v1/export/enterprises.csv"))
         .bearer_auth(&api.token)
         .send()
         .await
@@ -957,7 +957,7 @@ async fn a_formula_typed_as_a_name_is_not_a_formula_in_exports() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{e}");
     let web = app.browser("a.cadre").await;
-    let (_, _, bytes) = download(&web, &app, "/export/enterprises.csv").await;
+    let (_, _, bytes) = download(&web, &app, "/api/v1/export/enterprises.csv").await;
     let rows = read_csv(&bytes);
     assert_eq!(
         rows[1][0],
@@ -967,7 +967,7 @@ async fn a_formula_typed_as_a_name_is_not_a_formula_in_exports() {
     let person = rows[0].iter().position(|h| h == "联系人").unwrap();
     assert_eq!(rows[1][person], "'@SUM(A1)");
     // The XLSX holds plain strings, no formulas.
-    let (_, _, xlsx_bytes) = download(&web, &app, "/export/enterprises.xlsx").await;
+    let (_, _, xlsx_bytes) = download(&web, &app, "/api/v1/export/enterprises.xlsx").await;
     let (rows, sheets) = read_xlsx(&xlsx_bytes);
     assert_eq!(rows[1][0], name);
     use calamine::Reader;
@@ -993,7 +993,10 @@ async fn an_export_imported_again_finds_every_row_already_there() {
     two_streets_of_enterprises(&app).await;
     let web = app.browser("a.cadre").await;
     let api = app.api("a.cadre").await;
-    for path in ["/export/enterprises.xlsx", "/export/enterprises.csv"] {
+    for path in [
+        "/api/v1/export/enterprises.xlsx",
+        "/api/v1/export/enterprises.csv",
+    ] {
         let (_, _, bytes) = download(&web, &app, path).await;
         let name = path.rsplit('/').next().unwrap();
         let (status, body) = upload(&api, "enterprises", name, &bytes, true, None).await;
@@ -1016,7 +1019,7 @@ async fn an_export_imported_again_finds_every_row_already_there() {
     assert_eq!(visible_enterprises(&api).await, 2);
 
     // An export with the taken rows replaced by new codes imports cleanly.
-    let (_, _, bytes) = download(&web, &app, "/export/enterprises.csv").await;
+    let (_, _, bytes) = download(&web, &app, "/api/v1/export/enterprises.csv").await;
     let text = String::from_utf8(bytes).unwrap();
     let text = text
         .replace(&credit(101), &credit(301))
@@ -1026,7 +1029,12 @@ async fn an_export_imported_again_finds_every_row_already_there() {
     assert_eq!(visible_enterprises(&api).await, 4);
 
     // Orgs: codes are taken, and the street's own parent is out of reach of its admin.
-    let (_, _, bytes) = download(&app.browser("a.admin").await, &app, "/export/orgs.xlsx").await;
+    let (_, _, bytes) = download(
+        &app.browser("a.admin").await,
+        &app,
+        "/api/v1/export/orgs.xlsx",
+    )
+    .await;
     let (status, body) = upload(
         &app.api("a.admin").await,
         "orgs",
@@ -1052,8 +1060,12 @@ async fn templates_hold_the_headers_only_and_are_not_audited() {
     let web = app.browser("a.viewer").await;
     let audits = app.audit_count("export").await;
     for (kind, first) in [("enterprises", "单位名称"), ("orgs", "代码")] {
-        let (status, _, bytes) =
-            download(&web, &app, &format!("/export/{kind}.xlsx?template=1")).await;
+        let (status, _, bytes) = download(
+            &web,
+            &app,
+            &format!("/api/v1/export/{kind}.xlsx?template=1"),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK);
         let (rows, sheets) = read_xlsx(&bytes);
         assert_eq!(rows.len(), 1, "{kind}: {rows:?}");
@@ -1061,7 +1073,7 @@ async fn templates_hold_the_headers_only_and_are_not_audited() {
         assert_eq!(sheets.len(), 2, "a notes sheet: {sheets:?}");
         assert_eq!(sheets[1], "填写说明");
         let (status, _, bytes) =
-            download(&web, &app, &format!("/export/{kind}.csv?template=1")).await;
+            download(&web, &app, &format!("/api/v1/export/{kind}.csv?template=1")).await;
         assert_eq!(status, StatusCode::OK);
         let rows = read_csv(&bytes);
         assert_eq!(rows.len(), 1, "{kind}: {rows:?}");
@@ -1069,7 +1081,7 @@ async fn templates_hold_the_headers_only_and_are_not_audited() {
     }
     assert_eq!(app.audit_count("export").await, audits);
     // The filled-in template imports.
-    let (_, _, bytes) = download(&web, &app, "/export/enterprises.csv?template=1").await;
+    let (_, _, bytes) = download(&web, &app, "/api/v1/export/enterprises.csv?template=1").await;
     let mut text = String::from_utf8(bytes).unwrap();
     text.push_str(&format!("新公司,{},,,,,,,STA,,\r\n", credit(7)));
     let (status, body) = upload(
@@ -1141,16 +1153,31 @@ async fn only_cadres_and_admins_import_and_only_their_own_uploads() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = anon.get(app.url("/import")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap();
+    assert!(to.starts_with("/login?next="), "/import → {to}");
+    // The exports are API routes: 401 with the JSON error, not a redirect.
     for path in [
-        "/import",
-        "/export/enterprises.xlsx",
-        "/export/orgs.csv?template=1",
+        "/api/v1/export/enterprises.xlsx",
+        "/api/v1/export/enterprises.csv",
+        "/api/v1/export/orgs.xlsx",
+        "/api/v1/export/orgs.csv?template=1",
     ] {
         let res = anon.get(app.url(path)).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
-        let to = res.headers()["location"].to_str().unwrap();
-        assert!(to.starts_with("/login?next="), "{path} → {to}");
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthenticated", "{path}");
     }
+    // The old addresses are gone.
+    let res = app
+        .browser("a.cadre")
+        .await
+        .get(app.url("/export/enterprises.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // A staged upload is its uploader's alone.
     let a = app.api("a.cadre").await;
@@ -1330,4 +1357,34 @@ async fn a_file_over_the_size_limit_is_refused_with_413() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.unwrap().contains("文件太大，最大 1 MB"));
     assert_eq!(count(&app, "pending_imports").await, 0);
+}
+
+#[tokio::test]
+async fn a_refused_import_without_rows_matches_its_documented_body() {
+    let app = TestApp::spawn().await;
+    let api = app.api("a.cadre").await;
+    // A file that cannot be read has no preview: the error alone.
+    let (status, body) = upload(
+        &api,
+        "enterprises",
+        "e.xlsx",
+        b"not a workbook",
+        false,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "validation", "{body}");
+    assert!(body.get("preview").is_none(), "{body}");
+    // ... which the document allows: `preview` is not required.
+    let (_, doc) = api.get("/api/v1/openapi.json").await;
+    let schema = &doc["components"]["schemas"]["ImportErrorBody"];
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["error"], "{schema}");
+    assert!(schema["properties"].get("preview").is_some(), "{schema}");
 }

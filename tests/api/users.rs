@@ -180,3 +180,27 @@ async fn the_audit_page_shows_an_admin_their_subtrees_events_only() {
         .unwrap();
     assert!(html.contains("a.cadre") && html.contains("b.cadre"));
 }
+
+#[tokio::test]
+async fn a_huge_page_is_refused_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let api = app.api("a.admin").await;
+    let (status, body) = api.get("/api/v1/users?page=9223372036854775806").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "page");
+    let (status, page) = api.get("/api/v1/users?page=1000000").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_bad_role_is_answered_with_the_role_codes() {
+    let app = TestApp::spawn().await;
+    let api = app.api("a.admin").await;
+    let (status, body) = api
+        .post("/api/v1/users", json!({"username": "li.si", "display_name": "李四", "org_code": "UA", "password": "long-enough-1", "role": "管理员"}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let msg = body["error"]["fields"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("viewer, cadre, admin"), "{msg}");
+}

@@ -1122,3 +1122,27 @@ async fn the_openapi_document_types_every_webhook_route_with_prefixed_schemas() 
         .collect();
     assert_eq!(codes, ALL);
 }
+
+#[tokio::test]
+async fn a_huge_delivery_page_is_refused_not_a_server_error() {
+    let app = manual_app().await;
+    let admin = app.api("a.admin").await;
+    let (sub, _) = subscribe(
+        &admin,
+        app.street_a,
+        "http://127.0.0.1:9/hook",
+        &["problem.recorded"],
+    )
+    .await;
+    for q in ["page=9223372036854775806", "per_page=101", "page=0"] {
+        let (status, body) = admin
+            .get(&format!("/api/v1/webhooks/{sub}/deliveries?{q}"))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {body}");
+    }
+    let (status, page) = admin
+        .get(&format!("/api/v1/webhooks/{sub}/deliveries?page=1000000"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 0);
+}

@@ -17,7 +17,6 @@
 //! secret: both are shown masked ([`mask_url`], [`mask_secret`]) and never
 //! logged; errors are written without the URL.
 
-pub mod http;
 pub mod store;
 pub mod webhook;
 
@@ -29,7 +28,7 @@ use serde_json::{Value, json};
 
 use crate::{
     config::Settings,
-    db::{Db, DbError},
+    db::{Db, DbError, OrgId},
     error::FieldError,
     i18n::Lang,
 };
@@ -440,6 +439,25 @@ async fn attempt(
     }
     store::record_attempt(db, d, &outcome, ms, crate::db::now(), retry_at).await?;
     Ok(outcome.error.is_none())
+}
+
+/// How many deliveries the page and the API list.
+pub const RECENT: i64 = 30;
+
+/// An org's robots and their recent deliveries.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Robots {
+    pub org_id: OrgId,
+    /// One entry per platform, configured or not; addresses and secrets masked.
+    pub robots: Vec<RobotView>,
+    /// The newest deliveries, each with its attempts.
+    pub deliveries: Vec<store::DeliveryView>,
+}
+
+/// Which robot a test message goes to.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct TestInput {
+    pub platform: Platform,
 }
 
 #[cfg(test)]

@@ -1,14 +1,12 @@
 //! `/account`: the person's own security page, second-factor enrolment and
-//! removal, recovery codes, and changing their own password.
+//! removal, recovery codes, and changing their own password. Writes go
+//! through `ops`.
 
-use crate::web::Form;
 use askama::Template;
 use axum::{
-    Router,
     extract::State,
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
-    routing::{get, post},
 };
 use axum_extra::extract::{
     CookieJar,
@@ -16,33 +14,18 @@ use axum_extra::extract::{
 };
 use serde::Deserialize;
 
-use super::{TotpSecret, is_totp_code, new_recovery_codes, store};
+use super::{TotpSecret, new_recovery_codes, ops};
 use crate::{
-    audit::{self, Action, Entry},
     auth::{
         Caller, PASSWORD_PAGE, SESSION_COOKIE, TOTP_SETUP_PAGE, password, required_page, session,
-        throttle::{self, Gate, Keys, Policies},
     },
     error::{AppError, AppResult, FieldError},
     user::store::{self as users, Security},
     web::{
-        AppState,
+        AppState, Form,
         page::{Chrome, render},
     },
 };
-
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/account", get(index))
-        .route("/account/totp", get(enrol_page).post(enrol))
-        .route("/account/totp/disable", post(disable))
-        .route("/account/recovery-codes", post(regenerate))
-        .route(
-            "/account/password",
-            get(password_page).post(change_password),
-        )
-}
 
 #[derive(Template)]
 #[template(path = "account/index.html")]
@@ -87,7 +70,7 @@ async fn account_page(
 }
 
 /// The person's own security page.
-async fn index(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
+pub(super) async fn index(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
     account_page(&state, &caller, StatusCode::OK, None).await
 }
 
@@ -123,7 +106,10 @@ fn enrol_view(
 
 /// Enrolment: a fresh secret as a QR code and as text. Nothing is stored until
 /// a code confirms that the app has it.
-async fn enrol_page(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
+pub(super) async fn enrol_page(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Response> {
     let security = security_of(&state, &caller).await?;
     if security.totp_enabled_at.is_some() {
         return Ok(Redirect::to("/account").into_response());
@@ -138,7 +124,7 @@ async fn enrol_page(State(state): State<AppState>, caller: Caller) -> AppResult<
 }
 
 #[derive(Deserialize)]
-struct EnrolForm {
+pub(super) struct EnrolForm {
     secret: String,
     code: String,
 }
@@ -168,7 +154,7 @@ fn codes_page(caller: &Caller, codes: Vec<String>, next: &str) -> AppResult<Resp
 
 /// Confirms enrolment with a code from the app, turns the second factor on
 /// and shows the recovery codes once.
-async fn enrol(
+pub(super) async fn enrol(
     State(state): State<AppState>,
     caller: Caller,
     Form(f): Form<EnrolForm>,
@@ -185,144 +171,61 @@ async fn enrol(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     };
     let codes = new_recovery_codes();
-    let mut tx = state.db.begin().await?;
-    store::enable_totp(&mut tx, caller.user_id, &secret, step).await?;
-    store::replace_recovery_codes(&mut tx, caller.user_id, &codes).await?;
-    audit::store::record(
-        &mut *tx,
-        &Entry::by(&caller, caller.home_org, Action::UserUpdated)
-            .target(format!("user:{}", caller.user_id))
-            .detail("totp_enabled"),
-    )
-    .await?;
-    tx.commit().await?;
+    ops::enable_totp(&state.db, &caller, &secret, step, &codes).await?;
     codes_page(&caller, codes, "/")
 }
 
-/// Checks a code of the caller's (TOTP or, when `recovery` allows, a recovery
-/// code), counting a wrong one towards the login throttle. `Ok(None)` when
-/// right, else the message to show.
-async fn check_own_code(
-    state: &AppState,
-    caller: &Caller,
-    code: &str,
-    recovery: bool,
-) -> AppResult<Option<String>> {
-    let keys = Keys::new(
-        &caller.username,
-        caller.ip.as_deref().and_then(|i| i.parse().ok()),
-    );
-    let policies = Policies::from_settings(&state.settings.security);
-    if let Gate::Wait(seconds) = throttle::begin(&state.db, &policies, &keys).await? {
-        return Ok(Some(crate::user::throttled_message(caller.lang, seconds)));
-    }
-    let secret = store::totp_secret(&state.db, caller.user_id)
-        .await?
-        .ok_or(AppError::BadRequest("no second factor"))?;
-    let ok = if is_totp_code(code) {
-        match secret.check(code, crate::db::now()) {
-            Some(step) => store::accept_step(&state.db, caller.user_id, step).await?,
-            None => false,
-        }
-    } else {
-        recovery && store::use_recovery_code(&state.db, caller.user_id, code).await?
-    };
-    if ok {
-        throttle::succeeded(&state.db, &keys).await?;
-        Ok(None)
-    } else {
-        Ok(Some(
-            FieldError::new("totp_code", "err-totp-code").message(caller.lang),
-        ))
-    }
-}
-
-/// Checks the caller's password the same way, throttled.
-async fn check_own_password(
-    state: &AppState,
-    caller: &Caller,
-    field: &str,
-    given: &str,
-) -> AppResult<Option<String>> {
-    let keys = Keys::new(
-        &caller.username,
-        caller.ip.as_deref().and_then(|i| i.parse().ok()),
-    );
-    let policies = Policies::from_settings(&state.settings.security);
-    if let Gate::Wait(seconds) = throttle::begin(&state.db, &policies, &keys).await? {
-        return Ok(Some(crate::user::throttled_message(caller.lang, seconds)));
-    }
-    let hash = users::login_user(&state.db, &caller.username)
-        .await?
-        .map(|u| u.password_hash)
-        .unwrap_or_else(|| password::dummy_hash().to_string());
-    if password::verify(given.to_string(), hash).await {
-        throttle::succeeded(&state.db, &keys).await?;
-        Ok(None)
-    } else {
-        Ok(Some(
-            FieldError::new(field, "err-password-wrong").message(caller.lang),
-        ))
-    }
-}
-
 #[derive(Deserialize)]
-struct DisableForm {
+pub(super) struct DisableForm {
     password: String,
     code: String,
 }
 
 /// Turns the second factor off: needs the password and a current code (or a
 /// recovery code, for a lost phone).
-async fn disable(
+pub(super) async fn disable(
     State(state): State<AppState>,
     caller: Caller,
     Form(f): Form<DisableForm>,
 ) -> AppResult<Response> {
-    if let Some(e) = check_own_password(&state, &caller, "password", &f.password).await? {
-        return account_page(&state, &caller, StatusCode::UNPROCESSABLE_ENTITY, Some(e)).await;
-    }
-    if let Some(e) = check_own_code(&state, &caller, &f.code, true).await? {
-        return account_page(&state, &caller, StatusCode::UNPROCESSABLE_ENTITY, Some(e)).await;
-    }
-    let mut tx = state.db.begin().await?;
-    store::disable_totp(&mut tx, caller.user_id).await?;
-    audit::store::record(
-        &mut *tx,
-        &Entry::by(&caller, caller.home_org, Action::UserUpdated)
-            .target(format!("user:{}", caller.user_id))
-            .detail("totp_disabled"),
+    if let Some(e) = ops::check_own_password(
+        &state.db,
+        &state.settings.security,
+        &caller,
+        "password",
+        &f.password,
     )
-    .await?;
-    tx.commit().await?;
+    .await?
+    {
+        return account_page(&state, &caller, StatusCode::UNPROCESSABLE_ENTITY, Some(e)).await;
+    }
+    if let Some(e) =
+        ops::check_own_code(&state.db, &state.settings.security, &caller, &f.code, true).await?
+    {
+        return account_page(&state, &caller, StatusCode::UNPROCESSABLE_ENTITY, Some(e)).await;
+    }
+    ops::disable_totp(&state.db, &caller).await?;
     Ok(Redirect::to("/account").into_response())
 }
 
 #[derive(Deserialize)]
-struct CodeForm {
+pub(super) struct CodeForm {
     code: String,
 }
 
 /// New recovery codes for old ones (a current TOTP code is needed).
-async fn regenerate(
+pub(super) async fn regenerate(
     State(state): State<AppState>,
     caller: Caller,
     Form(f): Form<CodeForm>,
 ) -> AppResult<Response> {
-    if let Some(e) = check_own_code(&state, &caller, &f.code, false).await? {
+    if let Some(e) =
+        ops::check_own_code(&state.db, &state.settings.security, &caller, &f.code, false).await?
+    {
         return account_page(&state, &caller, StatusCode::UNPROCESSABLE_ENTITY, Some(e)).await;
     }
     let codes = new_recovery_codes();
-    let mut tx = state.db.begin().await?;
-    store::replace_recovery_codes(&mut tx, caller.user_id, &codes).await?;
-    audit::store::record(
-        &mut *tx,
-        &Entry::by(&caller, caller.home_org, Action::UserUpdated)
-            .target(format!("user:{}", caller.user_id))
-            .detail("recovery_codes_regenerated"),
-    )
-    .await?;
-    tx.commit().await?;
+    ops::replace_recovery_codes(&state.db, &caller, &codes).await?;
     codes_page(&caller, codes, "/account")
 }
 
@@ -355,12 +258,15 @@ async fn password_view(
 }
 
 /// The form to change one's own password.
-async fn password_page(State(state): State<AppState>, caller: Caller) -> AppResult<Response> {
+pub(super) async fn password_page(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Response> {
     render(password_view(&state, &caller, Vec::new()).await?)
 }
 
 #[derive(Deserialize)]
-struct PasswordForm {
+pub(super) struct PasswordForm {
     current_password: String,
     new_password: String,
     confirm_password: String,
@@ -368,7 +274,7 @@ struct PasswordForm {
 
 /// Changes one's own password: the current one, then a new one meeting the
 /// rules, typed twice. Every session of the person ends but a fresh one here.
-async fn change_password(
+pub(super) async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
     client: session::Client,
@@ -391,8 +297,14 @@ async fn change_password(
             .push(FieldError::new("confirm_password", "err-password-confirm").message(caller.lang));
     }
     if errors.is_empty()
-        && let Some(e) =
-            check_own_password(&state, &caller, "current_password", &f.current_password).await?
+        && let Some(e) = ops::check_own_password(
+            &state.db,
+            &state.settings.security,
+            &caller,
+            "current_password",
+            &f.current_password,
+        )
+        .await?
     {
         errors.push(e);
     }
@@ -400,17 +312,7 @@ async fn change_password(
         let page = password_view(&state, &caller, errors).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
-    let hash = password::hash(f.new_password).await?;
-    let mut tx = state.db.begin().await?;
-    users::set_password(&mut tx, caller.user_id, &hash).await?;
-    audit::store::record(
-        &mut *tx,
-        &Entry::by(&caller, caller.home_org, Action::PasswordChanged)
-            .target(format!("user:{}", caller.user_id)),
-    )
-    .await?;
-    tx.commit().await?;
-    session::destroy_all_for(&state.db, caller.user_id).await?;
+    ops::change_password(&state.db, &caller, f.new_password).await?;
     let token = session::create(
         &state.db,
         caller.user_id,
