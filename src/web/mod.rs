@@ -66,6 +66,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
     vec![
         ("service", crate::service::api::router()),
         ("campaign", crate::campaign::api::router()),
+        ("calendar", crate::calendar::api::router()),
     ]
 }
 
@@ -103,7 +104,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
         .merge(crate::report::http::routes())
         .merge(crate::notify::http::routes())
-        .merge(crate::calendar::http::routes())
         .merge(crate::workday::http::routes())
         .merge(crate::backup::http::routes())
         .merge(crate::webhook::api::routes())
