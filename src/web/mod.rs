@@ -67,6 +67,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("service", crate::service::api::router()),
         ("campaign", crate::campaign::api::router()),
         ("calendar", crate::calendar::api::router()),
+        ("workday", crate::workday::api::router()),
     ]
 }
 
@@ -104,7 +105,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
         .merge(crate::report::http::routes())
         .merge(crate::notify::http::routes())
-        .merge(crate::workday::http::routes())
         .merge(crate::backup::http::routes())
         .merge(crate::webhook::api::routes())
         .merge(crate::dashboard::http::routes())

@@ -89,7 +89,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("problem::public", crate::problem::public::ApiDoc::openapi()),
         ("problem::topics", crate::problem::topics::ApiDoc::openapi()),
         ("notify", crate::notify::http::ApiDoc::openapi()),
-        ("workday", crate::workday::http::ApiDoc::openapi()),
         ("backup", crate::backup::http::ApiDoc::openapi()),
         ("webhook", crate::webhook::api::ApiDoc::openapi()),
         ("attachment", crate::attachment::http::ApiDoc::openapi()),
