@@ -68,6 +68,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("campaign", crate::campaign::api::router()),
         ("calendar", crate::calendar::api::router()),
         ("workday", crate::workday::api::router()),
+        ("todo", crate::todo::api::router()),
     ]
 }
 
@@ -85,7 +86,6 @@ pub fn router(state: AppState) -> Router {
         .route("/lang", post(switch_lang))
         .route("/assets/{*path}", get(assets::serve))
         .route("/api/v1/openapi.json", get(openapi::document))
-        .merge(crate::todo::http::routes())
         .merge(crate::user::http::routes())
         .merge(crate::account::http::routes())
         .merge(crate::org::http::routes())

@@ -106,7 +106,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
             crate::formation::public::ApiDoc::openapi(),
         ),
         ("report", crate::report::http::ApiDoc::openapi()),
-        ("todo", crate::todo::http::ApiDoc::openapi()),
         ("user::sessions", crate::user::sessions::ApiDoc::openapi()),
         ("audit", crate::audit::http::ApiDoc::openapi()),
     ];
