@@ -69,6 +69,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("calendar", crate::calendar::api::router()),
         ("workday", crate::workday::api::router()),
         ("todo", crate::todo::api::router()),
+        ("activity", crate::activity::api::router()),
     ]
 }
 
@@ -94,7 +95,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::audit::http::routes())
         .merge(crate::summary::http::routes())
         .merge(crate::supervision::http::routes())
-        .merge(crate::activity::http::routes())
         .merge(crate::problem::http::routes())
         .merge(crate::mediation::http::routes())
         .merge(crate::problem::public::routes())

@@ -83,7 +83,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("import", crate::import::http::ApiDoc::openapi()),
         ("summary", crate::summary::http::ApiDoc::openapi()),
         ("supervision", crate::supervision::http::ApiDoc::openapi()),
-        ("activity", crate::activity::http::ApiDoc::openapi()),
         ("problem", crate::problem::http::ApiDoc::openapi()),
         ("mediation", crate::mediation::http::ApiDoc::openapi()),
         ("problem::public", crate::problem::public::ApiDoc::openapi()),
