@@ -70,6 +70,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("workday", crate::workday::api::router()),
         ("todo", crate::todo::api::router()),
         ("activity", crate::activity::api::router()),
+        ("report", crate::report::api::router()),
     ]
 }
 
@@ -103,7 +104,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::survey::analysis::http::routes())
         .merge(crate::survey::public::routes())
         .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
-        .merge(crate::report::http::routes())
         .merge(crate::notify::http::routes())
         .merge(crate::backup::http::routes())
         .merge(crate::webhook::api::routes())

@@ -104,7 +104,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
             "formation::public",
             crate::formation::public::ApiDoc::openapi(),
         ),
-        ("report", crate::report::http::ApiDoc::openapi()),
         ("user::sessions", crate::user::sessions::ApiDoc::openapi()),
         ("audit", crate::audit::http::ApiDoc::openapi()),
     ];
