@@ -56,7 +56,7 @@ async fn api_list(
 /// export is audited).
 #[utoipa::path(get, path = "/api/v1/activities/export.xlsx", tag = "activities", params(ListParams),
     responses((status = 200, description = "the XLSX file",
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = download::FileBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "`org` outside the caller's scope", body = ErrorBody),
         (status = 422, body = ErrorBody)),

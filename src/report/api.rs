@@ -306,8 +306,8 @@ async fn api_counts(
 #[utoipa::path(get, path = "/api/v1/reports/{id}/export", tag = "reports",
     params(("id" = i64, Path), ExportQuery),
     responses((status = 200, description = "the .docx or .pdf file", content(
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-            (Vec<u8> = "application/pdf"))),
+            (download::FileBody = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (download::FileBody = "application/pdf"))),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn api_export(
@@ -330,7 +330,7 @@ async fn api_export(
 #[utoipa::path(get, path = "/api/v1/reports/{id}/report.docx", tag = "reports",
     params(("id" = i64, Path), VersionQuery),
     responses((status = 200, description = "the .docx file",
-            content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", body = Vec<u8>),
+            content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", body = download::FileBody),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn api_docx(
@@ -347,7 +347,7 @@ async fn api_docx(
 /// embedded), as it reads now or as a stored version. Audited.
 #[utoipa::path(get, path = "/api/v1/reports/{id}/report.pdf", tag = "reports",
     params(("id" = i64, Path), VersionQuery),
-    responses((status = 200, description = "the .pdf file", content_type = "application/pdf", body = Vec<u8>),
+    responses((status = 200, description = "the .pdf file", content_type = "application/pdf", body = download::FileBody),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn api_pdf(
