@@ -193,7 +193,7 @@
             .concat(questionOptions(s, ['single', 'multiple']));
           for (i = 0; i < bys.length; i++) by.appendChild(el('option', { value: bys[i][0], text: bys[i][1] }));
           reg.appendChild(el('option', { value: '', text: t('report-any') }));
-          if (s) for (i = 0; i < s.regions.length; i++) reg.appendChild(el('option', { value: s.regions[i][0], text: s.regions[i][1] }));
+          if (s) for (i = 0; i < s.regions.length; i++) reg.appendChild(el('option', { value: s.regions[i].name, text: s.regions[i].label }));
         };
         qs();
         form.appendChild(field(t('report-survey'), sv));

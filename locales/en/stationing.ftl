@@ -2,7 +2,7 @@
 campaign-kind-campaign = Campaign
 campaign-kind-stationing = Stationing programme
 field-campaign-kind = Kind
-err-campaign-kind = "{ $field }" must be a campaign or a stationing programme.
+err-campaign-kind = "{ $field }" must be one of: { $allowed } (a campaign or a stationing programme).
 err-campaign-kind-has-groups = This programme has work groups; its kind cannot change.
 stationing-groups-link = Compare work groups
 stationing-groups-title = Stationed work groups

@@ -2,7 +2,7 @@
 campaign-kind-campaign = 调研活动
 campaign-kind-stationing = 蹲点活动
 field-campaign-kind = 活动类型
-err-campaign-kind = “{ $field }”应为调研活动或蹲点活动。
+err-campaign-kind = “{ $field }”应为以下之一：{ $allowed }（调研活动或蹲点活动）。
 err-campaign-kind-has-groups = 该活动已有工作组，不能改为其他类型。
 stationing-groups-link = 工作组情况对比
 stationing-groups-title = 蹲点工作组

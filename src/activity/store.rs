@@ -30,8 +30,8 @@ struct Row {
     work_group_name: Option<String>,
     org_id: OrgId,
     org_name: String,
-    kind: String,
-    held_on: String,
+    kind: ActivityKind,
+    held_on: Day,
     place: Option<String>,
     cadres: String,
     others: Option<String>,
@@ -59,8 +59,8 @@ impl From<Row> for Activity {
             work_group_name: r.work_group_name,
             org_id: r.org_id,
             org_name: r.org_name,
-            kind: ActivityKind::parse(&r.kind).unwrap_or(ActivityKind::Other),
-            held_on: Day::from_db(&r.held_on).unwrap_or_else(|| Day::of_timestamp(r.created_at)),
+            kind: r.kind,
+            held_on: r.held_on,
             place: r.place,
             cadres: r.cadres,
             others: r.others,
@@ -112,7 +112,7 @@ fn conditions(q: &mut Sql, scope: &Scope, f: &ActivityFilter) {
             .push(")");
     }
     if let Some(k) = f.kind {
-        q.push(" AND a.kind = ").bind(k.as_str().to_string());
+        q.push(" AND a.kind = ").bind(k);
     }
     if let Some(e) = f.enterprise {
         q.push(" AND EXISTS (SELECT 1 FROM activity_enterprises ae WHERE ae.activity_id = a.id AND ae.enterprise_id = ")
@@ -120,10 +120,10 @@ fn conditions(q: &mut Sql, scope: &Scope, f: &ActivityFilter) {
             .push(")");
     }
     if let Some(d) = f.from {
-        q.push(" AND a.held_on >= ").bind(d.iso());
+        q.push(" AND a.held_on >= ").bind(d);
     }
     if let Some(d) = f.to {
-        q.push(" AND a.held_on <= ").bind(d.iso());
+        q.push(" AND a.held_on <= ").bind(d);
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pat = like_pattern(&text.to_lowercase());
@@ -228,8 +228,8 @@ pub async fn insert(
     .bind(&f.client_id)
     .bind(f.campaign)
     .bind(org)
-    .bind(f.kind.as_str())
-    .bind(f.held_on.iso())
+    .bind(f.kind)
+    .bind(f.held_on)
     .bind(&f.place)
     .bind(&f.cadres)
     .bind(&f.others)
@@ -300,7 +300,7 @@ pub struct CampaignChoice {
     pub title: String,
     pub doc_number: Option<String>,
     /// campaign or stationing.
-    pub kind: String,
+    pub kind: crate::campaign::CampaignKind,
 }
 
 /// The active campaigns issued at or above any of the scope's orgs, newest first.

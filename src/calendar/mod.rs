@@ -3,9 +3,26 @@
 //! events. The feed URL carries a token (stored as its SHA-256) instead of a
 //! login, since calendar apps cannot log in; the user revokes and re-creates it
 //! at `/calendar`.
+//!
+//! In the shape of a domain: this file the events and the iCalendar text,
+//! `store` the SQL, `ops` the use cases, `pages` the page, `api` the API (the
+//! feed included) and the router.
 
-pub mod http;
+pub mod api;
+pub mod ops;
+pub mod pages;
 pub mod store;
+
+/// Where the feed lives: this prefix, the token, `.ics`.
+pub const FEED_PREFIX: &str = "/api/v1/calendar/feed/";
+
+/// The absolute address of the feed of `token`.
+pub fn feed_url(public_url: &str, token: &str) -> String {
+    format!(
+        "{}{FEED_PREFIX}{token}.ics",
+        public_url.trim_end_matches('/')
+    )
+}
 
 use crate::date::Day;
 

@@ -182,7 +182,7 @@ pub async fn generate(tx: &mut Tx, root: OrgId) -> anyhow::Result<String> {
         .collect();
     let f2018 = CampaignFields {
         kind: super::CampaignKind::Campaign,
-        issuer_code: None,
+        issuer: None,
         title: "关于开展“大走访、大调解、大服务”活动的通知".into(),
         doc_number: Some("杨工〔2018〕31号".into()),
         theme: Some("大走访、大调解、大服务".into()),
@@ -195,7 +195,7 @@ pub async fn generate(tx: &mut Tx, root: OrgId) -> anyhow::Result<String> {
     let c2018 = add_campaign(tx, root, &f2018, CampaignStatus::Closed, None, &units).await?;
     let f2019 = CampaignFields {
         kind: super::CampaignKind::Campaign,
-        issuer_code: None,
+        issuer: None,
         title: "关于坚持大调研常态化制度化继续开展“大走访、大调解、大服务”活动的通知".into(),
         doc_number: Some("杨工〔2019〕28号".into()),
         theme: Some("大走访、大调解、大服务".into()),

@@ -4,67 +4,53 @@
 //! (实施方案, see [`plan`]).
 //!
 //! [`CampaignInput::parse`] turns submitted text into [`CampaignFields`];
-//! [`resolve_units`] turns the chosen kinds and org codes into the participating
-//! units, checked to lie strictly under the issuing org.
+//! [`ops::resolve_units`] turns the chosen kinds and org codes into the
+//! participating units, checked to lie strictly under the issuing org.
+//!
+//! In the shape of a domain: this file the types and rules, `store` the SQL,
+//! `ops` the use cases (every write with its transaction and audit entry),
+//! `pages` the pages, `api` the JSON API and the router.
+//!
+//! Who may do what:
+//! - read a campaign: see [`store::visible_sql`]; everyone else gets 404;
+//! - create, edit, copy, change the status: admins over the issuing org (403
+//!   for other readers);
+//! - edit and submit a plan: cadres and admins over the unit;
+//! - accept or return a plan: admins over the issuing org.
 
+pub mod api;
 pub mod demo;
-pub mod http;
+pub mod ops;
+pub mod pages;
 pub mod plan;
 pub mod store;
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
+use self::plan::{Plan, PlanEvent, PlanStatus};
 use crate::{
     date::Day,
-    db::{CampaignId, Db, OrgId},
+    db::{CampaignId, OrgId, code_enum},
     error::{AppError, FieldError},
     org::{OrgCode, OrgKind},
     web::form::{self, Errors},
 };
 
-/// Where a campaign is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CampaignStatus {
-    /// 草稿: only the issuing org sees it; its units may change freely.
-    Draft,
-    /// 进行中: issued; units file plans and record activities.
-    Active,
-    /// 已结束: read only, until an admin reopens it.
-    Closed,
+code_enum! {
+    /// Where a campaign is in its life.
+    pub enum CampaignStatus: "campaign-status" {
+        /// 草稿: only the issuing org sees it; its units may change freely.
+        Draft = "draft",
+        /// 进行中: issued; units file plans and record activities.
+        Active = "active",
+        /// 已结束: read only, until an admin reopens it.
+        Closed = "closed",
+    }
 }
 
 impl CampaignStatus {
-    /// Every status, in life order.
-    pub const ALL: [CampaignStatus; 3] = [
-        CampaignStatus::Draft,
-        CampaignStatus::Active,
-        CampaignStatus::Closed,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignStatus::Draft => "draft",
-            CampaignStatus::Active => "active",
-            CampaignStatus::Closed => "closed",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(s: &str) -> Option<CampaignStatus> {
-        CampaignStatus::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s.trim())
-    }
-
-    /// The catalogue key of the status's name.
-    pub fn label_key(self) -> String {
-        format!("campaign-status-{}", self.as_str())
-    }
-
     /// Whether an admin may move a campaign from `self` to `to`: draft → active
     /// (issue), active → closed, closed → active (reopen).
     pub fn can_become(self, to: CampaignStatus) -> bool {
@@ -76,42 +62,16 @@ impl CampaignStatus {
     }
 }
 
-/// What kind of programme a campaign is.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum CampaignKind {
-    /// 调研活动: a campaign of visits, interviews and symposiums (seed 000).
-    #[default]
-    Campaign,
-    /// 蹲点活动: cadres stationed at the grassroots in work groups (seed 002,
-    /// see `crate::stationing`).
-    Stationing,
-}
-
-impl CampaignKind {
-    /// Every kind.
-    pub const ALL: [CampaignKind; 2] = [CampaignKind::Campaign, CampaignKind::Stationing];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignKind::Campaign => "campaign",
-            CampaignKind::Stationing => "stationing",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(s: &str) -> Option<CampaignKind> {
-        CampaignKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-    }
-
-    /// The catalogue key of the kind's name.
-    pub fn label_key(self) -> String {
-        format!("campaign-kind-{}", self.as_str())
+code_enum! {
+    /// What kind of programme a campaign is.
+    #[derive(Default)]
+    pub enum CampaignKind: "campaign-kind" {
+        /// 调研活动: a campaign of visits, interviews and symposiums (seed 000).
+        #[default]
+        Campaign = "campaign",
+        /// 蹲点活动: cadres stationed at the grassroots in work groups (seed 002,
+        /// see `crate::stationing`).
+        Stationing = "stationing",
     }
 }
 
@@ -168,87 +128,84 @@ pub struct Unit {
     pub targets: Targets,
 }
 
-/// Accepts text, numbers and lists of text where JSON clients send them.
-fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    use serde::de::Error;
-    use serde_json::Value;
-    fn text(v: &Value) -> Option<String> {
-        match v {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
-    }
-    match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| text(v).ok_or_else(|| D::Error::custom("expected a list of text")))
-            .collect::<Result<Vec<_>, _>>()
-            .map(|v| Some(v.join(","))),
-        Some(v) => text(&v)
-            .map(Some)
-            .ok_or_else(|| D::Error::custom("expected text")),
-    }
-}
-
 /// One unit's targets that differ from the defaults; an absent or empty value
 /// takes the default.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct UnitTargetsInput {
     pub org_code: String,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub target_enterprises: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub target_interviews: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub target_symposiums: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub target_problems: Option<String>,
 }
 
 /// A campaign as submitted by the form or a JSON body: text, unparsed.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct CampaignInput {
-    /// Code of the issuing org (creating only; an org where the caller is admin).
-    /// Defaults to the caller's own org.
-    #[serde(default, deserialize_with = "lenient")]
+    /// Id of the issuing org (creating only; an org where the caller is
+    /// admin); or give `issuer_code`. Defaults to the caller's own org.
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
+    pub issuer_id: Option<String>,
+    /// Code of the issuing org, instead of `issuer_id`.
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = "YP")]
     pub issuer_code: Option<String>,
     /// campaign (default) or stationing (a programme of work groups).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<CampaignKind>, example = "campaign")]
     pub kind: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = "大走访、大调解、大服务")]
     pub title: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = "杨工〔2019〕28号")]
     pub doc_number: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub theme: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
     pub notice: Option<String>,
     /// YYYY-MM-DD (2019/10/21 and 2019年10月21日 also work).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = "2019-10-21")]
     pub starts_on: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = "2019-11-15")]
     pub ends_on: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(example = "2019-11-15")]
     pub report_due_on: Option<String>,
     /// Org kinds whose every active org under the issuer takes part:
     /// industry, street, direct, grassroots, department, federation (a list or
     /// comma-separated).
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Vec<String>>, example = json!(["industry", "street", "direct"]))]
     pub kinds: Option<String>,
     /// Codes of further participating orgs (a list or comma-separated), each
     /// strictly under the issuing org.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Vec<String>>, example = json!(["YP-JC-0001"]))]
     pub org_codes: Option<String>,
     /// Default targets of every unit.
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub target_enterprises: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub target_interviews: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub target_symposiums: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1000000)]
     pub target_problems: Option<String>,
     /// Per-unit targets that differ from the defaults.
     #[serde(default)]
@@ -266,10 +223,18 @@ pub struct UnitChoice {
     pub overrides: Vec<(String, Targets)>,
 }
 
+/// The issuing org as a body names it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Issuer {
+    Id(OrgId),
+    Code(String),
+}
+
 /// The parsed fields of a campaign.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CampaignFields {
-    pub issuer_code: Option<String>,
+    /// `None`: the caller's own org.
+    pub issuer: Option<Issuer>,
     pub kind: CampaignKind,
     pub title: String,
     pub doc_number: Option<String>,
@@ -310,21 +275,34 @@ impl CampaignInput {
     /// Parses every field, reporting all problems at once.
     pub fn parse(&self) -> Result<CampaignFields, AppError> {
         let mut errs = Errors::default();
+        let issuer_id = errs
+            .take(form::optional_int(
+                "issuer_id",
+                &self.issuer_id,
+                1,
+                i64::MAX,
+            ))
+            .flatten();
         let issuer_code = match form::opt(&self.issuer_code) {
             None => Some(None),
             Some(c) => errs
                 .take(OrgCode::parse("issuer_code", &c))
                 .map(|c| Some(c.as_str().to_string())),
         };
+        let issuer = issuer_code.map(|code| match (issuer_id, code) {
+            (Some(id), _) => Some(Issuer::Id(OrgId(id))),
+            (None, Some(c)) => Some(Issuer::Code(c)),
+            (None, None) => None,
+        });
         let kind = match form::opt(&self.kind) {
             None => Some(CampaignKind::Campaign),
-            Some(k) => {
-                let p = CampaignKind::parse(&k);
-                if p.is_none() {
-                    errs.push(FieldError::new("kind", "err-campaign-kind"));
+            Some(k) => match k.parse::<CampaignKind>() {
+                Ok(k) => Some(k),
+                Err(e) => {
+                    errs.push(e.field("kind", "err-campaign-kind"));
+                    None
                 }
-                p
-            }
+            },
         };
         let title = errs.take(form::required("title", &self.title, 200));
         let doc_number = errs.take(form::optional("doc_number", &self.doc_number, 50));
@@ -350,7 +328,7 @@ impl CampaignInput {
         };
         errs.finish()?;
         match (
-            issuer_code,
+            issuer,
             kind,
             title,
             starts_on,
@@ -359,7 +337,7 @@ impl CampaignInput {
             units,
         ) {
             (
-                Some(issuer_code),
+                Some(issuer),
                 Some(kind),
                 Some(title),
                 Some(starts_on),
@@ -367,7 +345,7 @@ impl CampaignInput {
                 Some(r),
                 Some(units),
             ) => Ok(CampaignFields {
-                issuer_code,
+                issuer,
                 kind,
                 title,
                 doc_number: doc_number.flatten(),
@@ -425,13 +403,26 @@ impl CampaignInput {
             problems: t("target_problems", &self.target_problems, 0),
         };
         let mut overrides = Vec::new();
-        for o in self.overrides.iter().flatten() {
+        for (i, o) in self.overrides.iter().flatten().enumerate() {
             let code = o.org_code.trim().to_ascii_uppercase();
+            let f = |name: &str| format!("overrides[{i}].{name}");
             let targets = Targets {
-                enterprises: t("overrides", &o.target_enterprises, defaults.enterprises),
-                interviews: t("overrides", &o.target_interviews, defaults.interviews),
-                symposiums: t("overrides", &o.target_symposiums, defaults.symposiums),
-                problems: t("overrides", &o.target_problems, defaults.problems),
+                enterprises: t(
+                    &f("target_enterprises"),
+                    &o.target_enterprises,
+                    defaults.enterprises,
+                ),
+                interviews: t(
+                    &f("target_interviews"),
+                    &o.target_interviews,
+                    defaults.interviews,
+                ),
+                symposiums: t(
+                    &f("target_symposiums"),
+                    &o.target_symposiums,
+                    defaults.symposiums,
+                ),
+                problems: t(&f("target_problems"), &o.target_problems, defaults.problems),
             };
             if targets != defaults {
                 overrides.push((code, targets));
@@ -481,6 +472,7 @@ impl CampaignInput {
             })
             .collect();
         CampaignInput {
+            issuer_id: None,
             issuer_code: Some(c.org_code.clone()),
             kind: Some(c.kind.as_str().to_string()),
             title: Some(c.title.clone()),
@@ -512,6 +504,7 @@ impl CampaignInput {
         let units = self.mentions_units();
         let pick = |a: Option<String>, b: Option<String>| if units { a } else { a.or(b) };
         CampaignInput {
+            issuer_id: base.issuer_id,
             issuer_code: base.issuer_code,
             kind: self.kind.or(base.kind),
             title: self.title.or(base.title),
@@ -534,43 +527,6 @@ impl CampaignInput {
             },
         }
     }
-}
-
-/// The participating units `choice` names under `issuer`, each with its
-/// targets, in tree order. Errors name the field: `org_codes` with
-/// `err-unit-not-under` (arg `code`) for a code that is not strictly under the
-/// issuer, `overrides` with `err-override-not-unit` (arg `code`) for targets
-/// of an org that does not take part.
-pub async fn resolve_units(
-    db: &Db,
-    issuer: OrgId,
-    choice: &UnitChoice,
-) -> Result<Vec<(OrgId, Targets)>, AppError> {
-    let mut errs = Errors::default();
-    let candidates = store::units_under(db, issuer, &choice.kinds, &choice.org_codes).await?;
-    for code in &choice.org_codes {
-        if !candidates.iter().any(|(_, c)| c == code) {
-            errs.push(FieldError::new("org_codes", "err-unit-not-under").arg("code", code));
-        }
-    }
-    for (code, _) in &choice.overrides {
-        if !candidates.iter().any(|(_, c)| c == code) {
-            errs.push(FieldError::new("overrides", "err-override-not-unit").arg("code", code));
-        }
-    }
-    errs.finish()?;
-    Ok(candidates
-        .into_iter()
-        .map(|(id, code)| {
-            let t = choice
-                .overrides
-                .iter()
-                .find(|(c, _)| *c == code)
-                .map(|(_, t)| *t)
-                .unwrap_or(choice.defaults);
-            (id, t)
-        })
-        .collect())
 }
 
 /// The same day a year later (29 February becomes 28 February): copies of a
@@ -626,6 +582,121 @@ impl Targets {
 /// `actual` as a whole percentage of `target`; `None` without a target.
 pub fn percent(actual: i64, target: i64) -> Option<i64> {
     (target > 0).then(|| actual * 100 / target)
+}
+
+/// The most campaigns a list shows.
+pub const LIST_LIMIT: i64 = 500;
+
+/// A participating unit's targets, live progress and plan.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct UnitProgress {
+    pub org_id: OrgId,
+    pub code: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub targets: Targets,
+    pub actual: Progress,
+    pub percent: Percent,
+    /// Absent when the unit has not started a plan.
+    pub plan_status: Option<PlanStatus>,
+    pub plan_version: i64,
+}
+
+/// Actual as a whole percentage of target; absent without a target.
+#[derive(Clone, Copy, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct Percent {
+    pub enterprises: Option<i64>,
+    pub interviews: Option<i64>,
+    pub symposiums: Option<i64>,
+    /// Problems solved against the target.
+    pub problems: Option<i64>,
+}
+
+impl Percent {
+    /// Each actual figure against its target.
+    pub fn of(a: &Progress, t: &Targets) -> Percent {
+        Percent {
+            enterprises: percent(a.enterprises, t.enterprises),
+            interviews: percent(a.interviews, t.interviews),
+            symposiums: percent(a.symposiums, t.symposiums),
+            problems: percent(a.solved, t.problems),
+        }
+    }
+}
+
+/// A campaign with its units (those the caller may see) and their progress.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignDetail {
+    pub campaign: Campaign,
+    pub units: Vec<UnitProgress>,
+    pub total_targets: Targets,
+    pub total_actual: Progress,
+    pub total_percent: Percent,
+    /// Plans accepted / submitted (waiting) / returned / not submitted.
+    pub plans_accepted: i64,
+    pub plans_waiting: i64,
+    pub plans_returned: i64,
+    pub plans_missing: i64,
+    /// Whether the caller may edit the campaign and decide plans.
+    pub can_manage: bool,
+    /// Whether the caller reads the issuing org (and so sees the summary overview).
+    pub is_issuer_reader: bool,
+    /// The campaign's questionnaires the caller reads, with their valid response counts.
+    pub surveys: Vec<crate::survey::analysis::store::CampaignSurvey>,
+}
+
+/// A plan with its history and what the caller may do with it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanDetail {
+    pub plan: Plan,
+    /// Submissions and decisions, oldest first, each with the plan as it was.
+    pub events: Vec<PlanEvent>,
+    /// The unit's targets set by the campaign.
+    pub campaign_targets: Targets,
+    /// Whether the caller may edit and submit it now.
+    pub can_edit: bool,
+    /// Whether the caller may accept or return it now.
+    pub can_decide: bool,
+}
+
+/// Query of the list page and the list API.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// draft, active or closed; empty for all.
+    #[param(value_type = Option<CampaignStatus>)]
+    pub status: Option<String>,
+}
+
+impl ListParams {
+    /// The status asked for; 422 naming the allowed codes for another.
+    pub fn status(&self) -> Result<Option<CampaignStatus>, AppError> {
+        match form::opt(&self.status) {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<CampaignStatus>()
+                .map(Some)
+                .map_err(|e| AppError::Validation(vec![e.field("status", "err-status")])),
+        }
+    }
+}
+
+/// The body of a status change.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = CampaignStatusInput)]
+pub struct StatusInput {
+    /// draft, active or closed.
+    #[schema(value_type = CampaignStatus, example = "active")]
+    pub status: String,
+}
+
+impl StatusInput {
+    /// The status asked for; 422 naming the allowed codes for another.
+    pub fn parse(&self) -> Result<CampaignStatus, AppError> {
+        self.status
+            .parse::<CampaignStatus>()
+            .map_err(|e| AppError::Validation(vec![e.field("status", "err-status")]))
+    }
 }
 
 #[cfg(test)]

@@ -7,61 +7,39 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     date::Day,
-    db::{CampaignId, OrgId, PlanId},
+    db::{CampaignId, OrgId, PlanId, code_enum},
     error::{AppError, FieldError},
     web::form::{self, Errors},
 };
 
-/// Where a plan is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PlanStatus {
-    /// 草稿: the unit is writing it (also a plan not yet started).
-    Draft,
-    /// 已报送: waiting for the issuing org.
-    Submitted,
-    /// 已通过.
-    Accepted,
-    /// 已退回: the unit revises it and submits again.
-    Returned,
+/// Where a plan is: the summary table's workflow status (draft, submitted,
+/// accepted, returned), the same four codes and moves.
+pub use crate::summary::workflow::Status as PlanStatus;
+
+/// The catalogue key of a plan status's name (a plan's words, not a summary's).
+pub fn label_key(s: &PlanStatus) -> String {
+    format!("plan-status-{}", s.as_str())
 }
 
-impl PlanStatus {
-    /// Every status.
-    pub const ALL: [PlanStatus; 4] = [
-        PlanStatus::Draft,
-        PlanStatus::Submitted,
-        PlanStatus::Accepted,
-        PlanStatus::Returned,
-    ];
+/// The status a stored code names (a row written from a status; draft for an unknown one).
+pub fn status_of(code: &str) -> PlanStatus {
+    PlanStatus::ALL
+        .into_iter()
+        .find(|s| s.as_str() == code)
+        .unwrap_or(PlanStatus::Draft)
+}
 
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanStatus::Draft => "draft",
-            PlanStatus::Submitted => "submitted",
-            PlanStatus::Accepted => "accepted",
-            PlanStatus::Returned => "returned",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(s: &str) -> Option<PlanStatus> {
-        PlanStatus::ALL.into_iter().find(|p| p.as_str() == s.trim())
-    }
-
-    /// The catalogue key of the status's name.
-    pub fn label_key(self) -> String {
-        format!("plan-status-{}", self.as_str())
-    }
-
-    /// The badge class the pages show it with.
-    pub fn badge(self) -> &'static str {
-        match self {
-            PlanStatus::Accepted => "yes",
-            PlanStatus::Returned => "off",
-            _ => "",
-        }
+code_enum! {
+    /// What a plan event records (`plan_events.action`).
+    pub enum PlanEventAction: "plan-event" {
+        /// 保存.
+        Saved = "saved",
+        /// 报送.
+        Submitted = "submitted",
+        /// 通过.
+        Accepted = "accepted",
+        /// 退回.
+        Returned = "returned",
     }
 }
 
@@ -79,13 +57,13 @@ pub enum PlanAction {
 }
 
 impl PlanAction {
-    /// The stored spelling in `plan_events.action`.
-    pub fn as_str(&self) -> &'static str {
+    /// The event it records in `plan_events.action`.
+    pub fn event(&self) -> PlanEventAction {
         match self {
-            PlanAction::Save => "saved",
-            PlanAction::Submit => "submitted",
-            PlanAction::Accept => "accepted",
-            PlanAction::Return(_) => "returned",
+            PlanAction::Save => PlanEventAction::Saved,
+            PlanAction::Submit => PlanEventAction::Submitted,
+            PlanAction::Accept => PlanEventAction::Accepted,
+            PlanAction::Return(_) => PlanEventAction::Returned,
         }
     }
 }
@@ -170,8 +148,7 @@ pub struct Plan {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PlanEvent {
     pub id: i64,
-    /// submitted, accepted or returned.
-    pub action: String,
+    pub action: PlanEventAction,
     pub version: i64,
     pub actor: String,
     pub reason: Option<String>,
@@ -184,9 +161,11 @@ pub struct PlanEvent {
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct MilestoneInput {
     #[serde(default)]
+    #[schema(example = "动员部署")]
     pub title: Option<String>,
     /// YYYY-MM-DD.
     #[serde(default)]
+    #[schema(example = "2019-10-25")]
     pub due_on: Option<String>,
 }
 
@@ -195,11 +174,14 @@ pub struct MilestoneInput {
 pub struct PlanInput {
     #[serde(default)]
     pub summary: Option<String>,
-    #[serde(default, deserialize_with = "super::lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, example = 12)]
     pub target_enterprises: Option<String>,
-    #[serde(default, deserialize_with = "super::lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, example = 300)]
     pub target_interviews: Option<String>,
-    #[serde(default, deserialize_with = "super::lenient")]
+    #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, example = 2)]
     pub target_symposiums: Option<String>,
     /// The milestones in order; a row with neither title nor date is dropped.
     #[serde(default)]
@@ -229,20 +211,29 @@ impl PlanInput {
         let rows = self
             .milestones
             .iter()
-            .filter(|m| form::opt(&m.title).is_some() || form::opt(&m.due_on).is_some());
-        for (i, m) in rows.enumerate() {
-            let row = i + 1;
-            let title = match form::required("milestones", &m.title, 200) {
+            .enumerate()
+            .filter(|(_, m)| form::opt(&m.title).is_some() || form::opt(&m.due_on).is_some());
+        // Errors name the JSON path of the field (`milestones[2].due_on`) and
+        // the row among those filled in, for the message.
+        for (row, (i, m)) in rows.enumerate() {
+            let row = row + 1;
+            let title = match form::required("title", &m.title, 200) {
                 Ok(t) => Some(t),
                 Err(_) => {
-                    errs.push(FieldError::new("milestones", "err-milestone-title").arg("row", row));
+                    errs.push(
+                        FieldError::new(format!("milestones[{i}].title"), "err-milestone-title")
+                            .arg("row", row),
+                    );
                     None
                 }
             };
             let due = match form::opt(&m.due_on).as_deref().map(Day::parse_str) {
                 Some(Some(d)) => Some(d),
                 _ => {
-                    errs.push(FieldError::new("milestones", "err-milestone-date").arg("row", row));
+                    errs.push(
+                        FieldError::new(format!("milestones[{i}].due_on"), "err-milestone-date")
+                            .arg("row", row),
+                    );
                     None
                 }
             };
@@ -284,11 +275,12 @@ impl PlanInput {
     }
 }
 
-/// A decision's body: the reason is required to return a plan.
+/// The body of returning a plan: the reason is required.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(as = PlanReturnInput)]
 pub struct ReturnInput {
     #[serde(default)]
+    #[schema(example = "目标偏低，请按通知要求调整")]
     pub reason: Option<String>,
 }
 
@@ -327,7 +319,7 @@ mod tests {
             assert_eq!(transition(from, action), want, "{from:?} {action:?}");
         }
         for s in PlanStatus::ALL {
-            assert_eq!(PlanStatus::parse(s.as_str()), Some(s));
+            assert_eq!(status_of(s.as_str()), s);
         }
     }
 
@@ -363,8 +355,8 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("milestones", "err-milestone-date", "2"),
-                ("milestones", "err-milestone-title", "3"),
+                ("milestones[2].due_on", "err-milestone-date", "2"),
+                ("milestones[3].title", "err-milestone-title", "3"),
             ]
         );
         let mut ok = input.clone();

@@ -10,7 +10,9 @@ use sqlx::AssertSqlSafe;
 
 use super::{
     Campaign, CampaignFields, CampaignKind, CampaignStatus, Progress, Targets, Unit,
-    plan::{Milestone, Plan, PlanAction, PlanContent, PlanEvent, PlanStatus},
+    plan::{
+        self, Milestone, Plan, PlanAction, PlanContent, PlanEvent, PlanEventAction, PlanStatus,
+    },
 };
 use crate::{
     auth::Scope,
@@ -55,24 +57,19 @@ struct Row {
     org_id: OrgId,
     org_code: String,
     org_name: String,
-    kind: String,
+    kind: CampaignKind,
     title: String,
     doc_number: Option<String>,
     theme: Option<String>,
     notice: Option<String>,
-    starts_on: String,
-    ends_on: String,
-    report_due_on: String,
-    status: String,
+    starts_on: Day,
+    ends_on: Day,
+    report_due_on: Day,
+    status: CampaignStatus,
     copied_from: Option<CampaignId>,
     unit_count: i64,
     created_at: i64,
     updated_at: i64,
-}
-
-fn day(s: &str) -> Day {
-    // Written only from `Day`; the CHECK-free fallback keeps a bad row readable.
-    Day::from_db(s).unwrap_or_else(|| Day::of_timestamp(0))
 }
 
 impl From<Row> for Campaign {
@@ -82,15 +79,15 @@ impl From<Row> for Campaign {
             org_id: r.org_id,
             org_code: r.org_code,
             org_name: r.org_name,
-            kind: CampaignKind::parse(&r.kind).unwrap_or_default(),
+            kind: r.kind,
             title: r.title,
             doc_number: r.doc_number,
             theme: r.theme,
             notice: r.notice,
-            starts_on: day(&r.starts_on),
-            ends_on: day(&r.ends_on),
-            report_due_on: day(&r.report_due_on),
-            status: CampaignStatus::parse(&r.status).unwrap_or(CampaignStatus::Draft),
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            report_due_on: r.report_due_on,
+            status: r.status,
             copied_from: r.copied_from,
             unit_count: r.unit_count,
             created_at: r.created_at,
@@ -109,7 +106,7 @@ pub async fn list(
     let mut q = Sql::new(SELECT);
     q.push(" WHERE ").push(&visible_sql(scope));
     if let Some(s) = status {
-        q.push(" AND c.status = ").bind(s.as_str().to_string());
+        q.push(" AND c.status = ").bind(s);
     }
     q.push(" ORDER BY c.starts_on DESC, c.id DESC LIMIT ")
         .bind(limit);
@@ -303,7 +300,7 @@ pub async fn plan_statuses(
             .await?;
     Ok(rows
         .into_iter()
-        .map(|(o, s, v)| (o, (PlanStatus::parse(&s).unwrap_or(PlanStatus::Draft), v)))
+        .map(|(o, s, v)| (o, (plan::status_of(&s), v)))
         .collect())
 }
 
@@ -326,14 +323,14 @@ pub async fn insert(
     .bind(&f.doc_number)
     .bind(&f.theme)
     .bind(&f.notice)
-    .bind(f.starts_on.iso())
-    .bind(f.ends_on.iso())
-    .bind(f.report_due_on.iso())
-    .bind(status.as_str())
+    .bind(f.starts_on)
+    .bind(f.ends_on)
+    .bind(f.report_due_on)
+    .bind(status)
     .bind(copied_from)
     .bind(by)
     .bind(now())
-    .bind(f.kind.as_str())
+    .bind(f.kind)
     .fetch_one(&mut **tx)
     .await
 }
@@ -348,12 +345,12 @@ pub async fn update(tx: &mut Tx, id: CampaignId, f: &CampaignFields) -> Result<(
     .bind(&f.doc_number)
     .bind(&f.theme)
     .bind(&f.notice)
-    .bind(f.starts_on.iso())
-    .bind(f.ends_on.iso())
-    .bind(f.report_due_on.iso())
+    .bind(f.starts_on)
+    .bind(f.ends_on)
+    .bind(f.report_due_on)
     .bind(now())
     .bind(id)
-    .bind(f.kind.as_str())
+    .bind(f.kind)
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -389,6 +386,27 @@ pub async fn set_units(
     Ok(())
 }
 
+/// Those of `orgs` that are active.
+pub async fn active_among(db: &Db, orgs: &[OrgId]) -> Result<Vec<OrgId>, DbError> {
+    let ids: Vec<OrgId> = sqlx::query_scalar("SELECT id FROM orgs WHERE active = 1")
+        .fetch_all(db.pool())
+        .await?;
+    Ok(orgs.iter().copied().filter(|o| ids.contains(o)).collect())
+}
+
+/// The orgs where the admin scope may issue campaigns (active, not
+/// grassroots): code and name, in tree order.
+pub async fn issuer_choices(db: &Db, admin: &Scope) -> Result<Vec<(String, String)>, DbError> {
+    let sql = format!(
+        "SELECT o.code, o.name FROM orgs o WHERE o.active = 1 AND o.kind <> 'grassroots' AND {} \
+         ORDER BY o.display_order, o.sort_key, o.id LIMIT 200",
+        admin.sql("o.id")
+    );
+    sqlx::query_as(AssertSqlSafe(sql))
+        .fetch_all(db.pool())
+        .await
+}
+
 /// Units that hold a plan (they cannot leave an issued campaign).
 pub async fn units_with_plans(db: &Db, id: CampaignId) -> Result<Vec<OrgId>, DbError> {
     sqlx::query_scalar("SELECT org_id FROM plans WHERE campaign_id = $1")
@@ -404,7 +422,7 @@ pub async fn set_status(
     status: CampaignStatus,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE campaigns SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(status.as_str())
+        .bind(status)
         .bind(now())
         .bind(id)
         .execute(&mut **tx)
@@ -455,7 +473,7 @@ pub async fn plan(db: &Db, campaign: CampaignId, unit: OrgId) -> Result<Plan, Db
             updated_at: 0,
         });
     };
-    let ms: Vec<(String, String)> = sqlx::query_as(
+    let ms: Vec<(String, Day)> = sqlx::query_as(
         "SELECT title, due_on FROM plan_milestones WHERE plan_id = $1 ORDER BY position, id",
     )
     .bind(r.id)
@@ -466,7 +484,7 @@ pub async fn plan(db: &Db, campaign: CampaignId, unit: OrgId) -> Result<Plan, Db
         campaign_id: campaign,
         org_id: unit,
         org_name,
-        status: PlanStatus::parse(&r.status).unwrap_or(PlanStatus::Draft),
+        status: plan::status_of(&r.status),
         version: r.version,
         return_reason: r.return_reason,
         content: PlanContent {
@@ -476,10 +494,7 @@ pub async fn plan(db: &Db, campaign: CampaignId, unit: OrgId) -> Result<Plan, Db
             target_symposiums: r.target_symposiums,
             milestones: ms
                 .into_iter()
-                .map(|(title, d)| Milestone {
-                    title,
-                    due_on: day(&d),
-                })
+                .map(|(title, due_on)| Milestone { title, due_on })
                 .collect(),
         },
         updated_at: r.updated_at,
@@ -540,7 +555,7 @@ pub async fn save_plan(
         .bind(unit)
         .bind(i as i64)
         .bind(&m.title)
-        .bind(m.due_on.iso())
+        .bind(m.due_on)
         .execute(&mut **tx)
         .await?;
     }
@@ -587,7 +602,7 @@ pub async fn record_move(
     .bind(unit)
     .bind(by.0)
     .bind(by.1)
-    .bind(action.as_str())
+    .bind(action.event())
     .bind(version)
     .bind(&reason)
     .bind(json)
@@ -601,7 +616,15 @@ pub async fn record_move(
 }
 
 /// A `plan_events` row: id, action, version, actor, reason, snapshot JSON, time.
-type EventRow = (i64, String, i64, String, Option<String>, String, i64);
+type EventRow = (
+    i64,
+    PlanEventAction,
+    i64,
+    String,
+    Option<String>,
+    String,
+    i64,
+);
 
 /// The history of a plan, oldest first.
 pub async fn plan_events(db: &Db, plan: PlanId) -> Result<Vec<PlanEvent>, DbError> {

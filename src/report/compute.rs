@@ -313,7 +313,7 @@ impl<'a> Computer<'a> {
                 source: format!(
                     "{} · {} · {}",
                     a.org_name,
-                    lang.t(&a.kind.label_key()),
+                    lang.t(a.kind.label_key()),
                     a.held_on.iso()
                 ),
                 link: format!("/activities/{}", a.id),

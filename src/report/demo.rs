@@ -9,7 +9,8 @@
 //! streets.
 
 use super::{
-    AnalysisSpec, Body, Display, Element, Head, ProblemsSpec, Section, Status, SurveyQuotesSpec,
+    AnalysisSpec, Body, Display, Element, Head, ProblemsSpec, ReportEventKind, Section, Status,
+    SurveyQuotesSpec, VersionKind,
     compute::Computer,
     store::{self, By, Snapshot},
 };
@@ -159,7 +160,7 @@ pub async fn generate(
             at: at0,
         };
         if created {
-            store::event(&mut tx, id, *org, "created", None, None, &by).await?;
+            store::event(&mut tx, id, *org, ReportEventKind::Created, None, None, &by).await?;
         }
         tx.commit().await?;
         if !created {
@@ -193,8 +194,17 @@ pub async fn generate(
         };
         let late = crate::summary::workflow::is_late(at, due.end_timestamp());
         let mut tx = db.begin().await?;
-        if let Some(v) =
-            store::add_version(&mut tx, &report, 0, "报送版", "submitted", &snap, &by, late).await?
+        if let Some(v) = store::add_version(
+            &mut tx,
+            &report,
+            0,
+            "报送版",
+            VersionKind::Submitted,
+            &snap,
+            &by,
+            late,
+        )
+        .await?
         {
             store::set_status(
                 &mut tx,
@@ -205,7 +215,16 @@ pub async fn generate(
                 Some(late),
             )
             .await?;
-            store::event(&mut tx, id, *org, "submitted", Some(v), None, &by).await?;
+            store::event(
+                &mut tx,
+                id,
+                *org,
+                ReportEventKind::Submitted,
+                Some(v),
+                None,
+                &by,
+            )
+            .await?;
             let decided = By {
                 at: at + 86_400,
                 ..by
@@ -224,7 +243,7 @@ pub async fn generate(
                     &mut tx,
                     id,
                     *org,
-                    "returned",
+                    ReportEventKind::Returned,
                     Some(v),
                     Some("请补充典型案例和职工原话，并核对收入数据的口径。"),
                     &decided,
@@ -242,7 +261,16 @@ pub async fn generate(
                         None,
                     )
                     .await?;
-                    store::event(&mut tx, id, *org, "accepted", Some(v), None, &decided).await?;
+                    store::event(
+                        &mut tx,
+                        id,
+                        *org,
+                        ReportEventKind::Accepted,
+                        Some(v),
+                        None,
+                        &decided,
+                    )
+                    .await?;
                 }
                 submitted += 1;
             }

@@ -8,12 +8,26 @@
 //! version when the author names a version or submits. A report is submitted
 //! to the campaign's issuing org like a summary table (the same
 //! `summary::workflow` state machine).
+//!
+//! In the shape of a domain: this file the body, its rules and the API's
+//! types, `store` the SQL, `ops` the use cases (every write with its
+//! transaction, timeline step and audit entry; the reads page and API share),
+//! `pages` the pages, `api` the JSON API (the DOCX and PDF downloads
+//! included) and the router; `compute`, `chart` and `export` draw the figures.
+//!
+//! Who may do what: readers over the author org's subtree read the report;
+//! once submitted, readers over the campaign's issuing org read it too;
+//! everyone else gets 404. Cadres and admins over the author org write it
+//! (viewers get 403); cadres and admins over the issuing org accept or
+//! return it.
 
+pub mod api;
 pub mod chart;
 pub mod compute;
 pub mod demo;
 pub mod export;
-pub mod http;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
@@ -21,10 +35,58 @@ use serde::{Deserialize, Serialize};
 pub use crate::summary::workflow::Status;
 use crate::{
     date::Day,
-    db::{ActivityId, CampaignId, OrgId, ReportId, ResponseId, SurveyId, TopicId},
+    db::{ActivityId, CampaignId, OrgId, ReportId, ResponseId, SurveyId, TopicId, code_enum},
     enterprise::WorkerGroup,
-    error::{AppError, FieldError},
+    error::{AppError, AppResult, FieldError},
+    survey::analysis::tally::Kind,
 };
+
+code_enum! {
+    /// A step of a report's timeline (`report_events.kind`).
+    pub enum ReportEventKind: "report-event" {
+        Created = "created",
+        Saved = "saved",
+        /// A named version was frozen.
+        Version = "version",
+        Submitted = "submitted",
+        Accepted = "accepted",
+        Returned = "returned",
+    }
+}
+
+code_enum! {
+    /// How a version was frozen (`report_versions.kind`).
+    pub enum VersionKind: "report-version-kind" {
+        /// Named by the author.
+        Named = "named",
+        /// Frozen by a submission.
+        Submitted = "submitted",
+    }
+}
+
+code_enum! {
+    /// The kind of a questionnaire question the editor offers.
+    pub enum QuestionKind: "report-question-kind" {
+        Single = "single",
+        Multiple = "multiple",
+        Number = "number",
+        Date = "date",
+        Text = "text",
+    }
+}
+
+impl QuestionKind {
+    /// The kind of an analysed question.
+    pub fn of(k: Kind) -> QuestionKind {
+        match k {
+            Kind::Single => QuestionKind::Single,
+            Kind::Multiple => QuestionKind::Multiple,
+            Kind::Number => QuestionKind::Number,
+            Kind::Date => QuestionKind::Date,
+            Kind::Text => QuestionKind::Text,
+        }
+    }
+}
 
 /// Sections a report may hold.
 pub const MAX_SECTIONS: usize = 60;
@@ -302,8 +364,9 @@ impl Report {
 pub struct ReportInput {
     /// Retries with the same client id return the first report.
     #[serde(default)]
+    #[schema(example = "report-0001-abcd")]
     pub client_id: Option<String>,
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, example = 1)]
     #[serde(default)]
     pub campaign_id: Option<CampaignId>,
     /// The author org (default: the caller's home org).
@@ -311,12 +374,15 @@ pub struct ReportInput {
     #[serde(default)]
     pub org_id: Option<OrgId>,
     #[serde(default)]
+    #[schema(example = "快递员劳动权益专题报告")]
     pub title: Option<String>,
     /// A topic code (`wages`, …).
     #[serde(default)]
+    #[schema(example = "wages")]
     pub topic: Option<String>,
     /// A worker group (`courier`, …).
     #[serde(default)]
+    #[schema(example = "courier")]
     pub worker_group: Option<String>,
     #[serde(default)]
     pub sections: Option<Vec<Section>>,
@@ -375,6 +441,270 @@ impl ReportInput {
         }
     }
 }
+
+/// Reads an optional whole number of a query or form; 422 naming `field`.
+pub fn int_param<T: From<i64>>(field: &str, v: &Option<String>) -> AppResult<Option<T>> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse::<i64>()
+            .map(|n| Some(T::from(n)))
+            .map_err(|_| AppError::Validation(vec![FieldError::new(field, "err-number")])),
+    }
+}
+
+/// Query of the report list.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    #[param(value_type = Option<i64>)]
+    pub campaign: Option<String>,
+    /// Written in this org's subtree.
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+    /// draft, submitted, accepted or returned.
+    #[param(value_type = Option<Status>)]
+    pub status: Option<String>,
+}
+
+impl ListQuery {
+    /// The filter asked for.
+    pub fn filter(&self) -> AppResult<store::ListFilter> {
+        let status = match self
+            .status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(s) => Some(
+                Status::ALL
+                    .into_iter()
+                    .find(|x| x.as_str() == s)
+                    .ok_or_else(|| AppError::field("status", "report-err-status"))?,
+            ),
+        };
+        Ok(store::ListFilter {
+            campaign: int_param::<i64>("campaign", &self.campaign)?.map(CampaignId),
+            under: int_param::<i64>("org", &self.org)?.map(OrgId),
+            status,
+        })
+    }
+}
+
+/// A report created (or found again by its client id).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportCreated)]
+pub struct Created {
+    pub report: Report,
+    /// False when a retry found the report made by the first attempt.
+    pub created: bool,
+}
+
+/// A report with its live figures, versions, timeline and what the caller may do.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ReportDetail {
+    pub report: Report,
+    /// The report as it reads now: every element's figure computed live.
+    pub live: store::Snapshot,
+    pub versions: Vec<store::VersionInfo>,
+    pub timeline: Vec<store::Event>,
+    pub can_edit: bool,
+    pub can_decide: bool,
+}
+
+/// One element to preview.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct PreviewInput {
+    pub element: Element,
+}
+
+/// An element's figure and its HTML as the report page shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ElementPreview)]
+pub struct Preview {
+    pub figure: compute::Figure,
+    pub html: String,
+}
+
+/// A question the editor offers.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SourceQuestion {
+    pub name: String,
+    pub label: String,
+    pub kind: QuestionKind,
+}
+
+/// A region answered in a survey (for the region filter).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SourceRegion)]
+pub struct Region {
+    /// The choice's name, as the filter takes it.
+    pub name: String,
+    /// Its label in the caller's language.
+    pub label: String,
+}
+
+/// A survey the editor offers, with its questions.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SourceSurvey {
+    #[schema(value_type = i64)]
+    pub id: SurveyId,
+    pub title: String,
+    pub questions: Vec<SourceQuestion>,
+    /// The regions answered (for the region filter).
+    pub regions: Vec<Region>,
+}
+
+/// What to look for to quote.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CandidateQuery {
+    /// `survey` (free-text answers of `survey` to `question`) or `activities` (notes).
+    pub source: Option<String>,
+    #[param(value_type = Option<i64>)]
+    pub survey: Option<String>,
+    pub question: Option<String>,
+    /// Only those containing this text.
+    pub q: Option<String>,
+    /// Survey answers: only this worker group.
+    pub group: Option<String>,
+}
+
+/// A free-text answer that may be quoted.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TextCandidate {
+    #[schema(value_type = i64)]
+    pub response_id: ResponseId,
+    pub text: String,
+    pub source: String,
+}
+
+/// Answers or notes to pick quotes from.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Candidates {
+    pub answers: Vec<TextCandidate>,
+    pub notes: Vec<store::NoteCandidate>,
+}
+
+/// A version's name.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct NewVersion {
+    /// What the author calls it (default: 第 n 版).
+    #[serde(default)]
+    #[schema(example = "征求意见稿")]
+    pub name: Option<String>,
+    /// The version the author was looking at (default: the current one); a
+    /// retry that finds its version already stored answers 200.
+    #[serde(default)]
+    #[schema(example = 1)]
+    pub seen: Option<i64>,
+}
+
+/// A stored version with its frozen content and figures.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionBody {
+    pub version: store::VersionInfo,
+    pub snapshot: store::Snapshot,
+}
+
+/// The body of a submission: the version the author was looking at.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReportSubmitInput)]
+pub struct SubmitInput {
+    /// The report's `version` as the author last read it; default: the
+    /// current one. A stale number is refused (422 on `seen`); a retry after
+    /// a submission went through answers 200 with that submission.
+    #[serde(default)]
+    #[schema(example = 2)]
+    pub seen: Option<i64>,
+}
+
+/// Why a report is returned.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ReportReturnInput)]
+pub struct ReturnInput {
+    #[serde(default)]
+    #[schema(example = "数据来源需补充说明")]
+    pub reason: String,
+}
+
+/// Query of the counts.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CountsQuery {
+    #[param(value_type = Option<i64>)]
+    pub campaign: Option<String>,
+    /// Written in this org's subtree.
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+}
+
+/// Reports first submitted in one month.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ReportMonth)]
+pub struct Month {
+    /// `YYYY-MM`, Beijing time.
+    #[schema(example = "2019-11")]
+    pub month: String,
+    pub reports: i64,
+}
+
+/// Reports by status and by month of first submission.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CountsBody {
+    pub counts: store::ReportCounts,
+    /// Reports first submitted each month, oldest first.
+    pub monthly: Vec<Month>,
+}
+
+/// Which version a download holds.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VersionQuery {
+    /// A version's number; default: the report as it reads now.
+    #[param(value_type = Option<i64>)]
+    pub version: Option<String>,
+}
+
+/// Which file, and of which version.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `docx` (default) or `pdf`.
+    pub format: Option<String>,
+    /// A version's number; default: the report as it reads now.
+    #[param(value_type = Option<i64>)]
+    pub version: Option<String>,
+}
+
+/// A file format a report downloads as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileFormat {
+    Docx,
+    Pdf,
+}
+
+impl FileFormat {
+    /// The file name's extension.
+    pub fn ext(self) -> &'static str {
+        match self {
+            FileFormat::Docx => "docx",
+            FileFormat::Pdf => "pdf",
+        }
+    }
+
+    /// The media type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileFormat::Docx => DOCX,
+            FileFormat::Pdf => "application/pdf",
+        }
+    }
+}
+
+/// The media type of a Word document.
+pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 #[cfg(test)]
 mod tests {

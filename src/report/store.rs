@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use sqlx::AssertSqlSafe;
 
-use super::{Body, Head, Report, Status, compute::Figure};
+use super::{Body, Head, Report, ReportEventKind, Status, VersionKind, compute::Figure};
 use crate::{
     auth::Scope,
     date::Day,
@@ -32,7 +32,7 @@ struct Row {
     campaign_id: CampaignId,
     campaign_title: String,
     issuer_id: OrgId,
-    report_due_on: String,
+    report_due_on: Day,
     client_id: String,
     title: String,
     topic_id: Option<TopicId>,
@@ -59,7 +59,7 @@ impl From<Row> for Report {
             campaign_id: r.campaign_id,
             campaign_title: r.campaign_title,
             issuer_id: r.issuer_id,
-            report_due_on: Day::from_db(&r.report_due_on).unwrap_or_else(Day::today),
+            report_due_on: r.report_due_on,
             client_id: r.client_id,
             title: r.title,
             topic_id: r.topic_id,
@@ -77,6 +77,26 @@ impl From<Row> for Report {
             updated_at: r.updated_at,
         }
     }
+}
+
+/// The orgs a report may be written for (those of the write scope), the
+/// caller's home org first: id and name.
+pub async fn author_choices(
+    db: &Db,
+    write: &Scope,
+    home: OrgId,
+) -> Result<Vec<(OrgId, String)>, DbError> {
+    if write.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, name FROM orgs WHERE {} ORDER BY CASE WHEN id = $1 THEN 0 ELSE 1 END, id LIMIT 500",
+        write.sql("id")
+    );
+    sqlx::query_as(AssertSqlSafe(sql))
+        .bind(home)
+        .fetch_all(db.pool())
+        .await
 }
 
 /// The SQL condition that a report (alias `r`, its campaign `c`) is visible
@@ -280,7 +300,7 @@ pub async fn add_version(
     report: &Report,
     seen: i64,
     name: &str,
-    kind: &str,
+    kind: VersionKind,
     snapshot: &Snapshot,
     by: &By<'_>,
     late: bool,
@@ -359,8 +379,7 @@ pub async fn set_status(
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 #[schema(as = ReportEvent)]
 pub struct Event {
-    /// created, saved, version, submitted, accepted, returned.
-    pub kind: String,
+    pub kind: ReportEventKind,
     pub version: Option<i64>,
     pub reason: Option<String>,
     pub actor: String,
@@ -373,7 +392,7 @@ pub async fn event(
     tx: &mut Tx,
     report: ReportId,
     org: OrgId,
-    kind: &str,
+    kind: ReportEventKind,
     version: Option<i64>,
     reason: Option<&str>,
     by: &By<'_>,
@@ -397,7 +416,7 @@ pub async fn event(
 
 /// The timeline, oldest first.
 pub async fn events(db: &Db, id: ReportId) -> Result<Vec<Event>, DbError> {
-    type EventRow = (String, Option<i64>, Option<String>, String, i64);
+    type EventRow = (ReportEventKind, Option<i64>, Option<String>, String, i64);
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT kind, version, reason, actor, created_at FROM report_events WHERE report_id = $1 ORDER BY id",
     )
@@ -422,15 +441,14 @@ pub async fn events(db: &Db, id: ReportId) -> Result<Vec<Event>, DbError> {
 pub struct VersionInfo {
     pub number: i64,
     pub name: String,
-    /// `named` or `submitted`.
-    pub kind: String,
+    pub kind: VersionKind,
     pub author: String,
     pub created_at: i64,
     pub late: bool,
     pub content_hash: String,
 }
 
-type VersionRow = (i64, String, String, String, i64, i64, String);
+type VersionRow = (i64, String, VersionKind, String, i64, i64, String);
 
 fn version_of(r: VersionRow) -> VersionInfo {
     VersionInfo {
@@ -462,7 +480,7 @@ pub async fn version(
     id: ReportId,
     number: i64,
 ) -> Result<Option<(VersionInfo, Snapshot)>, DbError> {
-    type Full = (i64, String, String, String, i64, i64, String, String);
+    type Full = (i64, String, VersionKind, String, i64, i64, String, String);
     let row: Option<Full> = sqlx::query_as(
         "SELECT number, name, kind, author, created_at, late, content_hash, snapshot FROM report_versions \
          WHERE report_id = $1 AND number = $2",

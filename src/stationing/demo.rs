@@ -276,7 +276,7 @@ pub async fn generate(db: &Db, n: &National) -> anyhow::Result<(CampaignId, Stri
         .fetch_one(&mut **tx)
         .await?;
     let f = CampaignFields {
-        issuer_code: None,
+        issuer: None,
         kind: CampaignKind::Stationing,
         title: "全总机关干部赴基层蹲点活动（第一批）".into(),
         doc_number: None,

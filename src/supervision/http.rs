@@ -406,7 +406,7 @@ fn short_day(lang: Lang, d: Day) -> String {
 /// The label of a row's plan cell.
 fn plan_label(lang: Lang, p: Option<PlanStatus>) -> String {
     match p {
-        Some(s) => lang.t(&s.label_key()),
+        Some(s) => lang.t(&crate::campaign::plan::label_key(&s)),
         None => lang.t("plan-missing"),
     }
 }

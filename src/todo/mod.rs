@@ -10,76 +10,58 @@
 //! arrived plus the reminder horizon in working days. The list is a read view
 //! over the modules' tables ([`store`]); it writes nothing.
 
-pub mod http;
+pub mod api;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use serde::Serialize;
 
 use crate::{
+    auth::Caller,
     date::Day,
-    db::OrgId,
+    db::{OrgId, code_enum},
     i18n::Lang,
     workday::{Light, Workdays},
 };
 
-/// What an item asks for. The catalogue keys are `todo-<kind>`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemKind {
-    /// An org above chased our unit (催报 / 催办) and the matter is not done.
-    Chased,
-    /// A campaign was issued to our unit and nobody confirmed receipt (签收).
-    ReceiptPending,
-    /// Our unit's summary table is missing, a draft or returned.
-    SummaryToSubmit,
-    /// Units of a campaign we issued have not submitted by (or near) the deadline.
-    UnitsMissing,
-    /// A unit submitted its summary table to us: accept or return it.
-    SummaryToReview,
-    /// A unit submitted its implementation plan to us.
-    PlanToReview,
-    /// Our unit's implementation plan was returned for revision.
-    PlanReturned,
-    /// A special report was submitted to us.
-    ReportToReview,
-    /// A problem escalated to us waits for a decision.
-    ProblemEscalated,
-    /// A problem's completion deadline or planned date passed or is near.
-    ProblemDue,
-    /// A problem has stayed undecided longer than the configured working days.
-    ProblemWaiting,
-    /// A problem is decided but whoever raised it was not told (反馈).
-    FeedbackOwed,
-    /// A mediation case's fifteen days are running out or over.
-    MediationDue,
-    /// Applications to join a union wait for confirmation.
-    JoinApplications,
-    /// A milestone of our implementation plan is near.
-    MilestoneDue,
+code_enum! {
+    /// What an item asks for. The catalogue keys are `todo-<kind>`.
+    pub enum ItemKind: "todo" {
+        /// An org above chased our unit (催报 / 催办) and the matter is not done.
+        Chased = "chased",
+        /// A campaign was issued to our unit and nobody confirmed receipt (签收).
+        ReceiptPending = "receipt_pending",
+        /// Our unit's summary table is missing, a draft or returned.
+        SummaryToSubmit = "summary_to_submit",
+        /// Units of a campaign we issued have not submitted by (or near) the deadline.
+        UnitsMissing = "units_missing",
+        /// A unit submitted its summary table to us: accept or return it.
+        SummaryToReview = "summary_to_review",
+        /// A unit submitted its implementation plan to us.
+        PlanToReview = "plan_to_review",
+        /// Our unit's implementation plan was returned for revision.
+        PlanReturned = "plan_returned",
+        /// A special report was submitted to us.
+        ReportToReview = "report_to_review",
+        /// A problem escalated to us waits for a decision.
+        ProblemEscalated = "problem_escalated",
+        /// A problem's completion deadline or planned date passed or is near.
+        ProblemDue = "problem_due",
+        /// A problem has stayed undecided longer than the configured working days.
+        ProblemWaiting = "problem_waiting",
+        /// A problem is decided but whoever raised it was not told (反馈).
+        FeedbackOwed = "feedback_owed",
+        /// A mediation case's fifteen days are running out or over.
+        MediationDue = "mediation_due",
+        /// Applications to join a union wait for confirmation.
+        JoinApplications = "join_applications",
+        /// A milestone of our implementation plan is near.
+        MilestoneDue = "milestone_due",
+    }
 }
 
 impl ItemKind {
-    /// The stored and JSON spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemKind::Chased => "chased",
-            ItemKind::ReceiptPending => "receipt_pending",
-            ItemKind::SummaryToSubmit => "summary_to_submit",
-            ItemKind::UnitsMissing => "units_missing",
-            ItemKind::SummaryToReview => "summary_to_review",
-            ItemKind::PlanToReview => "plan_to_review",
-            ItemKind::PlanReturned => "plan_returned",
-            ItemKind::ReportToReview => "report_to_review",
-            ItemKind::ProblemEscalated => "problem_escalated",
-            ItemKind::ProblemDue => "problem_due",
-            ItemKind::ProblemWaiting => "problem_waiting",
-            ItemKind::FeedbackOwed => "feedback_owed",
-            ItemKind::MediationDue => "mediation_due",
-            ItemKind::JoinApplications => "join_applications",
-            ItemKind::MilestoneDue => "milestone_due",
-        }
-    }
-
     /// Whether many items of this kind fold into one line with a count.
     pub fn folds(self) -> bool {
         matches!(
@@ -93,7 +75,7 @@ impl ItemKind {
 
     /// The catalogue key of the item's sentence.
     pub fn text_key(self) -> String {
-        format!("todo-{}", self.as_str())
+        self.label_key().to_string()
     }
 
     /// The catalogue key of the action the link performs.
@@ -202,6 +184,45 @@ pub fn item(kind: ItemKind, org: (OrgId, String), title: String, link: String) -
         working_days: 0,
         link,
     }
+}
+
+/// The caller's to-do list as of `today`.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TodoList {
+    pub today: Day,
+    /// Items per light.
+    pub red: usize,
+    pub yellow: usize,
+    pub green: usize,
+    pub items: Vec<TodoEntry>,
+}
+
+/// One item with its sentence in the caller's language.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TodoEntry {
+    #[serde(flatten)]
+    pub item: Item,
+    /// What needs doing, in the caller's language.
+    pub text: String,
+    /// How late or how long left, in working days, in the caller's language.
+    pub when: String,
+}
+
+/// How many of `items` show `light`.
+pub fn count(items: &[Item], light: Light) -> usize {
+    items.iter().filter(|i| i.light == light).count()
+}
+
+/// The items with their sentences in the caller's language.
+pub fn entries(caller: &Caller, items: Vec<Item>) -> Vec<TodoEntry> {
+    items
+        .into_iter()
+        .map(|item| TodoEntry {
+            text: item.text(caller.lang),
+            when: item.when(caller.lang),
+            item,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -14,6 +14,27 @@ use crate::{
     tabular::{self, Cell, Header},
 };
 
+/// A downloaded file's bytes, as the OpenAPI document names the body of a
+/// binary download (`body = FileBody` beside its `content_type`): a string
+/// of format `binary`, not an array of numbers.
+pub struct FileBody(pub Vec<u8>);
+
+impl utoipa::PartialSchema for FileBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for FileBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("FileBody")
+    }
+}
+
 /// A file the browser saves as `filename` and never caches.
 pub fn attachment(body: Vec<u8>, filename: &str, mime: &'static str) -> Response {
     let mut res = body.into_response();

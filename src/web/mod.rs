@@ -77,6 +77,12 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("backup", crate::backup::api::router()),
         ("account", crate::account::api::router()),
         ("import", crate::import::api::router()),
+        ("campaign", crate::campaign::api::router()),
+        ("calendar", crate::calendar::api::router()),
+        ("workday", crate::workday::api::router()),
+        ("todo", crate::todo::api::router()),
+        ("activity", crate::activity::api::router()),
+        ("report", crate::report::api::router()),
     ]
 }
 
@@ -102,18 +108,12 @@ pub fn router(state: AppState) -> Router {
         .route("/lang", post(switch_lang))
         .route("/assets/{*path}", get(assets::serve))
         .route("/api/v1/openapi.json", get(openapi::document))
-        .merge(crate::todo::http::routes())
-        .merge(crate::campaign::http::routes())
         .merge(crate::summary::http::routes())
         .merge(crate::supervision::http::routes())
-        .merge(crate::activity::http::routes())
         .merge(crate::survey::http::routes())
         .merge(crate::survey::analysis::http::routes())
         .merge(crate::survey::public::routes())
         .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
-        .merge(crate::report::http::routes())
-        .merge(crate::calendar::http::routes())
-        .merge(crate::workday::http::routes())
         .merge(crate::dashboard::http::routes())
         .merge(crate::stationing::http::routes())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))

@@ -56,12 +56,8 @@ pub fn domain(tag: &str, description: &str) -> OpenApiRouter<AppState> {
 pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
     let mut parts = vec![
         ("document", DocumentDoc::openapi()),
-        ("campaign", crate::campaign::http::ApiDoc::openapi()),
         ("summary", crate::summary::http::ApiDoc::openapi()),
         ("supervision", crate::supervision::http::ApiDoc::openapi()),
-        ("activity", crate::activity::http::ApiDoc::openapi()),
-        ("calendar", crate::calendar::http::ApiDoc::openapi()),
-        ("workday", crate::workday::http::ApiDoc::openapi()),
         ("survey", crate::survey::http::ApiDoc::openapi()),
         (
             "survey::analysis",
@@ -75,8 +71,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
             "formation::public",
             crate::formation::public::ApiDoc::openapi(),
         ),
-        ("report", crate::report::http::ApiDoc::openapi()),
-        ("todo", crate::todo::http::ApiDoc::openapi()),
     ];
     parts.extend(
         super::declared()

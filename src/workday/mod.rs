@@ -4,15 +4,20 @@
 //! (`assets/holidays/cn-workdays.toml`) that an admin can replace at
 //! `/admin/workdays` when the State Council announces the next year.
 
-pub mod http;
+pub mod api;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Weekday};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::date::Day;
+use crate::{
+    date::Day,
+    error::{AppError, FieldError},
+};
 
 /// The file built into the binary.
 pub const BUILT_IN: &str = include_str!("../../assets/holidays/cn-workdays.toml");
@@ -207,6 +212,40 @@ impl Light {
     /// The catalogue key of the light's name (for screen readers and tables).
     pub fn label_key(self) -> String {
         format!("light-{}", self.as_str())
+    }
+}
+
+/// The file in force, as the API shows it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct WorkdayFile {
+    /// The TOML text.
+    pub body: String,
+    /// Whether it is the file built into the binary.
+    pub built_in: bool,
+    /// When it was uploaded (epoch seconds), if it was.
+    pub uploaded_at: Option<i64>,
+    /// The years it covers.
+    #[schema(example = json!([2019, 2020, 2021]))]
+    pub years: Vec<i32>,
+}
+
+/// A replacement file.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+pub struct WorkdayInput {
+    /// The TOML text (see `assets/holidays/cn-workdays.toml` for the format).
+    #[serde(default)]
+    #[schema(example = "[2031]\nholidays = [\"2031-01-01\"]\nworkdays = [\"2031-01-04\"]\n")]
+    pub body: String,
+}
+
+impl WorkdayInput {
+    /// The calendar the file describes; 422 on `body` listing every problem.
+    pub fn parse(&self) -> Result<Workdays, AppError> {
+        Workdays::parse(&self.body).map_err(|problems| {
+            AppError::Validation(vec![
+                FieldError::new("body", "err-workdays").arg("problems", problems.join("; ")),
+            ])
+        })
     }
 }
 

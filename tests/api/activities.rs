@@ -184,7 +184,12 @@ async fn bad_input_names_every_field_in_the_users_language() {
         .collect();
     assert_eq!(
         fields,
-        ["client_id", "held_on", "women_workers", "p1.source"]
+        [
+            "client_id",
+            "held_on",
+            "women_workers",
+            "problems[0].source"
+        ]
     );
     assert_eq!(
         err["error"]["fields"][2]["message"],
@@ -327,7 +332,10 @@ async fn a_problem_cannot_name_an_enterprise_out_of_reach() {
         .post("/api/v1/activities", body)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(err["error"]["fields"][0]["field"], "p1.enterprise_id");
+    assert_eq!(
+        err["error"]["fields"][0]["field"],
+        "problems[0].enterprise_id"
+    );
 }
 
 #[tokio::test]
@@ -358,4 +366,67 @@ async fn a_record_with_more_problems_than_allowed_is_refused_and_stores_nothing(
     let (status, saved) = a.post("/api/v1/activities", body).await;
     assert_eq!(status, StatusCode::CREATED, "{saved}");
     assert_eq!(saved["problems"].as_array().unwrap().len(), 100);
+}
+
+#[tokio::test]
+async fn activity_exports_are_under_the_api_with_their_media_types_and_refused_outside() {
+    let app = TestApp::spawn().await;
+    let a = app.api("a.cadre").await;
+    let (status, saved) = a
+        .post(
+            "/api/v1/activities",
+            visit("visit-0101-abcd", None, json!([])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    for (path, mime) in [
+        (
+            "/api/v1/activities/export.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        ("/api/v1/activities/export.csv", "text/csv"),
+    ] {
+        // Without credentials: 401 in the JSON error shape, not a redirect to /login.
+        let res = app.anonymous().get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let err: Value = res.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "unauthenticated");
+        // A bearer token and a page session both work.
+        let res = app
+            .anonymous()
+            .get(app.url(path))
+            .bearer_auth(&a.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let ct = res.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.starts_with(mime), "{path}: {ct}");
+        let res = app
+            .browser("a.cadre")
+            .await
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        // Another street cannot export this street's subtree.
+        let res = app
+            .anonymous()
+            .get(app.url(&format!("{path}?org={}", app.street_a.0)))
+            .bearer_auth(app.token("b.cadre").await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    // The old page addresses are gone.
+    let res = app
+        .browser("a.cadre")
+        .await
+        .get(app.url("/activities/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), StatusCode::OK);
 }

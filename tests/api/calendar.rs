@@ -86,7 +86,9 @@ async fn the_feed_is_valid_icalendar_with_the_callers_deadlines_only_and_can_be_
     let theirs = problem_due(&b, "cal-0002-abcd", "乙街道的问题", "2099-06-30").await;
 
     let url = feed_url(&a).await;
-    assert!(url.starts_with("http://127.0.0.1:8080/calendar/") && url.ends_with(".ics"));
+    assert!(
+        url.starts_with("http://127.0.0.1:8080/api/v1/calendar/feed/") && url.ends_with(".ics")
+    );
     let (status, ct, body) = fetch(&app, &url).await;
     assert_eq!(status, StatusCode::OK);
     assert!(ct.starts_with("text/calendar"), "{ct}");
@@ -176,6 +178,19 @@ async fn the_feed_is_valid_icalendar_with_the_callers_deadlines_only_and_can_be_
     assert_ne!(renewed, url);
     assert_eq!(fetch(&app, &url).await.0, StatusCode::NOT_FOUND);
     assert_eq!(fetch(&app, &renewed).await.0, StatusCode::OK);
+    // The address before the feed moved under /api/v1 leads to it.
+    let file = renewed.rsplit('/').next().unwrap();
+    let res = app
+        .anonymous()
+        .get(app.url(&format!("/calendar/{file}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        res.headers()[reqwest::header::LOCATION],
+        format!("/api/v1/calendar/feed/{file}").as_str()
+    );
     let (status, _) = a
         .send(Method::DELETE, "/api/v1/calendar/token", json!({}))
         .await;
@@ -185,7 +200,11 @@ async fn the_feed_is_valid_icalendar_with_the_callers_deadlines_only_and_can_be_
     // Renewing is audited as a creation; the explicit revocation on its own.
     assert_eq!(app.audit_count("calendar_token_revoked").await, 1);
     // Guessing: unknown tokens and other names are 404.
-    for path in ["/calendar/00ff.ics", "/calendar/abc", "/calendar/..%2f.ics"] {
+    for path in [
+        "/api/v1/calendar/feed/00ff.ics",
+        "/api/v1/calendar/feed/abc",
+        "/api/v1/calendar/feed/..%2f.ics",
+    ] {
         let res = app.anonymous().get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
     }
@@ -208,7 +227,7 @@ async fn the_calendar_page_shows_the_address_once_and_revokes_it() {
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     let start = html
-        .find("http://127.0.0.1:8080/calendar/")
+        .find("http://127.0.0.1:8080/api/v1/calendar/feed/")
         .expect("the address is shown");
     let url = &html[start..start + html[start..].find('"').unwrap()];
     assert_eq!(fetch(&app, url).await.0, StatusCode::OK);

@@ -38,11 +38,6 @@ fn routed_in_source() -> BTreeSet<String> {
         .iter()
         .flat_map(|s| route.captures_iter(s).map(|c| c[1].to_string()))
         .collect();
-    assert!(
-        found.len() > 50,
-        "API routes found in src/: {}",
-        found.len()
-    );
     found
 }
 

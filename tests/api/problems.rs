@@ -468,7 +468,7 @@ async fn exports_read_back_with_the_callers_rows_and_neutralised_formulas() {
     assert_eq!(csv.lines().count(), 2);
     assert_eq!(app.audit_count("export").await, 3);
     let xlsx = page
-        .get(app.url("/activities/export.xlsx"))
+        .get(app.url("/api/v1/activities/export.xlsx"))
         .send()
         .await
         .unwrap();

@@ -567,7 +567,7 @@ async fn report_routes_are_refused_outside_the_subtree_and_the_issuer_reads_once
     for path in [
         format!("/reports/{id}"),
         format!("/reports/{id}/edit"),
-        format!("/reports/{id}/report.docx"),
+        format!("/api/v1/reports/{id}/report.docx"),
         format!("/reports/{id}/versions/1"),
     ] {
         let res = b.get(app.url(&path)).send().await.unwrap();
@@ -994,4 +994,57 @@ async fn report_citations_are_read_with_the_callers_own_scope() {
             .len(),
         2
     );
+}
+
+#[tokio::test]
+async fn report_downloads_are_under_the_api_with_their_media_types_and_refused_outside() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let id = create(&f).await;
+    let docx = format!("/api/v1/reports/{id}/report.docx");
+    let pdf = format!("/api/v1/reports/{id}/report.pdf");
+    for (path, mime) in [
+        (
+            &docx,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (&pdf, "application/pdf"),
+    ] {
+        // Without credentials: 401 in the JSON error shape, not a redirect to /login.
+        let res = app.anonymous().get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let err: Value = res.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "unauthenticated", "{path}");
+        // The author (bearer token) and a page session both download it.
+        let res = app
+            .anonymous()
+            .get(app.url(path))
+            .bearer_auth(&f.api.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["content-type"], mime);
+        let res = app
+            .browser("a.cadre")
+            .await
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        // Another street reads nothing of it.
+        let other = app.api("b.cadre").await;
+        let (status, _) = download(&app, &other, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // The old page addresses are gone.
+    let res = app
+        .browser("a.cadre")
+        .await
+        .get(app.url(&format!("/reports/{id}/report.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
