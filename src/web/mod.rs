@@ -63,7 +63,12 @@ pub struct AppState {
 /// the `.merge(…::http::routes())` list in [`router`] and the `ApiDoc` list in
 /// [`openapi::parts`] to here.
 pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
-    vec![("service", crate::service::api::router())]
+    vec![
+        ("service", crate::service::api::router()),
+        ("survey", crate::survey::api::router()),
+        ("survey::analysis", crate::survey::analysis::api::router()),
+        ("survey::public", crate::survey::public::router()),
+    ]
 }
 
 /// The whole application: pages, API, assets, health and metrics.
@@ -95,9 +100,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::mediation::http::routes())
         .merge(crate::problem::public::routes())
         .merge(crate::problem::topics::routes())
-        .merge(crate::survey::http::routes())
-        .merge(crate::survey::analysis::http::routes())
-        .merge(crate::survey::public::routes())
         .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
         .merge(crate::report::http::routes())
         .merge(crate::notify::http::routes())

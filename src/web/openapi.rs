@@ -95,12 +95,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("backup", crate::backup::http::ApiDoc::openapi()),
         ("webhook", crate::webhook::api::ApiDoc::openapi()),
         ("attachment", crate::attachment::http::ApiDoc::openapi()),
-        ("survey", crate::survey::http::ApiDoc::openapi()),
-        (
-            "survey::analysis",
-            crate::survey::analysis::http::ApiDoc::openapi(),
-        ),
-        ("survey::public", crate::survey::public::ApiDoc::openapi()),
         ("dashboard", crate::dashboard::http::ApiDoc::openapi()),
         ("stationing", crate::stationing::http::ApiDoc::openapi()),
         ("formation", crate::formation::http::ApiDoc::openapi()),
