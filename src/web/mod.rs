@@ -68,6 +68,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("survey", crate::survey::api::router()),
         ("survey::analysis", crate::survey::analysis::api::router()),
         ("survey::public", crate::survey::public::router()),
+        ("stationing", crate::stationing::api::router()),
     ]
 }
 
@@ -108,7 +109,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::backup::http::routes())
         .merge(crate::webhook::api::routes())
         .merge(crate::dashboard::http::routes())
-        .merge(crate::stationing::http::routes())
         .merge(crate::attachment::http::routes(&state.settings.uploads))
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))

@@ -96,7 +96,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("webhook", crate::webhook::api::ApiDoc::openapi()),
         ("attachment", crate::attachment::http::ApiDoc::openapi()),
         ("dashboard", crate::dashboard::http::ApiDoc::openapi()),
-        ("stationing", crate::stationing::http::ApiDoc::openapi()),
         ("formation", crate::formation::http::ApiDoc::openapi()),
         (
             "formation::public",
