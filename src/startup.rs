@@ -88,7 +88,7 @@ impl Application {
             });
         }
         // Validity recomputations cut short by a restart go on where they stopped.
-        crate::survey::http::resume_all(&self.db).await?;
+        crate::survey::ops::resume_all(&self.db).await?;
         let app = web::router(web::AppState {
             db: self.db.clone(),
             limiter: Arc::new(web::ratelimit::Limiter::new(

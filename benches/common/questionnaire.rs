@@ -189,9 +189,16 @@ pub async fn setup(db: &Db) -> (OrgId, SurveyId, i64) {
         .expect("visible");
     let form = form_json::parse(form().to_string().as_bytes(), Lang::Zh).expect("form");
     let mut tx = db.begin().await.expect("begin");
-    let (v, _) = survey::store::save_form(&mut tx, &s, &form, "json", None, UserId(user))
-        .await
-        .expect("save");
+    let (v, _) = survey::store::save_form(
+        &mut tx,
+        &s,
+        &form,
+        survey::FormSource::Json,
+        None,
+        UserId(user),
+    )
+    .await
+    .expect("save");
     survey::store::publish(&mut tx, &s, v)
         .await
         .expect("publish");

@@ -13,7 +13,7 @@ use crate::{
     db::{Db, SurveyId},
     i18n::Lang,
     survey::{
-        analysis::{AnalysisQuery, export::Values, http::responses_file, store as astore},
+        analysis::{AnalysisQuery, export::Values, ops::responses_file, store as astore},
         privacy::AnswerView,
         store,
     },

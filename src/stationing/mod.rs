@@ -15,20 +15,26 @@
 //! [`store::group_outputs`] for every figure.
 //!
 //! This file holds the types and the rules (no SQL, no HTTP): the 3–6 month
-//! window, exactly one leader, arrival on time or late.
+//! window, exactly one leader, arrival on time or late; `store` the SQL,
+//! `ops` the use cases that write, `pages` the pages and `api` the JSON API
+//! and the router.
 
+pub mod api;
 pub mod demo;
-pub mod http;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use chrono::Months;
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    activity::Activity,
+    audit::Action,
     date::Day,
     db::{
         CampaignId, GroupContactId, GroupMemberId, GroupStudyId, GroupVisitId, OrgId, UserId,
-        WorkGroupId,
+        WorkGroupId, code_enum,
     },
     error::{AppError, FieldError},
     org::Phone,
@@ -58,18 +64,19 @@ pub fn check_window(start: Day, end: Day) -> Result<(), FieldError> {
     }
 }
 
-/// Where a group is with its arrival.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Arrival {
-    /// Arrived on or before the deadline.
-    OnTime,
-    /// Arrived after the deadline.
-    Late,
-    /// Not arrived, the deadline not yet passed.
-    Expected,
-    /// Not arrived and the deadline has passed.
-    Overdue,
+code_enum! {
+    /// Where a group is with its arrival (computed from the deadline and
+    /// the arrival day, never stored).
+    pub enum Arrival: "stationing-arrival" {
+        /// Arrived on or before the deadline.
+        OnTime = "on_time",
+        /// Arrived after the deadline.
+        Late = "late",
+        /// Not arrived, the deadline not yet passed.
+        Expected = "expected",
+        /// Not arrived and the deadline has passed.
+        Overdue = "overdue",
+    }
 }
 
 impl Arrival {
@@ -81,21 +88,6 @@ impl Arrival {
             None if today > due => Arrival::Overdue,
             None => Arrival::Expected,
         }
-    }
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Arrival::OnTime => "on_time",
-            Arrival::Late => "late",
-            Arrival::Expected => "expected",
-            Arrival::Overdue => "overdue",
-        }
-    }
-
-    /// The catalogue key of its label.
-    pub fn label_key(self) -> String {
-        format!("stationing-arrival-{}", self.as_str())
     }
 
     /// The badge class that shows it.
@@ -260,6 +252,7 @@ pub struct MemberInput {
     pub duty: Option<String>,
     /// true for the leader (exactly one).
     #[serde(default, deserialize_with = "lenient")]
+    #[schema(value_type = Option<bool>)]
     pub leader: Option<String>,
     /// The member's user account, if any.
     #[serde(default, deserialize_with = "lenient")]
@@ -309,6 +302,7 @@ pub struct GroupInput {
     pub ends_on: Option<String>,
     /// A temporary party branch (临时党支部) was set up.
     #[serde(default, deserialize_with = "lenient")]
+    #[schema(value_type = Option<bool>)]
     pub party_branch: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub remarks: Option<String>,
@@ -342,7 +336,8 @@ fn flag(field: &str, v: &Option<String>, errs: &mut Errors) -> bool {
 }
 
 impl GroupInput {
-    /// Parses every field and member row (named `m1.name`, `m2.duty`, …),
+    /// Parses every field and member row (named by their JSON paths,
+    /// `members[0].name`, `members[1].duty`, …),
     /// reporting all errors: the 3–6 month window (`ends_on`), exactly one
     /// leader (`members`), an arrival after the end (`arrived_on`) or in the
     /// future, a deadline outside the stay (`arrival_due_on`), and a stay
@@ -460,6 +455,11 @@ impl GroupInput {
     }
 }
 
+/// The JSON path of a member row's field: `members[0].name`.
+pub fn member_field(row: usize, field: &str) -> String {
+    format!("members[{row}].{field}")
+}
+
 /// Parses the member rows (blank rows skipped): each needs a name, and
 /// exactly one is the leader.
 fn parse_members(rows: &[MemberInput], errs: &mut Errors) -> Vec<MemberFields> {
@@ -468,7 +468,7 @@ fn parse_members(rows: &[MemberInput], errs: &mut Errors) -> Vec<MemberFields> {
         if m.is_blank() {
             continue;
         }
-        let p = |f: &str| format!("m{}.{f}", i + 1);
+        let p = |f: &str| member_field(i, f);
         let name = errs.take(form::required(&p("name"), &m.name, 50));
         let department = errs
             .take(form::optional(&p("department"), &m.department, 100))
@@ -564,6 +564,7 @@ pub struct StudyInput {
     pub subject: Option<String>,
     /// How many took part.
     #[serde(default, deserialize_with = "lenient")]
+    #[schema(value_type = Option<i64>)]
     pub attendees: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub remarks: Option<String>,
@@ -659,6 +660,92 @@ impl VisitInput {
             leader_title,
             remarks,
         })
+    }
+}
+
+/// The programme's comparison of groups and its total row.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProgrammeOutputs {
+    pub campaign_id: CampaignId,
+    /// One row per group the caller reaches.
+    pub groups: Vec<GroupOutputs>,
+    /// Sums of the rows; enterprises counted once across groups.
+    pub total: Outputs,
+}
+
+/// A group with everything its page shows.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct GroupDetail {
+    pub group: WorkGroup,
+    /// Leader first.
+    pub members: Vec<Member>,
+    /// Phones masked unless `can_write`.
+    pub contacts: Vec<Contact>,
+    /// Latest first.
+    pub studies: Vec<Study>,
+    /// Latest first.
+    pub visits: Vec<LeaderVisit>,
+    pub outputs: Outputs,
+    /// The latest activities of the group that the caller sees.
+    pub recent_activities: Vec<Activity>,
+    /// Whether the caller may edit the group and add to its records.
+    pub can_write: bool,
+}
+
+/// The three kinds of record a group keeps beside its activities, by the
+/// path segment that names them (`/work-groups/{id}/contacts`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemKind {
+    Contact,
+    Study,
+    Visit,
+}
+
+impl ItemKind {
+    /// The kind a path segment names; any other is not found.
+    pub fn parse(s: &str) -> Result<ItemKind, AppError> {
+        match s {
+            "contacts" => Ok(ItemKind::Contact),
+            "studies" => Ok(ItemKind::Study),
+            "visits" => Ok(ItemKind::Visit),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// Its path segment.
+    pub fn path(self) -> &'static str {
+        match self {
+            ItemKind::Contact => "contacts",
+            ItemKind::Study => "studies",
+            ItemKind::Visit => "visits",
+        }
+    }
+
+    /// The audit action of a save.
+    pub fn action(self) -> Action {
+        match self {
+            ItemKind::Contact => Action::WorkGroupContactSaved,
+            ItemKind::Study => Action::WorkGroupStudySaved,
+            ItemKind::Visit => Action::WorkGroupVisitSaved,
+        }
+    }
+}
+
+/// A contact, study or visit as submitted.
+pub enum ItemInput {
+    Contact(ContactInput),
+    Study(StudyInput),
+    Visit(VisitInput),
+}
+
+impl ItemInput {
+    /// Which kind of record it is.
+    pub fn kind(&self) -> ItemKind {
+        match self {
+            ItemInput::Contact(_) => ItemKind::Contact,
+            ItemInput::Study(_) => ItemKind::Study,
+            ItemInput::Visit(_) => ItemKind::Visit,
+        }
     }
 }
 
@@ -797,7 +884,7 @@ mod tests {
                 ("ends_on".to_string(), "err-stationing-window"),
                 ("arrival_due_on".to_string(), "err-arrival-after-end"),
                 ("arrived_on".to_string(), "err-future-date"),
-                ("m2.name".to_string(), "err-required"),
+                ("members[1].name".to_string(), "err-required"),
             ]
         );
     }

@@ -39,24 +39,20 @@ struct Row {
     org_name: String,
     name: String,
     region: String,
-    arrival_due_on: String,
-    arrived_on: Option<String>,
-    starts_on: String,
-    ends_on: String,
+    arrival_due_on: Day,
+    arrived_on: Option<Day>,
+    starts_on: Day,
+    ends_on: Day,
     party_branch: i64,
     remarks: Option<String>,
     leader: Option<String>,
     member_count: i64,
 }
 
-fn day(s: &str) -> Day {
-    Day::from_db(s).unwrap_or_else(|| Day::of_timestamp(0))
-}
-
 impl From<Row> for WorkGroup {
     fn from(r: Row) -> Self {
-        let due = day(&r.arrival_due_on);
-        let arrived = r.arrived_on.as_deref().and_then(Day::from_db);
+        let due = r.arrival_due_on;
+        let arrived = r.arrived_on;
         WorkGroup {
             id: r.id,
             campaign_id: r.campaign_id,
@@ -70,14 +66,51 @@ impl From<Row> for WorkGroup {
             arrival_due_on: due,
             arrived_on: arrived,
             arrival: Arrival::of(due, arrived, Day::today()),
-            starts_on: day(&r.starts_on),
-            ends_on: day(&r.ends_on),
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
             party_branch: r.party_branch != 0,
             remarks: r.remarks,
             leader: r.leader,
             member_count: r.member_count,
         }
     }
+}
+
+/// The hosts a writer may choose for a group of the programme issued by
+/// `issuer` (code, name), by the rule a save applies (inside the issuer's
+/// subtree; a writer over the host or the issuer): the orgs right under the
+/// issuer that `write` reaches (all of them for a writer over the issuer),
+/// the top orgs of `write` deeper in the issuer's subtree, and the edited
+/// group's `current` host.
+pub async fn hosts(
+    db: &Db,
+    write: &Scope,
+    issuer: OrgId,
+    current: Option<OrgId>,
+) -> Result<Vec<(String, String)>, DbError> {
+    let roots: Vec<String> = write
+        .roots()
+        .iter()
+        .chain(current.as_ref())
+        .map(|o| o.0.to_string())
+        .collect();
+    let roots = if roots.is_empty() {
+        "NULL".to_string()
+    } else {
+        roots.join(",")
+    };
+    // Ids are integers read from the database (`Scope::sql` inlines them too).
+    let sql = format!(
+        "SELECT o.code, o.name FROM orgs o JOIN org_tree t ON t.descendant_id = o.id \
+         WHERE t.ancestor_id = $1 AND t.depth >= 1 AND o.active = 1 \
+         AND ((t.depth = 1 AND {}) OR o.id IN ({roots})) \
+         ORDER BY t.depth, o.display_order, o.sort_key, o.id",
+        write.sql("o.id")
+    );
+    sqlx::query_as(AssertSqlSafe(sql))
+        .bind(issuer)
+        .fetch_all(db.pool())
+        .await
 }
 
 /// How many groups a campaign has (any scope).
@@ -211,7 +244,7 @@ pub async fn contacts(db: &Db, id: WorkGroupId) -> Result<Vec<Contact>, DbError>
 
 /// The study log, latest first.
 pub async fn studies(db: &Db, id: WorkGroupId) -> Result<Vec<Study>, DbError> {
-    let rows: Vec<(GroupStudyId, String, String, i64, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(GroupStudyId, Day, String, i64, Option<String>)> = sqlx::query_as(
         "SELECT id, held_on, subject, attendees, remarks FROM work_group_studies WHERE work_group_id = $1 \
          ORDER BY held_on DESC, id DESC",
     )
@@ -222,7 +255,7 @@ pub async fn studies(db: &Db, id: WorkGroupId) -> Result<Vec<Study>, DbError> {
         .into_iter()
         .map(|(id, held_on, subject, attendees, remarks)| Study {
             id,
-            held_on: day(&held_on),
+            held_on,
             subject,
             attendees,
             remarks,
@@ -232,7 +265,7 @@ pub async fn studies(db: &Db, id: WorkGroupId) -> Result<Vec<Study>, DbError> {
 
 /// Leaders' visits, latest first.
 pub async fn visits(db: &Db, id: WorkGroupId) -> Result<Vec<LeaderVisit>, DbError> {
-    type VisitRow = (GroupVisitId, String, String, Option<String>, Option<String>);
+    type VisitRow = (GroupVisitId, Day, String, Option<String>, Option<String>);
     let rows: Vec<VisitRow> = sqlx::query_as(
         "SELECT id, visited_on, leader_name, leader_title, remarks FROM work_group_visits \
          WHERE work_group_id = $1 ORDER BY visited_on DESC, id DESC",
@@ -245,7 +278,7 @@ pub async fn visits(db: &Db, id: WorkGroupId) -> Result<Vec<LeaderVisit>, DbErro
         .map(
             |(id, visited_on, leader_name, leader_title, remarks)| LeaderVisit {
                 id,
-                visited_on: day(&visited_on),
+                visited_on,
                 leader_name,
                 leader_title,
                 remarks,
@@ -517,7 +550,7 @@ pub async fn save_visit(
 }
 
 /// The user id of each username (`None` for no account); an unknown
-/// username, or one outside `scope`, is a field error on `m<n>.username`.
+/// username, or one outside `scope`, is a field error on `members[n].username`.
 pub async fn resolve_users(
     db: &Db,
     scope: &Scope,
@@ -540,7 +573,7 @@ pub async fn resolve_users(
             .await?;
         if id.is_none() {
             errs.push(
-                FieldError::new(format!("m{}.username", i + 1), "err-user-unknown")
+                FieldError::new(super::member_field(i, "username"), "err-user-unknown")
                     .arg("value", name.clone()),
             );
         }

@@ -5,39 +5,19 @@
 //! same API with the session, so a form built on the page and one sent by a
 //! script go through one parser, one validation and one draft rule.
 //!
+//! This file holds the builder's data and the expression check; the page is
+//! in `pages`, the check's endpoint in `api`.
+//!
 //! Expressions are checked as they are typed by `POST
 //! /api/v1/surveys/expression`, the server's own parser: the page shows the
 //! message the save would give, in the user's language, at the character it
 //! names.
 
-use crate::web::{Json, Path};
-use askama::Template;
-use axum::{
-    Router,
-    extract::State,
-    response::Response,
-    routing::{get, post},
-};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Survey, expr, form_json, http::manageable, store};
-use crate::{
-    auth::Caller,
-    db::SurveyId,
-    error::AppResult,
-    web::{
-        AppState,
-        page::{Chrome, render},
-    },
-};
-
-/// The builder's routes (mounted by `survey::http::routes`).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/surveys/{id}/build", get(build_page))
-        .route("/api/v1/surveys/expression", post(api_check_expression))
-}
+use super::{Survey, expr, form_json, store};
+use crate::{db::Db, error::AppResult, i18n::Lang};
 
 /// The texts the script writes into the page, by key without the `builder-`
 /// prefix; the template holds the rest.
@@ -116,35 +96,19 @@ pub(crate) const SCRIPT_TEXTS: &[&str] = &[
     "unsaved",
 ];
 
-#[derive(Template)]
-#[template(path = "survey/build.html")]
-struct BuildPage {
-    c: Chrome,
-    s: Survey,
-    /// The newest version is published: a save starts a new version.
-    published: bool,
-    /// The builder's data (`#qt-builder-config`), `<` escaped.
-    config: String,
-}
-
-/// The builder page, for those who may change the survey's form (404 outside
-/// the owning subtree, 403 for its readers: the rule of every form write).
-async fn build_page(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<SurveyId>,
-) -> AppResult<Response> {
-    let s = manageable(&state, &caller, id).await?;
-    let versions = store::versions(&state.db, id).await?;
+/// The builder's data for survey `s` (`#qt-builder-config`, `<` escaped) and
+/// whether the newest version is published (a save starts a new version).
+pub async fn config(db: &Db, s: &Survey, lang: Lang) -> AppResult<(String, bool)> {
+    let id = s.id;
+    let versions = store::versions(db, id).await?;
     let newest = versions.first();
     let form = match newest {
-        Some(v) => store::version(&state.db, id, v.id)
+        Some(v) => store::version(db, id, v.id)
             .await?
             .map(|(_, f)| form_json::editable(&f)),
         None => None,
     }
     .unwrap_or_else(|| json!({"title": s.title, "items": [], "choice_lists": []}));
-    let lang = caller.lang;
     let texts: serde_json::Map<String, Value> = SCRIPT_TEXTS
         .iter()
         .map(|k| {
@@ -176,13 +140,11 @@ async fn build_page(
         "lang": lang.code(),
         "msg": texts,
     });
-    render(BuildPage {
-        c: Chrome::for_caller(&caller, &format!("/surveys/{id}/build")),
-        published: newest.is_some_and(|v| v.published_at.is_some()),
-        s,
-        // `<` only occurs inside JSON strings, where \u003c means the same.
-        config: config.to_string().replace('<', "\\u003c"),
-    })
+    // `<` only occurs inside JSON strings, where \u003c means the same.
+    Ok((
+        config.to_string().replace('<', "\\u003c"),
+        newest.is_some_and(|v| v.published_at.is_some()),
+    ))
 }
 
 /// An expression to check.
@@ -211,16 +173,9 @@ pub struct ExpressionCheck {
 }
 
 /// Parses an expression the way saving a form does, for the builder's live
-/// check; any signed-in user may ask (nothing is read or stored). An empty
-/// text is "no condition" and passes.
-#[utoipa::path(post, path = "/api/v1/surveys/expression", tag = "surveys",
-    request_body = ExpressionInput,
-    responses((status = 200, body = ExpressionCheck), (status = 401, body = crate::web::errors::ErrorBody)))]
-pub async fn api_check_expression(
-    caller: Caller,
-    Json(input): Json<ExpressionInput>,
-) -> Json<ExpressionCheck> {
-    let check = if input.expr.trim().is_empty() {
+/// check. An empty text is "no condition" and passes.
+pub fn check(text: &str, lang: Lang) -> ExpressionCheck {
+    if text.trim().is_empty() {
         ExpressionCheck {
             ok: true,
             canonical: Some(String::new()),
@@ -230,7 +185,7 @@ pub async fn api_check_expression(
             message: None,
         }
     } else {
-        match expr::parse(&input.expr) {
+        match expr::parse(text) {
             Ok(e) => ExpressionCheck {
                 ok: true,
                 canonical: Some(e.to_string()),
@@ -245,9 +200,8 @@ pub async fn api_check_expression(
                 references: Vec::new(),
                 uses_current: false,
                 pos: Some(err.pos),
-                message: Some(err.message(caller.lang)),
+                message: Some(err.message(lang)),
             },
         }
-    };
-    Json(check)
+    }
 }

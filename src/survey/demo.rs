@@ -788,7 +788,8 @@ pub async fn generate(db: &Db, org: OrgId, campaign: Option<CampaignId>) -> anyh
     );
 
     let mut tx = db.begin().await?;
-    let (version, _) = store::save_form(&mut tx, &s, &form, "json", None, user).await?;
+    let (version, _) =
+        store::save_form(&mut tx, &s, &form, super::FormSource::Json, None, user).await?;
     store::publish(&mut tx, &s, version).await?;
     store::set_status(&mut tx, id, SurveyStatus::Closed).await?;
     // Judged below as they are inserted: no recomputation to run.

@@ -3,7 +3,8 @@
 //! responses checked against their form (`answers`), their validity
 //! (`validity`: 有效问卷); surveys with their
 //! versions, publication settings and quotas (this file, `store`), the
-//! management pages and API (`http`), the page that builds a form
+//! use cases that write (`ops`), the management pages (`pages`) and API with
+//! the router (`api`), the page that builds a form
 //! (`builder`) and the public link respondents fill (`public`).
 //!
 //! A survey belongs to an org and is read by roles over that org's subtree.
@@ -14,13 +15,15 @@
 
 pub mod analysis;
 pub mod answers;
+pub mod api;
 pub mod builder;
 pub mod demo;
 pub mod expr;
 pub mod form;
 pub mod form_json;
-pub mod http;
 pub mod intake;
+pub mod ops;
+pub mod pages;
 pub mod privacy;
 pub mod public;
 pub mod store;
@@ -31,51 +34,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     date::{Day, cst},
-    db::{CampaignId, OrgId, SurveyId, SurveyVersionId},
+    db::{CampaignId, OrgId, SurveyId, SurveyVersionId, code_enum},
     enterprise::WorkerGroup,
     error::{AppError, FieldError},
+    i18n::Lang,
     web::form::{self as webform, Errors},
 };
 
-/// Where a survey is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SurveyStatus {
-    /// Never published: only its org's readers see it; the public link is 404.
-    Draft,
-    /// Published: the link takes responses within the open and close times.
-    Published,
-    /// Closed by hand: the link says so; reopening publishes it again.
-    Closed,
+code_enum! {
+    /// Where a survey is in its life.
+    pub enum SurveyStatus: "survey-status" {
+        /// Never published: only its org's readers see it; the public link is 404.
+        Draft = "draft",
+        /// Published: the link takes responses within the open and close times.
+        Published = "published",
+        /// Closed by hand: the link says so; reopening publishes it again.
+        Closed = "closed",
+    }
 }
 
-impl SurveyStatus {
-    /// Every status, in life order.
-    pub const ALL: [SurveyStatus; 3] = [
-        SurveyStatus::Draft,
-        SurveyStatus::Published,
-        SurveyStatus::Closed,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SurveyStatus::Draft => "draft",
-            SurveyStatus::Published => "published",
-            SurveyStatus::Closed => "closed",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(s: &str) -> Option<SurveyStatus> {
-        SurveyStatus::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s.trim())
-    }
-
-    /// The catalogue key of the status's name.
-    pub fn label_key(self) -> String {
-        format!("survey-status-{}", self.as_str())
+code_enum! {
+    /// Where a version's form came from.
+    pub enum FormSource: "survey-source" {
+        /// An XLSForm workbook.
+        Xlsform = "xlsform",
+        /// JSON (the builder page or `PUT …/form`).
+        Json = "json",
     }
 }
 
@@ -185,8 +169,7 @@ pub struct Version {
     /// 1, 2, … within the survey.
     pub number: i64,
     pub question_count: i64,
-    /// `xlsform` or `json`.
-    pub source: String,
+    pub source: FormSource,
     pub filename: Option<String>,
     /// When it was frozen; absent for the draft.
     pub published_at: Option<i64>,
@@ -243,6 +226,7 @@ pub struct SurveyInput {
     pub org_code: Option<String>,
     /// A campaign id, or empty for none.
     #[serde(default, deserialize_with = "webform::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub campaign_id: Option<String>,
     /// `YYYY-MM-DD HH:MM` in Beijing time (or `YYYY-MM-DDTHH:MM`, a date, or
     /// epoch seconds); empty for no limit.
@@ -253,7 +237,9 @@ pub struct SurveyInput {
     /// Worker groups, comma-separated or a list (`courier`, `快递员`).
     #[serde(default, deserialize_with = "webform::lenient")]
     pub target_groups: Option<String>,
+    /// One response per phone (refused once responses without a device key exist).
     #[serde(default, deserialize_with = "webform::lenient")]
+    #[schema(value_type = Option<bool>)]
     pub one_per_device: Option<String>,
     #[serde(default, deserialize_with = "webform::lenient")]
     pub group_question: Option<String>,
@@ -500,6 +486,156 @@ impl SurveyInput {
             quota_lines: self.quota_lines,
         }
     }
+}
+
+/// The most surveys a list shows.
+pub const LIST_LIMIT: i64 = 500;
+
+/// Responses a review page shows.
+pub const REVIEW_PAGE: i64 = 50;
+
+/// A survey with its versions, quotas and public addresses.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SurveyDetail {
+    pub survey: Survey,
+    /// Valid questionnaires (有效问卷): `store::valid_count`.
+    pub valid_count: i64,
+    /// Newest first.
+    pub versions: Vec<Version>,
+    pub quotas: Vec<Quota>,
+    /// The public link (answers only once published).
+    #[schema(example = "https://qingting.example.cn/s/k3v9x2")]
+    pub link: String,
+    pub qr_svg: String,
+    pub qr_png: String,
+    pub poster: String,
+}
+
+/// A version saved: which, and whether a new one was started.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct SavedVersion {
+    pub version_id: SurveyVersionId,
+    /// True when the newest version was published, so this is a new draft.
+    pub created: bool,
+}
+
+/// The body of a status change.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = SurveyStatusInput)]
+pub struct StatusInput {
+    /// `closed` (close a published survey) or `published` (reopen it).
+    #[schema(example = "closed")]
+    pub status: String,
+}
+
+impl StatusInput {
+    /// The status asked for: `closed` or `published` (a 422 lists them).
+    pub fn parse(&self) -> Result<SurveyStatus, AppError> {
+        SurveyStatus::from_code(self.status.trim())
+            .ok_or_else(|| AppError::field("status", "survey-err-status"))
+    }
+}
+
+/// A survey's validity rules, the progress of a running recomputation and
+/// its responses counted by verdict.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ValidityState {
+    pub rules: validity::Rules,
+    /// Present while responses are judged again after a rule change.
+    pub recompute: Option<validity::Progress>,
+    pub counts: validity::Counts,
+}
+
+/// A reviewer's verdict as the page and the API send it.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ValidityOverrideInput)]
+pub struct OverrideInput {
+    /// `true` (valid), `false` (invalid), or empty/null to go back to the rules' verdict.
+    #[serde(default, deserialize_with = "webform::lenient")]
+    #[schema(value_type = Option<bool>, example = false)]
+    pub valid: Option<String>,
+    /// Why (required, also to remove an override): kept with the response and audited.
+    #[serde(default, deserialize_with = "webform::lenient")]
+    #[schema(example = "答题时间不足一分钟，核实为误填")]
+    pub note: Option<String>,
+}
+
+/// A verdict parsed: `Some(valid)` or `None` (back to the rules), and the note.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OverrideFields {
+    pub valid: Option<bool>,
+    pub note: String,
+}
+
+impl OverrideInput {
+    /// Parses the verdict and the required note, every bad field reported.
+    pub fn parse(&self) -> Result<OverrideFields, AppError> {
+        let mut errs = Errors::default();
+        let note = errs.take(webform::required("note", &self.note, 1000));
+        let valid = match webform::opt(&self.valid) {
+            None => None,
+            Some(_) => match webform::flag(&self.valid) {
+                Ok(b) => Some(b),
+                Err(_) => {
+                    errs.push(FieldError::new("valid", "err-flag"));
+                    None
+                }
+            },
+        };
+        errs.finish()?;
+        Ok(OverrideFields {
+            valid,
+            note: note.unwrap_or_default(),
+        })
+    }
+}
+
+/// The query of the review list.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+pub struct ReviewQuery {
+    /// `all` (default), `valid`, `invalid` or `overridden`.
+    pub validity: Option<String>,
+    /// From 1.
+    pub page: Option<i64>,
+}
+
+/// Which version of a form to read.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+pub struct FormQuery {
+    /// A version id; default: the newest version.
+    #[param(value_type = Option<i64>)]
+    pub version: Option<SurveyVersionId>,
+}
+
+/// A form rule broken, as a field error on `form` naming the item.
+pub fn form_errors(form: &form::Form, errs: &[form::FormError], lang: Lang) -> AppError {
+    let items = form.walk();
+    AppError::Validation(
+        errs.iter()
+            .map(|e| {
+                let place = match e.place {
+                    form::Place::Item(i) => items
+                        .get(i)
+                        .map(|it| it.name().to_string())
+                        .unwrap_or_default(),
+                    form::Place::Choice { list, choice } => {
+                        let l = form.choice_lists.get(list);
+                        format!(
+                            "{}/{}",
+                            l.map(|l| l.name.as_str()).unwrap_or(""),
+                            l.and_then(|l| l.choices.get(choice))
+                                .map(|c| c.name.as_str())
+                                .unwrap_or("")
+                        )
+                    }
+                };
+                FieldError::new("form", "survey-err-form-item")
+                    .arg("item", place)
+                    .arg("column", e.field)
+                    .arg("message", lang.ta(e.key, &[("detail", e.detail.clone())]))
+            })
+            .collect(),
+    )
 }
 
 /// A quota's lines as the settings page shows them.

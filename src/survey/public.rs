@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use crate::web::{Form as PageForm, Json, Path, Query};
 use askama::Template;
 use axum::{
-    Router,
     body::Bytes,
     extract::{DefaultBodyLimit, State},
     http::{HeaderMap, StatusCode, header},
@@ -26,7 +25,7 @@ use axum_extra::extract::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     Refusal, Survey, SurveyStatus, Version,
@@ -45,6 +44,7 @@ use crate::{
     web::{
         AppState,
         errors::{ErrorBody, ErrorDetail},
+        openapi,
         page::{Chrome, render},
     },
 };
@@ -56,27 +56,22 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 /// The cookie holding the phone's device id (also kept in localStorage).
 const DEVICE_COOKIE: &str = "qt_device";
 
-/// The routes of this module.
-pub fn routes() -> Router<AppState> {
+/// The respondents' routes: the API (one `routes!` per path, the submission
+/// with its body limit), then the filling page, the QR codes and the poster.
+pub fn router() -> OpenApiRouter<AppState> {
     let limit = DefaultBodyLimit::max(MAX_BODY_BYTES);
-    Router::new()
-        .route("/s/{code}", get(fill_page).post(fill_post).layer(limit))
-        .route("/s/{code}/qr.svg", get(qr_svg))
-        .route("/s/{code}/qr.png", get(qr_png))
-        .route("/s/{code}/poster", get(poster_page))
-        .route("/api/v1/s/{code}", get(api_public_form))
-        .route(
-            "/api/v1/s/{code}/responses",
-            axum::routing::post(api_submit).layer(limit),
-        )
+    let (schemas, paths, submit) = routes!(api_submit);
+    openapi::domain(
+        "respond",
+        "What respondents reach without logging in: published surveys by their link code",
+    )
+    .routes(routes!(api_public_form))
+    .routes((schemas, paths, submit.layer(limit)))
+    .route("/s/{code}", get(fill_page).post(fill_post).layer(limit))
+    .route("/s/{code}/qr.svg", get(qr_svg))
+    .route("/s/{code}/qr.png", get(qr_png))
+    .route("/s/{code}/poster", get(poster_page))
 }
-
-/// This module's part of the OpenAPI document.
-#[derive(OpenApi)]
-#[openapi(paths(api_public_form, api_submit),
-    components(schemas(Submission, Stored, PublicForm, InvalidBody, InvalidDetail, InvalidAnswer, Rule)),
-    tags((name = "respond", description = "What respondents reach without logging in: published surveys by their link code")))]
-pub struct ApiDoc;
 
 /// The survey behind a link, if the public may see it (published or closed).
 async fn public_survey(state: &AppState, code: &str) -> AppResult<Survey> {
@@ -683,7 +678,7 @@ pub struct Submission {
     /// `{question name: answer}`: text, a number, or a list of choices (or the
     /// choices space-separated). "Other, please specify" goes in `{name}_other`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, AnswerValue>)]
     pub answers: BTreeMap<String, Value>,
     /// The respondent's language for messages (`zh-CN`, `en`).
     pub lang: Option<String>,
@@ -694,6 +689,19 @@ pub struct Submission {
     /// The worker group and region from the link, for forms that do not ask.
     pub group: Option<String>,
     pub region: Option<String>,
+}
+
+/// One answer as a submission may write it (the document's view of
+/// `Submission::answers`; the handler reads the JSON as it comes).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum AnswerValue {
+    /// Text, a date, or choices space-separated.
+    Text(String),
+    Number(f64),
+    /// The choices of a multiple choice.
+    Choices(Vec<String>),
 }
 
 /// A stored response.

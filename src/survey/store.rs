@@ -7,7 +7,7 @@ use sqlx::AssertSqlSafe;
 use std::collections::{BTreeMap, HashMap};
 
 use super::{
-    Quota, Survey, SurveyFields, SurveyStatus, Version,
+    FormSource, Quota, Survey, SurveyFields, SurveyStatus, Version,
     form::Form,
     validity::{self, Facts, Progress, Reason, Rules},
 };
@@ -38,7 +38,7 @@ struct Row {
     title: String,
     intro: Option<String>,
     code: String,
-    status: String,
+    status: SurveyStatus,
     live_version_id: Option<SurveyVersionId>,
     opens_at: Option<i64>,
     closes_at: Option<i64>,
@@ -66,7 +66,7 @@ impl From<Row> for Survey {
             title: r.title,
             intro: r.intro,
             code: r.code,
-            status: SurveyStatus::parse(&r.status).unwrap_or(SurveyStatus::Draft),
+            status: r.status,
             live_version_id: r.live_version_id,
             opens_at: r.opens_at,
             closes_at: r.closes_at,
@@ -101,6 +101,22 @@ pub async fn list(db: &Db, scope: &Scope, limit: i64) -> Result<Vec<Survey>, DbE
         .fetch_all(db.pool())
         .await?;
     Ok(rows.into_iter().map(Survey::from).collect())
+}
+
+/// The active orgs a write scope reaches as (code, name), upper levels
+/// first: the owners the create form offers.
+pub async fn org_choices(db: &Db, write: &Scope) -> Result<Vec<(String, String)>, DbError> {
+    if write.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT o.code, o.name FROM orgs o WHERE o.active = 1 AND {} \
+         ORDER BY (SELECT COUNT(*) FROM org_tree x WHERE x.descendant_id = o.id), o.display_order, o.sort_key, o.id LIMIT 300",
+        write.sql("o.id")
+    );
+    sqlx::query_as(AssertSqlSafe(sql))
+        .fetch_all(db.pool())
+        .await
 }
 
 /// One survey, if the scope reaches its org.
@@ -310,7 +326,7 @@ struct VersionRow {
     survey_id: SurveyId,
     number: i64,
     question_count: i64,
-    source: String,
+    source: FormSource,
     filename: Option<String>,
     published_at: Option<i64>,
     created_at: i64,
@@ -384,7 +400,7 @@ pub async fn save_form(
     tx: &mut Tx,
     s: &Survey,
     form: &Form,
-    source: &str,
+    source: FormSource,
     filename: Option<&str>,
     user: UserId,
 ) -> Result<(SurveyVersionId, bool), anyhow::Error> {

@@ -83,6 +83,10 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("todo", crate::todo::api::router()),
         ("activity", crate::activity::api::router()),
         ("report", crate::report::api::router()),
+        ("survey", crate::survey::api::router()),
+        ("survey::analysis", crate::survey::analysis::api::router()),
+        ("survey::public", crate::survey::public::router()),
+        ("stationing", crate::stationing::api::router()),
     ]
 }
 
@@ -110,12 +114,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::summary::http::routes())
         .merge(crate::supervision::http::routes())
-        .merge(crate::survey::http::routes())
-        .merge(crate::survey::analysis::http::routes())
-        .merge(crate::survey::public::routes())
         .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
         .merge(crate::dashboard::http::routes())
-        .merge(crate::stationing::http::routes())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(max_body))

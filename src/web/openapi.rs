@@ -58,14 +58,7 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("document", DocumentDoc::openapi()),
         ("summary", crate::summary::http::ApiDoc::openapi()),
         ("supervision", crate::supervision::http::ApiDoc::openapi()),
-        ("survey", crate::survey::http::ApiDoc::openapi()),
-        (
-            "survey::analysis",
-            crate::survey::analysis::http::ApiDoc::openapi(),
-        ),
-        ("survey::public", crate::survey::public::ApiDoc::openapi()),
         ("dashboard", crate::dashboard::http::ApiDoc::openapi()),
-        ("stationing", crate::stationing::http::ApiDoc::openapi()),
         ("formation", crate::formation::http::ApiDoc::openapi()),
         (
             "formation::public",

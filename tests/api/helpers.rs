@@ -317,3 +317,18 @@ pub fn pdf_text(pdf: &[u8]) -> Option<String> {
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// The keywords of a page of free-text answers as (word, answers).
+pub fn keywords(text_page: &Value) -> Vec<(String, u64)> {
+    text_page["keywords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["word"].as_str().unwrap().to_string(),
+                k["answers"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}

