@@ -323,7 +323,7 @@ struct DetailPage {
     e: Enterprise,
     can_write: bool,
     /// Union formation: the enterprise's pipelines and the flag action.
-    formation: crate::formation::http::EnterprisePanel,
+    formation: crate::formation::pages::EnterprisePanel,
 }
 
 #[derive(Deserialize, Default)]
@@ -339,7 +339,7 @@ async fn detail_page(
 ) -> AppResult<Response> {
     let (e, can_write) = shown(&state, &caller, id).await?;
     let formation =
-        crate::formation::http::enterprise_panel(&state, &caller, id, q.formation_error).await?;
+        crate::formation::pages::enterprise_panel(&state, &caller, id, q.formation_error).await?;
     render(DetailPage {
         c: Chrome::for_caller(&caller, &format!("/enterprises/{id}")),
         e,

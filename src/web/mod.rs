@@ -67,6 +67,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("service", crate::service::api::router()),
         ("problem", crate::problem::api::router()),
         ("mediation", crate::mediation::api::router()),
+        ("formation", crate::formation::api::router()),
     ]
 }
 
@@ -98,7 +99,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::survey::http::routes())
         .merge(crate::survey::analysis::http::routes())
         .merge(crate::survey::public::routes())
-        .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
         .merge(crate::report::http::routes())
         .merge(crate::notify::http::routes())
         .merge(crate::calendar::http::routes())

@@ -99,11 +99,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("survey::public", crate::survey::public::ApiDoc::openapi()),
         ("dashboard", crate::dashboard::http::ApiDoc::openapi()),
         ("stationing", crate::stationing::http::ApiDoc::openapi()),
-        ("formation", crate::formation::http::ApiDoc::openapi()),
-        (
-            "formation::public",
-            crate::formation::public::ApiDoc::openapi(),
-        ),
         ("report", crate::report::http::ApiDoc::openapi()),
         ("todo", crate::todo::http::ApiDoc::openapi()),
         ("user::sessions", crate::user::sessions::ApiDoc::openapi()),
