@@ -81,8 +81,22 @@ async fn extras(
                 .map(|m| (m.month, m.cases))
                 .collect(),
         ),
-        ("unions", formation.founded_by_month),
-        ("members", formation.members_by_month),
+        (
+            "unions",
+            formation
+                .founded_by_month
+                .into_iter()
+                .map(|m| (m.month, m.total))
+                .collect(),
+        ),
+        (
+            "members",
+            formation
+                .members_by_month
+                .into_iter()
+                .map(|m| (m.month, m.total))
+                .collect(),
+        ),
         (
             "services",
             services

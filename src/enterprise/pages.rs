@@ -132,7 +132,7 @@ struct DetailPage {
     e: Enterprise,
     can_write: bool,
     /// Union formation: the enterprise's pipelines and the flag action.
-    formation: crate::formation::http::EnterprisePanel,
+    formation: crate::formation::pages::EnterprisePanel,
 }
 
 #[derive(Deserialize, Default)]
@@ -149,7 +149,7 @@ pub(super) async fn detail(
 ) -> AppResult<Response> {
     let (e, can_write) = ops::shown(&state.db, &caller, id).await?;
     let formation =
-        crate::formation::http::enterprise_panel(&state, &caller, id, q.formation_error).await?;
+        crate::formation::pages::enterprise_panel(&state, &caller, id, q.formation_error).await?;
     render(DetailPage {
         c: Chrome::for_caller(&caller, &format!("/enterprises/{id}")),
         e,

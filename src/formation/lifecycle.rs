@@ -11,7 +11,27 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{date::Day, db::OrgId};
+use crate::{
+    date::Day,
+    db::{OrgId, code_enum},
+};
+
+code_enum! {
+    /// The stages by their stored codes: the board's columns, the list filter,
+    /// and the timeline's event kinds (each step is named by the stage it leads to).
+    pub enum StageCode: "fm-stage" {
+        /// Flagged by a visit or a cadre.
+        Flagged = "flagged",
+        /// 筹建.
+        Preparing = "preparing",
+        /// 成立.
+        Founded = "founded",
+        /// 停滞.
+        Stalled = "stalled",
+        /// 不再跟进.
+        Dropped = "dropped",
+    }
+}
 
 /// What the flagging visit found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -49,9 +69,10 @@ impl Wish {
     }
 }
 
-/// Where a pipeline stands.
+/// Where a pipeline stands, with what the stage carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "stage", rename_all = "snake_case")]
+#[schema(as = FormationStage)]
 pub enum Stage {
     /// Flagged by a visit or a cadre; nothing started yet.
     Flagged,
@@ -66,7 +87,7 @@ pub enum Stage {
 }
 
 /// The stored spellings of the stages, in pipeline order.
-pub const STAGE_CODES: [&str; 5] = ["flagged", "preparing", "founded", "stalled", "dropped"];
+pub const STAGE_CODES: [&str; 5] = StageCode::CODES;
 
 /// The stages of an open pipeline (the unique index covers exactly these).
 pub const OPEN_CODES: [&str; 3] = ["flagged", "preparing", "stalled"];

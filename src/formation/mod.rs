@@ -4,26 +4,37 @@
 //! group, or applying one by one on a union's public join page (`/j/{code}`)
 //! and confirmed by a cadre.
 //!
-//! `lifecycle.rs` is the pipeline's state machine; `store.rs` the scoped
-//! queries, the founding transaction and the dashboard figures; `http.rs` the
-//! pages and API; `public.rs` the join page, its QR code and poster.
+//! In the shape of a domain: this file the types and rules, `lifecycle.rs`
+//! the pipeline's state machine, `store.rs` the scoped queries, the founding
+//! transaction and the dashboard figures, `ops.rs` the use cases, `pages.rs`
+//! the staff pages, `public.rs` the public join page (its QR code, poster and
+//! receipt), `api.rs` the API and the router.
 
+pub mod api;
 pub mod demo;
-pub mod http;
 pub mod lifecycle;
+pub mod ops;
+pub mod pages;
 pub mod public;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
 
-use self::lifecycle::{Stage, Wish};
+use self::{
+    lifecycle::{Stage, StageCode, Wish},
+    store::{Join, MemberRow, PipelineFilter},
+};
 use crate::{
     date::Day,
-    db::{ActivityId, CampaignId, EnterpriseId, OrgId},
-    error::{AppError, FieldError},
+    db::{ActivityId, CampaignId, EnterpriseId, OrgId, code_enum},
+    error::{AppError, AppResult, FieldError},
     org::Phone,
     problem::mask_name,
-    web::form::{self, Errors},
+    web::{
+        errors::urlencode,
+        form::{self, Errors},
+        list::{PageSize, Paging},
+    },
 };
 
 /// The worker groups members are counted by: ordinary employees, the four
@@ -146,7 +157,6 @@ pub struct Pipeline {
     /// The visit that flagged it, if a visit did.
     pub activity_id: Option<ActivityId>,
     pub wish: Wish,
-    #[schema(value_type = Object)]
     pub stage: Stage,
     pub flagged_on: Day,
     /// The founded union's name, once founded.
@@ -159,12 +169,14 @@ pub struct Pipeline {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 #[schema(as = FormationEvent)]
 pub struct Event {
-    pub kind: String,
+    /// The stage the step led to.
+    pub kind: StageCode,
     pub actor: String,
-    pub from_stage: Option<String>,
-    pub to_stage: String,
+    pub from_stage: Option<StageCode>,
+    pub to_stage: StageCode,
+    #[schema(value_type = Option<Wish>)]
     pub wish: Option<String>,
-    pub founded_on: Option<String>,
+    pub founded_on: Option<Day>,
     pub union_org_id: Option<OrgId>,
     pub union_org_name: Option<String>,
     pub reason: Option<String>,
@@ -180,12 +192,14 @@ pub struct FlagInput {
     pub enterprise: Option<String>,
     /// no_union or wants_union.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Wish>, example = "wants_union")]
     pub wish: Option<String>,
     /// The org that will track it; defaults to the enterprise's jurisdiction
     /// when the caller may write there, else the caller's own org.
     #[serde(default, deserialize_with = "form::lenient")]
     pub org_code: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub campaign_id: Option<String>,
     /// Sent again with a retry, so it opens nothing twice (8–64 letters, digits, - or _).
     #[serde(default, deserialize_with = "form::lenient")]
@@ -203,9 +217,11 @@ pub struct StepInput {
     pub reason: Option<String>,
     /// flag: no_union or wants_union.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Wish>)]
     pub wish: Option<String>,
     /// found: the founding date (YYYY-MM-DD, not in the future).
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Day>)]
     pub founded_on: Option<String>,
     /// found: the code of the org the new union sits under (one the caller may
     /// write to); defaults to the enterprise's jurisdiction.
@@ -233,16 +249,20 @@ pub struct JoinInput {
     #[serde(default, deserialize_with = "form::lenient")]
     pub enterprise: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>)]
     pub campaign_id: Option<String>,
     /// employee, truck_driver, ride_hailing, courier, food_delivery, domestic,
     /// care_worker, security_guard, mall_clerk, estate_agent or other.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<MemberGroup>, example = "courier")]
     pub member_group: Option<String>,
     /// How many joined.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<i64>, example = 12)]
     pub members: Option<String>,
     /// When (YYYY-MM-DD); defaults to today.
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<Day>)]
     pub joined_on: Option<String>,
     #[serde(default, deserialize_with = "form::lenient")]
     pub note: Option<String>,
@@ -374,6 +394,7 @@ pub struct ApplyInput {
     pub applicant_phone: Option<String>,
     /// A member group code (see `JoinInput::member_group`).
     #[serde(default, deserialize_with = "form::lenient")]
+    #[schema(value_type = Option<MemberGroup>)]
     pub member_group: Option<String>,
     /// 工作单位: the employer or platform.
     #[serde(default, deserialize_with = "form::lenient")]
@@ -499,8 +520,7 @@ pub struct Application {
     pub phone: String,
     pub worker_group: String,
     pub employer: String,
-    /// pending, confirmed or declined.
-    pub status: String,
+    pub status: ApplicationStatus,
     pub reason: Option<String>,
     pub created_at: i64,
     pub decided_at: Option<i64>,
@@ -530,6 +550,209 @@ pub struct DecisionInput {
     /// Why it was declined (optional; shown on the worker's receipt).
     #[serde(default, deserialize_with = "form::lenient")]
     pub reason: Option<String>,
+}
+
+/// Thirty pipelines a page, on the board and in the API.
+pub const PAGE_SIZE: PageSize = PageSize::fixed(30);
+
+code_enum! {
+    /// Where an application from a join page stands.
+    pub enum ApplicationStatus: "fm-app" {
+        /// Waiting for the union to decide.
+        Pending = "pending",
+        /// Confirmed: one member joined.
+        Confirmed = "confirmed",
+        /// Declined.
+        Declined = "declined",
+    }
+}
+
+/// Query of the board and the list API.
+#[derive(Deserialize, Default, Debug, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Only this campaign.
+    #[param(value_type = Option<i64>)]
+    pub campaign: Option<String>,
+    /// Only pipelines tracked in this org's subtree.
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+    /// flagged, preparing, founded, stalled or dropped.
+    #[param(value_type = Option<StageCode>)]
+    pub stage: Option<String>,
+    /// Text in the enterprise's name or credit code.
+    pub q: Option<String>,
+    /// 1-based page of 30.
+    #[param(value_type = Option<i64>)]
+    pub page: Option<String>,
+}
+
+pub fn id_param(errs: &mut Errors, field: &str, v: &Option<String>) -> Option<i64> {
+    errs.take(form::optional_int(field, v, 1, i64::MAX))
+        .flatten()
+}
+
+impl ListParams {
+    /// The filter and the page asked for, every bad field reported.
+    pub fn parse(&self) -> AppResult<(PipelineFilter, Paging)> {
+        let mut errs = Errors::default();
+        let campaign = id_param(&mut errs, "campaign", &self.campaign).map(CampaignId);
+        let org = id_param(&mut errs, "org", &self.org).map(OrgId);
+        let stage = form::opt(&self.stage).and_then(|s| match s.parse::<StageCode>() {
+            Ok(s) => Some(s.as_str().to_string()),
+            Err(e) => {
+                errs.push(e.field("stage", "err-fm-stage"));
+                None
+            }
+        });
+        let page = Paging::read(&mut errs, &self.page, &None, PAGE_SIZE);
+        errs.finish()?;
+        Ok((
+            PipelineFilter {
+                campaign,
+                org,
+                stage,
+                enterprise: None,
+                q: form::opt(&self.q),
+            },
+            page,
+        ))
+    }
+
+    /// The filters as a query string (without the stage for the board's columns).
+    pub fn query(&self, with_stage: bool) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("campaign", &self.campaign),
+            ("org", &self.org),
+            ("stage", &self.stage),
+            ("q", &self.q),
+        ] {
+            if k == "stage" && !with_stage {
+                continue;
+            }
+            if let Some(v) = form::opt(v) {
+                parts.push(format!("{k}={}", urlencode(&v)));
+            }
+        }
+        parts.join("&")
+    }
+}
+
+/// A page of pipelines with the count at each stage.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PipelinePage {
+    pub items: Vec<Pipeline>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    /// The count at each stage for the filter without its stage: the board's columns.
+    pub stages: Vec<StageCount>,
+}
+
+/// How many pipelines are at one stage.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct StageCount {
+    pub stage: StageCode,
+    pub pipelines: i64,
+}
+
+/// A pipeline with its timeline.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PipelineDetail {
+    pub pipeline: Pipeline,
+    pub events: Vec<Event>,
+    /// Whether the caller may take its steps.
+    pub can_act: bool,
+}
+
+/// Query of the members page and API.
+#[derive(Deserialize, Default, Debug, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberParams {
+    /// Only this campaign.
+    #[param(value_type = Option<i64>)]
+    pub campaign: Option<String>,
+    /// The org whose children are the table's rows (default: the caller's top org).
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+    /// Only this enterprise (id).
+    #[param(value_type = Option<i64>)]
+    pub enterprise: Option<String>,
+}
+
+/// Members joined by group × org, and the latest records.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MembersPage {
+    pub org_id: OrgId,
+    pub org_name: String,
+    /// The group codes of the columns.
+    pub groups: Vec<MemberGroup>,
+    pub rows: Vec<MemberRow>,
+    /// Column totals (same order as `groups`) and the grand total.
+    pub totals: Vec<i64>,
+    pub total: i64,
+    pub recent: Vec<Join>,
+}
+
+/// What a save answered: the record, and whether this request created it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = FormationRecorded)]
+pub struct Recorded {
+    pub id: i64,
+    pub created: bool,
+}
+
+/// Query of the applications list.
+#[derive(Deserialize, Default, Debug, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AppParams {
+    /// pending, confirmed or declined.
+    #[param(value_type = Option<ApplicationStatus>)]
+    pub status: Option<String>,
+}
+
+impl AppParams {
+    /// The status asked for.
+    pub fn parse(&self) -> AppResult<Option<ApplicationStatus>> {
+        match form::opt(&self.status) {
+            None => Ok(None),
+            Some(s) => s.parse().map(Some).map_err(|e: crate::db::CodeError| {
+                AppError::Validation(vec![e.field("status", "err-fm-status")])
+            }),
+        }
+    }
+}
+
+/// Which union gets a join page.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct LinkInput {
+    /// The union's org code (in the caller's write scope).
+    #[serde(default, deserialize_with = "form::lenient")]
+    pub org_code: Option<String>,
+}
+
+/// Query of the figures API.
+#[derive(Deserialize, Default, Debug, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FigureParams {
+    #[param(value_type = Option<i64>)]
+    pub campaign: Option<String>,
+    /// Only records of this org's subtree.
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+}
+
+/// What the worker is told after applying.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct JoinReceipt {
+    /// Keep it to look the application up: `/j/{code}/receipt/{receipt_code}`.
+    pub receipt_code: String,
+    /// The union applied to.
+    pub org_name: String,
+    pub status: ApplicationStatus,
+    /// False when this was a retry of an application already stored.
+    pub created: bool,
 }
 
 #[cfg(test)]

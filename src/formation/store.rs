@@ -835,13 +835,13 @@ pub async fn application_by_receipt(db: &Db, code: &str) -> Result<Option<Applic
 pub async fn applications(
     db: &Db,
     scope: &Scope,
-    status: Option<&str>,
+    status: Option<super::ApplicationStatus>,
     limit: i64,
 ) -> Result<Vec<Application>, DbError> {
     let mut q = Sql::new(APP_SELECT);
     q.push(" WHERE ").push(&scope.sql("a.org_id"));
     if let Some(s) = status {
-        q.push(" AND a.status = ").bind(s.to_string());
+        q.push(" AND a.status = ").bind(s);
     }
     q.push(" ORDER BY CASE WHEN a.status = 'pending' THEN 0 ELSE 1 END, a.created_at DESC, a.id DESC LIMIT ")
         .bind(limit);
@@ -874,7 +874,11 @@ pub async fn decide(
         "UPDATE join_applications SET status = $1, decided_by = $2, decided_at = $3, reason = $4 \
          WHERE id = $5 AND status = 'pending'",
     )
-    .bind(if confirm { "confirmed" } else { "declined" })
+    .bind(if confirm {
+        super::ApplicationStatus::Confirmed
+    } else {
+        super::ApplicationStatus::Declined
+    })
     .bind(user)
     .bind(ts)
     .bind(reason)
@@ -951,12 +955,20 @@ pub struct Figures {
     pub members_by_group: Vec<GroupCount>,
     /// Members joined in the new-employment-form groups.
     pub new_form_members: i64,
-    /// Unions founded per month of the founding date (成立日期), `YYYY-MM`.
-    #[schema(value_type = Vec<Object>)]
-    pub founded_by_month: Vec<(String, i64)>,
-    /// Members joined per month of the join date (入会日期), `YYYY-MM`.
-    #[schema(value_type = Vec<Object>)]
-    pub members_by_month: Vec<(String, i64)>,
+    /// Unions founded per month of the founding date (成立日期), oldest first.
+    pub founded_by_month: Vec<MonthTotal>,
+    /// Members joined per month of the join date (入会日期), oldest first.
+    pub members_by_month: Vec<MonthTotal>,
+}
+
+/// A figure of one month: unions founded, or members joined.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = FormationMonthTotal)]
+pub struct MonthTotal {
+    /// `YYYY-MM`.
+    #[schema(example = "2019-11")]
+    pub month: String,
+    pub total: i64,
 }
 
 /// The formation figures over `scope`, optionally only a campaign's records
@@ -995,13 +1007,13 @@ pub async fn figures(
         i64,
     ) = sqlx::query_as_with(sql, args).fetch_one(db.pool()).await?;
     let mut q = Sql::new(
-        "SELECT SUBSTR(fp.founded_on, 1, 7) AS m, COUNT(*) FROM formation_pipelines fp \
+        "SELECT SUBSTR(fp.founded_on, 1, 7) AS month, COUNT(*) AS total FROM formation_pipelines fp \
          JOIN enterprises e ON e.id = fp.enterprise_id",
     );
     conditions(&mut q, scope, &pf, false);
-    q.push(" AND fp.stage = 'founded' GROUP BY SUBSTR(fp.founded_on, 1, 7) ORDER BY m");
+    q.push(" AND fp.stage = 'founded' GROUP BY SUBSTR(fp.founded_on, 1, 7) ORDER BY month");
     let (sql, args) = q.build();
-    let founded_by_month: Vec<(String, i64)> =
+    let founded_by_month: Vec<MonthTotal> =
         sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
 
     let mf = MemberFilter {
@@ -1028,12 +1040,13 @@ pub async fn figures(
         })
         .collect();
     let mut q = Sql::new(
-        "SELECT SUBSTR(mj.joined_on, 1, 7) AS m, CAST(COALESCE(SUM(mj.members), 0) AS BIGINT) FROM member_joins mj",
+        "SELECT SUBSTR(mj.joined_on, 1, 7) AS month, CAST(COALESCE(SUM(mj.members), 0) AS BIGINT) AS total \
+         FROM member_joins mj",
     );
     member_conditions(&mut q, scope, &mf);
-    q.push(" GROUP BY SUBSTR(mj.joined_on, 1, 7) ORDER BY m");
+    q.push(" GROUP BY SUBSTR(mj.joined_on, 1, 7) ORDER BY month");
     let (sql, args) = q.build();
-    let members_by_month: Vec<(String, i64)> =
+    let members_by_month: Vec<MonthTotal> =
         sqlx::query_as_with(sql, args).fetch_all(db.pool()).await?;
     Ok(Figures {
         enterprises_flagged,

@@ -87,6 +87,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("survey::analysis", crate::survey::analysis::api::router()),
         ("survey::public", crate::survey::public::router()),
         ("stationing", crate::stationing::api::router()),
+        ("formation", crate::formation::api::router()),
     ]
 }
 
@@ -114,7 +115,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .merge(crate::summary::http::routes())
         .merge(crate::supervision::http::routes())
-        .merge(crate::formation::http::routes().merge(crate::formation::public::routes()))
         .merge(crate::dashboard::http::routes())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))

@@ -59,11 +59,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("summary", crate::summary::http::ApiDoc::openapi()),
         ("supervision", crate::supervision::http::ApiDoc::openapi()),
         ("dashboard", crate::dashboard::http::ApiDoc::openapi()),
-        ("formation", crate::formation::http::ApiDoc::openapi()),
-        (
-            "formation::public",
-            crate::formation::public::ApiDoc::openapi(),
-        ),
     ];
     parts.extend(
         super::declared()

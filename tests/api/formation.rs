@@ -233,7 +233,10 @@ async fn a_pipeline_moves_from_flagged_to_founded_and_the_new_union_joins_the_tr
     assert_eq!(f["enterprises_flagged"], 1);
     assert_eq!(f["founded"], 1);
     assert_eq!(f["wants_union"], 1);
-    assert_eq!(f["founded_by_month"], json!([["2019-11", 1]]));
+    assert_eq!(
+        f["founded_by_month"],
+        json!([{"month": "2019-11", "total": 1}])
+    );
 
     // The pages show it.
     let b = app.browser("a.cadre").await;
@@ -834,7 +837,7 @@ async fn members_recorded_by_cadres_count_by_group_and_org_and_figures_equal_the
     assert_eq!(f["new_form_members"], 19);
     assert_eq!(
         f["members_by_month"],
-        json!([["2019-10", 12], ["2019-11", 12]])
+        json!([{"month": "2019-10", "total": 12}, {"month": "2019-11", "total": 12}])
     );
     let (_, f) = admin
         .get(&format!("/api/v1/formation/figures?org={}", app.street_a))
