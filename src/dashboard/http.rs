@@ -284,7 +284,7 @@ async fn records(
         let total = rows.iter().map(|r| r.amount).sum();
         return Ok((c.t("dash-questionnaires"), total, rows));
     }
-    let key = FigureKey::parse(figure)
+    let key = FigureKey::from_code(figure.trim())
         .filter(|k| *k != FigureKey::Solved)
         .ok_or_else(|| AppError::field("figure", "err-dash-figure"))?;
     let (rows, total) = summary::drill(
@@ -297,7 +297,7 @@ async fn records(
         DRILL_LIMIT,
     )
     .await?;
-    Ok((c.t(&key.label_key()), total, rows))
+    Ok((c.t(key.label_key()), total, rows))
 }
 
 async fn records_page(

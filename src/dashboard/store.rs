@@ -14,19 +14,14 @@ use crate::{
     error::AppError,
     org::Org,
     summary::{
-        FigureKey,
-        store::{self as summary, LineFigures, Lines},
+        FigureKey, LineFigures,
+        store::{self as summary, Lines},
     },
     survey::store as surveys,
 };
 
 fn from_line(f: &LineFigures) -> Figures {
-    let mut outcomes = [0i64; 5];
-    for source in &f.outcomes {
-        for (o, n) in outcomes.iter_mut().zip(source) {
-            *o += n;
-        }
-    }
+    let outcomes = f.outcomes.all().values();
     Figures {
         enterprises_visited: f.get(FigureKey::Enterprises),
         workers_interviewed: f.get(FigureKey::Interviews),

@@ -21,6 +21,7 @@ pub enum Outcome {
     /// 计划解决: the planned date (计划时间).
     Planned { on: Day, note: Option<String> },
     /// 留作参考.
+    #[serde(rename = "reference", alias = "for_reference")]
     ForReference { note: Option<String> },
 }
 

@@ -245,7 +245,10 @@ impl GridQuery {
 
     fn filter(&self) -> Filter {
         Filter {
-            summary: self.summary.as_deref().and_then(Standing::parse),
+            summary: self
+                .summary
+                .as_deref()
+                .and_then(|s| s.parse::<Standing>().ok()),
             received: match self.receipt.as_deref() {
                 Some("yes") => Some(true),
                 Some("no") => Some(false),
@@ -471,7 +474,7 @@ impl GridPage {
 
     fn summary(&self, r: &GridRow) -> String {
         r.summary
-            .map(|s| self.c.t(&s.label_key()))
+            .map(|s| self.c.t(s.label_key()))
             .unwrap_or_default()
     }
 
@@ -690,10 +693,7 @@ pub fn workbook(lang: Lang, g: &Grid) -> Result<Vec<u8>, rust_xlsxwriter::XlsxEr
             col += 1;
         }
         if !below {
-            let s = r
-                .summary
-                .map(|s| lang.t(&s.label_key()))
-                .unwrap_or_default();
+            let s = r.summary.map(|s| lang.t(s.label_key())).unwrap_or_default();
             text(sheet, &mut col, &s, r.lights.summary)?;
         }
         let last = r.last_activity.map(|d| d.iso()).unwrap_or_default();

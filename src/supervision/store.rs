@@ -21,7 +21,8 @@ use crate::{
     notify::{self, Kind, Notice},
     org::OrgKind,
     summary::{
-        store::{self as summary_store, LineFigures, Lines},
+        LineFigures,
+        store::{self as summary_store, Lines},
         unit_state,
         workflow::Standing,
     },
@@ -558,8 +559,8 @@ pub async fn grid(
         .into_iter()
         .map(|(org_id, code, name, kind)| {
             let f = figs.get(&org_id).cloned().unwrap_or_default();
-            let problems: i64 = f.outcomes.iter().flatten().sum();
-            let undecided: i64 = f.outcomes.iter().map(|o| o[4]).sum();
+            let problems: i64 = f.outcomes.all().total();
+            let undecided: i64 = f.outcomes.all().open;
             let x = extra.get(&org_id).copied().unwrap_or_default();
             GridRow {
                 is_unit,

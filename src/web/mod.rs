@@ -63,7 +63,10 @@ pub struct AppState {
 /// the `.merge(…::http::routes())` list in [`router`] and the `ApiDoc` list in
 /// [`openapi::parts`] to here.
 pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
-    vec![("service", crate::service::api::router())]
+    vec![
+        ("service", crate::service::api::router()),
+        ("summary", crate::summary::api::router()),
+    ]
 }
 
 /// The whole application: pages, API, assets, health and metrics.
@@ -88,7 +91,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::import::http::routes())
         .merge(crate::audit::http::routes())
         .merge(crate::campaign::http::routes())
-        .merge(crate::summary::http::routes())
         .merge(crate::supervision::http::routes())
         .merge(crate::activity::http::routes())
         .merge(crate::problem::http::routes())
