@@ -313,7 +313,7 @@ async fn update(
         if c.status == CampaignStatus::Active {
             // Units added to an issued campaign are told too (the others
             // were told already: the notice's key names campaign and unit).
-            crate::supervision::store::on_issued(&mut tx, &c).await?;
+            crate::supervision::ops::on_issued(&mut tx, &c).await?;
         }
     }
     let e = Entry::by(caller, c.org_id, Action::CampaignUpdated)
@@ -347,7 +347,7 @@ async fn change_status(
     store::set_status(&mut tx, id, to).await?;
     if to == CampaignStatus::Active {
         // Each unit is told to confirm receipt (签收), in the same transaction.
-        crate::supervision::store::on_issued(&mut tx, &c).await?;
+        crate::supervision::ops::on_issued(&mut tx, &c).await?;
     }
     let e = Entry::by(caller, c.org_id, Action::CampaignStatusChanged)
         .target(format!("campaign:{id}"))
@@ -668,7 +668,7 @@ struct DetailPage {
     copied_from_title: Option<String>,
     panel: crate::attachment::http::Panel,
     /// Receipt (签收) and the supervision grid's link.
-    sv: crate::supervision::http::CampaignPanel,
+    sv: crate::supervision::CampaignPanel,
 }
 
 impl DetailPage {
@@ -694,7 +694,7 @@ async fn detail_page(
             .map(|f| f.title),
         None => None,
     };
-    let sv = crate::supervision::http::campaign_panel(&state, &caller, &c).await?;
+    let sv = crate::supervision::ops::campaign_panel(&state.db, &caller, &c).await?;
     let d = detail(&state, &caller, c).await?;
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Campaign, id.0);
     let panel = crate::attachment::http::panel(&state, &caller, Some(owner)).await?;

@@ -66,6 +66,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
     vec![
         ("service", crate::service::api::router()),
         ("summary", crate::summary::api::router()),
+        ("supervision", crate::supervision::api::router()),
     ]
 }
 
@@ -91,7 +92,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::import::http::routes())
         .merge(crate::audit::http::routes())
         .merge(crate::campaign::http::routes())
-        .merge(crate::supervision::http::routes())
         .merge(crate::activity::http::routes())
         .merge(crate::problem::http::routes())
         .merge(crate::mediation::http::routes())

@@ -82,7 +82,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("enterprise", crate::enterprise::http::ApiDoc::openapi()),
         ("import", crate::import::http::ApiDoc::openapi()),
         ("campaign", crate::campaign::http::ApiDoc::openapi()),
-        ("supervision", crate::supervision::http::ApiDoc::openapi()),
         ("activity", crate::activity::http::ApiDoc::openapi()),
         ("problem", crate::problem::http::ApiDoc::openapi()),
         ("mediation", crate::mediation::http::ApiDoc::openapi()),
