@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::AssertSqlSafe;
 
-use super::{Board, Figures, Line, Series, fold, months};
+use super::{Board, Figures, Line, PathStep, Series, TrendKey, fold, months};
 use crate::{
     auth::Scope,
     campaign::Campaign,
@@ -21,13 +21,13 @@ use crate::{
 };
 
 fn from_line(f: &LineFigures) -> Figures {
-    let outcomes = f.outcomes.all().values();
+    let outcomes = f.outcomes.all();
     Figures {
         enterprises_visited: f.get(FigureKey::Enterprises),
         workers_interviewed: f.get(FigureKey::Interviews),
         symposiums: f.get(FigureKey::Symposiums),
         symposium_participants: f.get(FigureKey::Participants),
-        problems: outcomes.iter().sum(),
+        problems: outcomes.total(),
         outcomes,
         escalated: f.get(FigureKey::Escalated),
         ..Figures::default()
@@ -38,7 +38,7 @@ fn from_line(f: &LineFigures) -> Figures {
 /// of `org`'s subtree, with their months.
 struct Extras {
     figures: Figures,
-    monthly: Vec<(&'static str, Vec<(String, i64)>)>,
+    monthly: Vec<(TrendKey, Vec<(String, i64)>)>,
 }
 
 async fn extras(
@@ -65,13 +65,13 @@ async fn extras(
     };
     let monthly = vec![
         (
-            "reports",
+            TrendKey::Reports,
             crate::report::store::monthly(db, scope, c, u).await?,
         ),
-        ("mediation", mediation.monthly),
-        ("unions", formation.founded_by_month),
-        ("members", formation.members_by_month),
-        ("services", services.by_month),
+        (TrendKey::Mediation, mediation.monthly),
+        (TrendKey::Unions, formation.founded_by_month),
+        (TrendKey::Members, formation.members_by_month),
+        (TrendKey::Services, services.by_month),
     ];
     Ok(Extras { figures, monthly })
 }
@@ -247,16 +247,20 @@ pub async fn board(
     let mut trends = trends(db, scope, campaign, level.id, &months).await?;
     for (key, counts) in level_extras.monthly {
         trends.push(Series {
-            key: key.into(),
+            key,
             values: fold(&months, counts),
         });
     }
-    let mut path: Vec<(OrgId, String)> = crate::org::store::ancestors(db, scope, level.id)
+    let step = |o: &Org| PathStep {
+        org_id: o.id,
+        name: o.label().to_string(),
+    };
+    let mut path: Vec<PathStep> = crate::org::store::ancestors(db, scope, level.id)
         .await?
-        .into_iter()
-        .map(|o| (o.id, o.label().to_string()))
+        .iter()
+        .map(step)
         .collect();
-    path.push((level.id, level.label().to_string()));
+    path.push(step(level));
     Ok(Board {
         campaign_id: campaign.id,
         campaign_title: campaign.title.clone(),
@@ -329,15 +333,15 @@ async fn trends(
     .await?;
     Ok(vec![
         Series {
-            key: "activities".into(),
+            key: TrendKey::Activities,
             values: fold(months, activities),
         },
         Series {
-            key: "problems".into(),
+            key: TrendKey::Problems,
             values: fold(months, day_counts_to_months(problems)),
         },
         Series {
-            key: "questionnaires".into(),
+            key: TrendKey::Questionnaires,
             values: fold(months, day_counts_to_months(responses)),
         },
     ])

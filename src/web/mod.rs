@@ -67,6 +67,7 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("service", crate::service::api::router()),
         ("summary", crate::summary::api::router()),
         ("supervision", crate::supervision::api::router()),
+        ("dashboard", crate::dashboard::api::router()),
     ]
 }
 
@@ -107,7 +108,6 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::workday::http::routes())
         .merge(crate::backup::http::routes())
         .merge(crate::webhook::api::routes())
-        .merge(crate::dashboard::http::routes())
         .merge(crate::stationing::http::routes())
         .merge(crate::attachment::http::routes(&state.settings.uploads))
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))

@@ -99,7 +99,6 @@ pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
             crate::survey::analysis::http::ApiDoc::openapi(),
         ),
         ("survey::public", crate::survey::public::ApiDoc::openapi()),
-        ("dashboard", crate::dashboard::http::ApiDoc::openapi()),
         ("stationing", crate::stationing::http::ApiDoc::openapi()),
         ("formation", crate::formation::http::ApiDoc::openapi()),
         (
