@@ -23,7 +23,10 @@ use qingting::{
     demo::Lcg,
     org::{OrgInput, store as orgs},
     problem::Source,
-    summary::store::{self as summaries, Choices, LineFigures, Lines},
+    summary::{
+        LineFigures,
+        store::{self as summaries, Choices, Lines},
+    },
 };
 
 fn arg(name: &str, default: usize) -> usize {

@@ -49,11 +49,26 @@ impl FieldError {
         // field's own, the block number is said by where the message is shown.
         // A JSON body's path (`lines[0].value`) is labelled by its last name;
         // a name the catalogue does not label is shown as it is spelled.
+        // A path the catalogue labels as a whole (`overrides.solved.reason`
+        // as `field-overrides-solved-reason`, indexes left out) is labelled so.
         let name = self.field.rsplit('.').next().unwrap_or(&self.field);
         let name = name.split('[').next().unwrap_or(name);
         let key = format!("field-{name}");
+        let mut whole = String::from("field-");
+        let mut in_index = false;
+        for ch in self.field.chars() {
+            match ch {
+                '[' => in_index = true,
+                ']' => in_index = false,
+                '.' if !in_index => whole.push('-'),
+                c if !in_index => whole.push(c),
+                _ => {}
+            }
+        }
         let label = if self.field.is_empty() {
             "JSON".to_string()
+        } else if self.field.contains('.') && lang.has(&whole) {
+            lang.t(&whole)
         } else if lang.has(&key) {
             lang.t(&key)
         } else {

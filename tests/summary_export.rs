@@ -10,7 +10,8 @@ use qingting::{
     db::{CampaignId, OrgId, ProblemId},
     problem::{Source, lifecycle::Outcome},
     summary::{
-        Figure, FigureKey, Head, MainItem, Override, SourceBlock, SummaryTable, UpperItem,
+        Figure, FigureKey, Head, MainItem, OutcomeCounts, Override, SourceBlock, SummaryTable,
+        UpperItem,
         export::{NOTE, Rollup, TICK, pdf, xlsx},
     },
 };
@@ -97,7 +98,7 @@ fn table(org_id: i64, org: &str) -> SummaryTable {
                         Some(Outcome::ForReference { note: None }),
                     ),
                 ],
-                outcomes: [3, 2, 1, 4, 0],
+                outcomes: OutcomeCounts::from_values([3, 2, 1, 4, 0]),
             },
             SourceBlock {
                 source: Source::Enterprise,
@@ -112,12 +113,12 @@ fn table(org_id: i64, org: &str) -> SummaryTable {
                     ),
                     item(6, "企业招工难，希望搭建用工对接平台", None),
                 ],
-                outcomes: [1, 1, 0, 0, 2],
+                outcomes: OutcomeCounts::from_values([1, 1, 0, 0, 2]),
             },
             SourceBlock {
                 source: Source::Union,
                 items: vec![],
-                outcomes: [0, 0, 0, 0, 0],
+                outcomes: OutcomeCounts::from_values([0, 0, 0, 0, 0]),
             },
         ],
         upper: vec![
@@ -141,9 +142,9 @@ fn table(org_id: i64, org: &str) -> SummaryTable {
 
 fn totals() -> SummaryTable {
     let mut t = table(100, "杨浦区总工会");
-    t.blocks[0].outcomes = [5, 3, 2, 6, 0];
-    t.blocks[1].outcomes = [2, 1, 1, 0, 3];
-    t.blocks[2].outcomes = [0, 1, 0, 0, 0];
+    t.blocks[0].outcomes = OutcomeCounts::from_values([5, 3, 2, 6, 0]);
+    t.blocks[1].outcomes = OutcomeCounts::from_values([2, 1, 1, 0, 3]);
+    t.blocks[2].outcomes = OutcomeCounts::from_values([0, 1, 0, 0, 0]);
     t.figures[1].overridden = None;
     t.remarks = String::new();
     t

@@ -177,7 +177,7 @@ pub async fn update(
         if c.status == CampaignStatus::Active {
             // Units added to an issued campaign are told too (the others
             // were told already: the notice's key names campaign and unit).
-            crate::supervision::store::on_issued(&mut tx, &c).await?;
+            crate::supervision::ops::on_issued(&mut tx, &c).await?;
         }
     }
     let e = Entry::by(caller, c.org_id, Action::CampaignUpdated)
@@ -210,7 +210,7 @@ pub async fn change_status(
     store::set_status(&mut tx, id, to).await?;
     if to == CampaignStatus::Active {
         // Each unit is told to confirm receipt (签收), in the same transaction.
-        crate::supervision::store::on_issued(&mut tx, &c).await?;
+        crate::supervision::ops::on_issued(&mut tx, &c).await?;
     }
     let e = Entry::by(caller, c.org_id, Action::CampaignStatusChanged)
         .target(format!("campaign:{id}"))

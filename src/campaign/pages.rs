@@ -57,7 +57,7 @@ struct DetailPage {
     copied_from_title: Option<String>,
     panel: crate::attachment::pages::Panel,
     /// Receipt (签收) and the supervision grid's link.
-    sv: crate::supervision::http::CampaignPanel,
+    sv: crate::supervision::CampaignPanel,
 }
 
 impl DetailPage {
@@ -83,7 +83,7 @@ pub(super) async fn detail_page(
             .map(|f| f.title),
         None => None,
     };
-    let sv = crate::supervision::http::campaign_panel(&state, &caller, &c).await?;
+    let sv = crate::supervision::ops::campaign_panel(&state.db, &caller, &c).await?;
     let d = ops::detail(&state.db, &caller, c).await?;
     let owner = crate::attachment::Owner::of(crate::attachment::OwnerKind::Campaign, id.0);
     let panel = crate::attachment::pages::panel(&state, &caller, Some(owner)).await?;

@@ -8,13 +8,19 @@
 //! `survey::store` for valid questionnaires, and so on), so a dashboard always
 //! equals the records a drill-down lists.
 
+pub mod api;
 pub mod briefing;
-pub mod http;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::{date::Day, db::OrgId};
+use crate::{
+    date::Day,
+    db::{OrgId, code_enum},
+    summary::OutcomeCounts,
+};
 
 /// The figures of one subtree for one campaign (seed 002's list, and seed
 /// 000's problems by outcome).
@@ -33,9 +39,8 @@ pub struct Figures {
     pub valid_questionnaires: i64,
     /// Problems owned in the subtree, every state.
     pub problems: i64,
-    /// Problems owned in the subtree by outcome: solved, in progress,
-    /// planned, for reference, undecided.
-    pub outcomes: [i64; 5],
+    /// Problems owned in the subtree by outcome.
+    pub outcomes: OutcomeCounts,
     /// 上报: problems recorded in the subtree and passed above it.
     pub escalated: i64,
     /// 专题报告: special reports submitted at least once.
@@ -60,7 +65,7 @@ pub struct Figures {
 impl Figures {
     /// Problems solved.
     pub fn solved(&self) -> i64 {
-        self.outcomes[0]
+        self.outcomes.solved
     }
 
     /// Mediation success rate in whole percent (agreements / concluded).
@@ -76,9 +81,11 @@ impl Figures {
         self.symposium_participants -= o.symposium_participants;
         self.valid_questionnaires -= o.valid_questionnaires;
         self.problems -= o.problems;
-        for (a, b) in self.outcomes.iter_mut().zip(o.outcomes) {
+        let mut v = self.outcomes.values();
+        for (a, b) in v.iter_mut().zip(o.outcomes.values()) {
             *a -= b;
         }
+        self.outcomes = OutcomeCounts::from_values(v);
         self.special_reports -= o.special_reports;
         self.mediation_cases -= o.mediation_cases;
         self.mediation_agreements -= o.mediation_agreements;
@@ -108,17 +115,48 @@ pub struct Line {
     pub figures: Figures,
 }
 
+code_enum! {
+    /// What a monthly series counts.
+    pub enum TrendKey: "dash-trend" {
+        /// Activities held.
+        Activities = "activities",
+        /// Problems recorded.
+        Problems = "problems",
+        /// Valid questionnaires.
+        Questionnaires = "questionnaires",
+        /// Special reports.
+        Reports = "reports",
+        /// Mediation cases received.
+        Mediation = "mediation",
+        /// Unions founded.
+        Unions = "unions",
+        /// Members joined.
+        Members = "members",
+        /// Services recorded.
+        Services = "services",
+    }
+}
+
 /// A monthly series: one value per month of [`Board::months`].
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = DashboardSeries)]
 pub struct Series {
-    /// activities, problems, questionnaires, …
-    pub key: String,
+    /// What it counts.
+    pub key: TrendKey,
     pub values: Vec<i64>,
+}
+
+/// An org on the way from the caller's top org down to a board's level.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = DashboardPathStep)]
+pub struct PathStep {
+    pub org_id: OrgId,
+    pub name: String,
 }
 
 /// A dashboard: one level of one campaign.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = DashboardBoard)]
 pub struct Board {
     pub campaign_id: crate::db::CampaignId,
     pub campaign_title: String,
@@ -126,7 +164,7 @@ pub struct Board {
     pub org_id: OrgId,
     pub org_name: String,
     /// From the caller's top org down to this one (for going back up).
-    pub path: Vec<(OrgId, String)>,
+    pub path: Vec<PathStep>,
     pub totals: Figures,
     pub lines: Vec<Line>,
     /// `YYYY-MM` of every month of the campaign's window.
@@ -166,6 +204,26 @@ pub fn fold(months: &[String], counts: impl IntoIterator<Item = (String, i64)>) 
         }
     }
     out
+}
+
+/// Which level to show.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LevelParams {
+    /// The org whose subtree the board shows (default: the issuing org when
+    /// the caller reaches it, else the caller's own org).
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+}
+
+/// Which records a drill-down lists.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RecordsParams {
+    /// The org whose subtree.
+    pub org: Option<String>,
+    /// enterprises, interviews, symposiums, participants, escalated,
+    /// outcome:<solved|in_progress|planned|reference|open>, or questionnaires.
+    pub figure: Option<String>,
 }
 
 #[cfg(test)]

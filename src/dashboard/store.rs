@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::AssertSqlSafe;
 
-use super::{Board, Figures, Line, Series, fold, months};
+use super::{Board, Figures, Line, PathStep, Series, TrendKey, fold, months};
 use crate::{
     auth::Scope,
     campaign::Campaign,
@@ -14,25 +14,20 @@ use crate::{
     error::AppError,
     org::Org,
     summary::{
-        FigureKey,
-        store::{self as summary, LineFigures, Lines},
+        FigureKey, LineFigures,
+        store::{self as summary, Lines},
     },
     survey::store as surveys,
 };
 
 fn from_line(f: &LineFigures) -> Figures {
-    let mut outcomes = [0i64; 5];
-    for source in &f.outcomes {
-        for (o, n) in outcomes.iter_mut().zip(source) {
-            *o += n;
-        }
-    }
+    let outcomes = f.outcomes.all();
     Figures {
         enterprises_visited: f.get(FigureKey::Enterprises),
         workers_interviewed: f.get(FigureKey::Interviews),
         symposiums: f.get(FigureKey::Symposiums),
         symposium_participants: f.get(FigureKey::Participants),
-        problems: outcomes.iter().sum(),
+        problems: outcomes.total(),
         outcomes,
         escalated: f.get(FigureKey::Escalated),
         ..Figures::default()
@@ -43,7 +38,7 @@ fn from_line(f: &LineFigures) -> Figures {
 /// of `org`'s subtree, with their months.
 struct Extras {
     figures: Figures,
-    monthly: Vec<(&'static str, Vec<(String, i64)>)>,
+    monthly: Vec<(TrendKey, Vec<(String, i64)>)>,
 }
 
 async fn extras(
@@ -70,11 +65,11 @@ async fn extras(
     };
     let monthly = vec![
         (
-            "reports",
+            TrendKey::Reports,
             crate::report::store::monthly(db, scope, c, u).await?,
         ),
         (
-            "mediation",
+            TrendKey::Mediation,
             mediation
                 .monthly
                 .into_iter()
@@ -82,7 +77,7 @@ async fn extras(
                 .collect(),
         ),
         (
-            "unions",
+            TrendKey::Unions,
             formation
                 .founded_by_month
                 .into_iter()
@@ -90,7 +85,7 @@ async fn extras(
                 .collect(),
         ),
         (
-            "members",
+            TrendKey::Members,
             formation
                 .members_by_month
                 .into_iter()
@@ -98,7 +93,7 @@ async fn extras(
                 .collect(),
         ),
         (
-            "services",
+            TrendKey::Services,
             services
                 .by_month
                 .into_iter()
@@ -280,16 +275,20 @@ pub async fn board(
     let mut trends = trends(db, scope, campaign, level.id, &months).await?;
     for (key, counts) in level_extras.monthly {
         trends.push(Series {
-            key: key.into(),
+            key,
             values: fold(&months, counts),
         });
     }
-    let mut path: Vec<(OrgId, String)> = crate::org::store::ancestors(db, scope, level.id)
+    let step = |o: &Org| PathStep {
+        org_id: o.id,
+        name: o.label().to_string(),
+    };
+    let mut path: Vec<PathStep> = crate::org::store::ancestors(db, scope, level.id)
         .await?
-        .into_iter()
-        .map(|o| (o.id, o.label().to_string()))
+        .iter()
+        .map(step)
         .collect();
-    path.push((level.id, level.label().to_string()));
+    path.push(step(level));
     Ok(Board {
         campaign_id: campaign.id,
         campaign_title: campaign.title.clone(),
@@ -362,15 +361,15 @@ async fn trends(
     .await?;
     Ok(vec![
         Series {
-            key: "activities".into(),
+            key: TrendKey::Activities,
             values: fold(months, activities),
         },
         Series {
-            key: "problems".into(),
+            key: TrendKey::Problems,
             values: fold(months, day_counts_to_months(problems)),
         },
         Series {
-            key: "questionnaires".into(),
+            key: TrendKey::Questionnaires,
             values: fold(months, day_counts_to_months(responses)),
         },
     ])

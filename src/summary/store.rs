@@ -12,8 +12,8 @@ use sha2::Digest;
 use sqlx::AssertSqlSafe;
 
 use super::{
-    Figure, FigureKey, Head, MainItem, Override, SourceBlock, SummaryTable, UpperItem,
-    workflow::{ReturnReasons, Status},
+    Figure, FigureKey, Head, LineFigures, MainItem, Override, SourceBlock, SummaryTable, UpperItem,
+    workflow::{Decision, ReturnReasons, Status},
 };
 use crate::{
     auth::Scope,
@@ -92,52 +92,6 @@ pub fn outcome_index(code: Option<&str>) -> usize {
     }
 }
 
-/// The figures of one line.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct LineFigures {
-    /// The six figures, in [`FigureKey::ALL`] order.
-    pub counts: [i64; 6],
-    /// Problems the line owns, by source (worker, enterprise, union) and outcome
-    /// (solved, in progress, planned, for reference, undecided).
-    pub outcomes: [[i64; 5]; 3],
-}
-
-impl LineFigures {
-    /// The figure `key`.
-    pub fn get(&self, key: FigureKey) -> i64 {
-        self.counts[key as usize]
-    }
-
-    /// The figures a table reports: each figure as the unit gave it (its
-    /// override when it made one) and its problems by source and outcome.
-    pub fn reported(t: &SummaryTable) -> LineFigures {
-        let mut f = LineFigures::default();
-        for k in FigureKey::ALL {
-            f.counts[k as usize] = t.figure(k).value();
-        }
-        for (i, source) in Source::ALL.into_iter().enumerate() {
-            f.outcomes[i] = t.block(source).outcomes;
-        }
-        f
-    }
-
-    /// Adds another line's figures.
-    pub fn add(&mut self, o: &LineFigures) {
-        for (a, b) in self.counts.iter_mut().zip(o.counts) {
-            *a += b;
-        }
-        for (ra, rb) in self.outcomes.iter_mut().zip(o.outcomes) {
-            for (a, b) in ra.iter_mut().zip(rb) {
-                *a += b;
-            }
-        }
-    }
-}
-
-fn source_index(s: &str) -> Option<usize> {
-    Source::parse(s).and_then(|s| Source::ALL.iter().position(|x| *x == s))
-}
-
 /// Which line each org of `lines` belongs to (within the scope).
 pub async fn line_map(
     db: &Db,
@@ -197,7 +151,7 @@ async fn figures_in(
         }
     }
     for (line, set) in visited {
-        out.entry(line).or_default().counts[FigureKey::Enterprises as usize] = set.len() as i64;
+        out.entry(line).or_default().counts[FigureKey::Enterprises] = set.len() as i64;
     }
     let acts: Vec<(OrgId, i64, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
         "{cte}SELECT a.org_id, CAST(COALESCE(SUM(a.workers_interviewed), 0) AS BIGINT), \
@@ -212,9 +166,9 @@ async fn figures_in(
     for (org, interviews, symposiums, participants) in acts {
         let Some(line) = map.get(&org) else { continue };
         let f = out.entry(*line).or_default();
-        f.counts[FigureKey::Interviews as usize] += interviews;
-        f.counts[FigureKey::Symposiums as usize] += symposiums;
-        f.counts[FigureKey::Participants as usize] += participants;
+        f.counts[FigureKey::Interviews] += interviews;
+        f.counts[FigureKey::Symposiums] += symposiums;
+        f.counts[FigureKey::Participants] += participants;
     }
     // Problems count where they are owned now: an escalated problem is the
     // owning level's, once.
@@ -232,11 +186,11 @@ async fn figures_in(
         };
         let f = out.entry(*line).or_default();
         let o = outcome_index(outcome.as_deref());
-        if let Some(s) = source_index(&source) {
-            f.outcomes[s][o] += n;
+        if let Some(source) = Source::parse(&source) {
+            f.outcomes.of_mut(source)[o] += n;
         }
         if o == 0 {
-            f.counts[FigureKey::Solved as usize] += n;
+            f.counts[FigureKey::Solved] += n;
         }
     }
     let escalated: Vec<(OrgId, OrgId, i64)> = sqlx::query_as(AssertSqlSafe(format!(
@@ -250,7 +204,7 @@ async fn figures_in(
     for (org, owner, n) in escalated {
         let Some(line) = map.get(&org) else { continue };
         if map.get(&owner) != Some(line) {
-            out.entry(*line).or_default().counts[FigureKey::Escalated as usize] += n;
+            out.entry(*line).or_default().counts[FigureKey::Escalated] += n;
         }
     }
     Ok(out)
@@ -486,11 +440,10 @@ pub async fn tables(
             let c = choices.get(&org_id).unwrap_or(&none);
             let blocks = Source::ALL
                 .into_iter()
-                .enumerate()
-                .map(|(i, source)| SourceBlock {
+                .map(|source| SourceBlock {
                     source,
                     items: mains.remove(&(org_id, source)).unwrap_or_default(),
-                    outcomes: f.outcomes[i],
+                    outcomes: *f.outcomes.of(source),
                 })
                 .collect();
             done.insert(
@@ -745,11 +698,10 @@ pub fn totals_table(head: Head, figs: &LineFigures) -> SummaryTable {
             .collect(),
         blocks: Source::ALL
             .into_iter()
-            .enumerate()
-            .map(|(i, source)| SourceBlock {
+            .map(|source| SourceBlock {
                 source,
                 items: Vec::new(),
-                outcomes: figs.outcomes[i],
+                outcomes: *figs.outcomes.of(source),
             })
             .collect(),
         upper: Vec::new(),
@@ -787,7 +739,7 @@ impl Drill {
             };
             return Some(Drill::Outcome(source, idx));
         }
-        FigureKey::parse(s).map(Drill::Figure)
+        FigureKey::from_code(s.trim()).map(Drill::Figure)
     }
 
     /// The spelling [`Drill::parse`] reads.
@@ -974,7 +926,7 @@ pub struct Record {
 struct RecordRow {
     id: SummaryId,
     org_id: OrgId,
-    status: String,
+    status: Status,
     version: i64,
     choices: String,
     first_submitted_at: Option<i64>,
@@ -987,7 +939,7 @@ impl RecordRow {
             id: Some(self.id),
             campaign_id: campaign,
             org_id: self.org_id,
-            status: Status::parse(&self.status).unwrap_or(Status::Draft),
+            status: self.status,
             version: self.version,
             // Choices are written only by this module; unreadable ones (never
             // expected) fall back to the defaults rather than lock the unit out.
@@ -1141,13 +1093,13 @@ pub async fn submit(
     .execute(&mut **tx)
     .await?;
     if moved.rows_affected() == 0 {
-        let (status, version): (String, i64) =
+        let (status, version): (Status, i64) =
             sqlx::query_as("SELECT status, version FROM summaries WHERE id = $1")
                 .bind(id)
                 .fetch_one(&mut **tx)
                 .await?;
         return Ok(
-            if version == seen + 1 && (status == "submitted" || status == "accepted") {
+            if version == seen + 1 && matches!(status, Status::Submitted | Status::Accepted) {
                 Submitted::AlreadyDone { version }
             } else {
                 Submitted::Stale
@@ -1172,7 +1124,7 @@ pub async fn submit(
     .bind(name)
     .bind(at)
     .bind(i64::from(late))
-    .bind(due_on.iso())
+    .bind(due_on)
     .execute(&mut **tx)
     .await?;
     Ok(Submitted::New {
@@ -1187,9 +1139,9 @@ pub async fn submit(
 pub enum Decided {
     /// Recorded now.
     Done,
-    /// The version was already decided (`accepted` or `returned`): a version
-    /// is decided once, so nothing was recorded.
-    Already(String),
+    /// The version was already decided: a version is decided once, so
+    /// nothing was recorded.
+    Already(Decision),
     /// The version is not the one waiting for a decision.
     Stale,
 }
@@ -1203,8 +1155,8 @@ pub async fn decide(
     by: (Option<UserId>, &str, i64),
 ) -> Result<Decided, DbError> {
     let (to, decision) = match reasons {
-        Some(_) => ("returned", "returned"),
-        None => ("accepted", "accepted"),
+        Some(_) => (Status::Returned, Decision::Returned),
+        None => (Status::Accepted, Decision::Accepted),
     };
     let (user, name, at) = by;
     let moved = sqlx::query(
@@ -1219,7 +1171,7 @@ pub async fn decide(
     .execute(&mut **tx)
     .await?;
     if moved.rows_affected() == 0 {
-        let prior: Option<Option<String>> = sqlx::query_scalar(
+        let prior: Option<Option<Decision>> = sqlx::query_scalar(
             "SELECT decision FROM summary_versions WHERE summary_id = $1 AND version = $2",
         )
         .bind(id)
@@ -1265,8 +1217,8 @@ pub struct Version {
     pub late: bool,
     /// The report deadline in force when it was submitted.
     pub due_on: Option<Day>,
-    /// `accepted`, `returned`, or none while waiting.
-    pub decision: Option<String>,
+    /// None while the version waits for a decision.
+    pub decision: Option<Decision>,
     pub decider: Option<String>,
     pub decided_at: Option<i64>,
     /// Why it was returned.
@@ -1280,8 +1232,8 @@ type VersionRow = (
     String,
     i64,
     i64,
-    Option<String>,
-    Option<String>,
+    Option<Day>,
+    Option<Decision>,
     Option<String>,
     Option<i64>,
     Option<String>,
@@ -1322,7 +1274,7 @@ pub async fn versions(db: &Db, id: SummaryId) -> Result<Vec<Version>, DbError> {
             submitter,
             submitted_at: at,
             late: late != 0,
-            due_on: due_on.as_deref().and_then(Day::from_db),
+            due_on,
             decision,
             decider,
             decided_at,
@@ -1366,7 +1318,7 @@ pub async fn facts(
     scope: &Scope,
     campaign: CampaignId,
 ) -> Result<HashMap<OrgId, Facts>, DbError> {
-    let rows: Vec<(OrgId, i64, i64, i64, Option<String>)> = sqlx::query_as(AssertSqlSafe(format!(
+    let rows: Vec<(OrgId, i64, i64, i64, Option<Day>)> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT v.org_id, v.version, v.submitted_at, v.late, v.due_on FROM summary_versions v \
          WHERE v.campaign_id = $1 AND {} ORDER BY v.org_id, v.version",
         scope.sql("v.org_id")
@@ -1381,7 +1333,7 @@ pub async fn facts(
             .and_modify(|f| f.latest_at = at)
             .or_insert_with(|| Facts {
                 first_late: late != 0,
-                first_due_on: due_on.as_deref().and_then(Day::from_db),
+                first_due_on: due_on,
                 latest_at: at,
             });
     }

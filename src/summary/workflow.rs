@@ -5,49 +5,27 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::{db::code_enum, error::AppError};
 
-/// Where a unit's summary table stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Being prepared by the unit (nothing submitted yet).
-    Draft,
-    /// Submitted and waiting for the issuing org.
-    Submitted,
-    /// Accepted by the issuing org: final.
-    Accepted,
-    /// Returned for correction; the unit revises and resubmits.
-    Returned,
+code_enum! {
+    /// Where a unit's summary table stands.
+    pub enum Status: "summary-status" {
+        /// Being prepared by the unit (nothing submitted yet).
+        Draft = "draft",
+        /// Submitted and waiting for the issuing org.
+        Submitted = "submitted",
+        /// Accepted by the issuing org: final.
+        Accepted = "accepted",
+        /// Returned for correction; the unit revises and resubmits.
+        Returned = "returned",
+    }
 }
 
 impl Status {
-    /// Every status.
-    pub const ALL: [Status; 4] = [
-        Status::Draft,
-        Status::Submitted,
-        Status::Accepted,
-        Status::Returned,
-    ];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Submitted => "submitted",
-            Status::Accepted => "accepted",
-            Status::Returned => "returned",
-        }
-    }
-
-    /// Parses the stored spelling.
+    /// Parses the stored code (special reports share this status and still
+    /// read it from text).
     pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    /// The catalogue key of its label.
-    pub fn label_key(self) -> String {
-        format!("summary-status-{}", self.as_str())
+        Status::from_code(s)
     }
 
     /// The badge class of its label.
@@ -60,39 +38,39 @@ impl Status {
     }
 }
 
-/// Where a unit's summary table stands in a campaign, as the roll-up, the
-/// supervision grid (督办) and their exports show it. Timeliness is the stored
-/// verdict of the unit's first submission (decided once, when it was made).
-/// The variants are declared most in need of attention first, the order the
-/// grid sorts by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Standing {
-    /// No summary record at all: the unit never opened a draft to save.
-    Missing,
-    /// Choices saved, never submitted.
-    Draft,
-    /// Returned for correction and not yet resubmitted.
-    Returned,
-    /// Submitted after the deadline, waiting for a decision.
-    Late,
-    /// Submitted before the deadline, waiting for a decision.
-    OnTime,
-    /// Accepted by the issuing org.
-    Accepted,
+code_enum! {
+    /// The decision on a submitted version.
+    pub enum Decision: "summary-decision" {
+        /// Accepted: final.
+        Accepted = "accepted",
+        /// Returned with reasons.
+        Returned = "returned",
+    }
+}
+
+code_enum! {
+    /// Where a unit's summary table stands in a campaign, as the roll-up, the
+    /// supervision grid (督办) and their exports show it. Timeliness is the stored
+    /// verdict of the unit's first submission (decided once, when it was made).
+    /// The variants are declared most in need of attention first, the order the
+    /// grid sorts by.
+    pub enum Standing: "summary-standing" {
+        /// No summary record at all: the unit never opened a draft to save.
+        Missing = "missing",
+        /// Choices saved, never submitted.
+        Draft = "draft",
+        /// Returned for correction and not yet resubmitted.
+        Returned = "returned",
+        /// Submitted after the deadline, waiting for a decision.
+        Late = "late",
+        /// Submitted before the deadline, waiting for a decision.
+        OnTime = "on_time",
+        /// Accepted by the issuing org.
+        Accepted = "accepted",
+    }
 }
 
 impl Standing {
-    /// Every standing, most in need of attention first.
-    pub const ALL: [Standing; 6] = [
-        Standing::Missing,
-        Standing::Draft,
-        Standing::Returned,
-        Standing::Late,
-        Standing::OnTime,
-        Standing::Accepted,
-    ];
-
     /// The standing of a unit whose record has `status` (None: no record) and
     /// whose first submission was judged `first_late` when it was made.
     pub fn of(status: Option<Status>, first_late: Option<bool>) -> Standing {
@@ -129,28 +107,6 @@ impl Standing {
     /// nothing until they submit.
     pub fn counted(self) -> bool {
         self.is_in()
-    }
-
-    /// The stored, API and filter spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Standing::Missing => "missing",
-            Standing::Draft => "draft",
-            Standing::Returned => "returned",
-            Standing::Late => "late",
-            Standing::OnTime => "on_time",
-            Standing::Accepted => "accepted",
-        }
-    }
-
-    /// Parses [`Standing::as_str`] (the grid's `?summary=` filter).
-    pub fn parse(s: &str) -> Option<Standing> {
-        Standing::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
-
-    /// The catalogue key of its label.
-    pub fn label_key(self) -> String {
-        format!("summary-standing-{}", self.as_str())
     }
 
     /// The badge class of its label.
@@ -230,13 +186,12 @@ pub enum Action {
 }
 
 impl Action {
-    /// The stored spelling of the decision (or event).
-    pub fn as_str(&self) -> &'static str {
+    /// The decision the action records, if it is one.
+    pub fn decision(&self) -> Option<Decision> {
         match self {
-            Action::Save => "saved",
-            Action::Submit => "submitted",
-            Action::Accept => "accepted",
-            Action::Return(_) => "returned",
+            Action::Accept => Some(Decision::Accepted),
+            Action::Return(_) => Some(Decision::Returned),
+            Action::Save | Action::Submit => None,
         }
     }
 }
@@ -382,12 +337,12 @@ mod tests {
     #[test]
     fn standings_round_trip_and_sort_owed_tables_first() {
         for (i, s) in Standing::ALL.into_iter().enumerate() {
-            assert_eq!(Standing::parse(s.as_str()), Some(s));
+            assert_eq!(Standing::from_code(s.as_str()), Some(s));
             assert_eq!(s.rank(), i);
             assert_ne!(s.is_owed(), s.is_in(), "{s:?}");
         }
-        assert_eq!(Standing::parse(" late "), Some(Standing::Late));
-        assert_eq!(Standing::parse("submitted"), None);
+        assert_eq!(" late ".parse::<Standing>(), Ok(Standing::Late));
+        assert!("submitted".parse::<Standing>().is_err());
         let owed: Vec<Standing> = Standing::ALL.into_iter().filter(|s| s.is_owed()).collect();
         assert_eq!(
             owed,

@@ -42,7 +42,7 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    store::on_issued(&mut tx, &c).await?;
+    super::ops::on_issued(&mut tx, &c).await?;
     let (mut received, mut pending) = (0, 0);
     for (i, u) in units.iter().enumerate() {
         // Every seventh unit (from the fourth) has not confirmed.
@@ -110,7 +110,7 @@ pub async fn generate(db: &Db, root: OrgId) -> anyhow::Result<String> {
             batch: format!("{batch}-{id}"),
             level: None,
         };
-        let (rows, _) = store::chase(&mut tx, &c, &all, &who, &f).await?;
+        let (rows, _) = super::ops::record_chases(&mut tx, &c, &all, &who, &f).await?;
         sqlx::query("UPDATE chases SET created_at = $1 WHERE batch = $2")
             .bind(at)
             .bind(&f.batch)

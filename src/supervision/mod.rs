@@ -19,8 +19,11 @@
 //! N is `reminders.days_before`, the same horizon as the reminders and the
 //! to-do list.
 
+pub mod api;
 pub mod demo;
-pub mod http;
+pub mod export;
+pub mod ops;
+pub mod pages;
 pub mod store;
 
 use serde::{Deserialize, Serialize};
@@ -28,46 +31,25 @@ use serde::{Deserialize, Serialize};
 use crate::{
     campaign::plan::PlanStatus,
     date::Day,
-    db::OrgId,
+    db::{CampaignId, OrgId, code_enum},
     error::{AppError, FieldError},
+    i18n::Lang,
     org::OrgKind,
-    summary::workflow::Standing,
+    summary::workflow::{Decision, Standing},
     workday::{Light, Workdays},
 };
+use store::Chase;
 
 /// The longest chase message.
 pub const MESSAGE_MAX: usize = 500;
 
-/// What a chase presses for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ChaseKind {
-    /// 催报: submit the summary table.
-    Report,
-    /// 催办: act (plan, records, problems).
-    Act,
-}
-
-impl ChaseKind {
-    /// Both kinds.
-    pub const ALL: [ChaseKind; 2] = [ChaseKind::Report, ChaseKind::Act];
-
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChaseKind::Report => "report",
-            ChaseKind::Act => "act",
-        }
-    }
-
-    /// Parses the stored spelling.
-    pub fn parse(s: &str) -> Option<ChaseKind> {
-        ChaseKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-
-    /// The catalogue key of its name (催报 / 催办).
-    pub fn label_key(self) -> String {
-        format!("chase-kind-{}", self.as_str())
+code_enum! {
+    /// What a chase presses for.
+    pub enum ChaseKind: "chase-kind" {
+        /// 催报: submit the summary table.
+        Report = "report",
+        /// 催办: act (plan, records, problems).
+        Act = "act",
     }
 }
 
@@ -75,6 +57,7 @@ impl ChaseKind {
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ChaseInput {
     /// `report` (催报) or `act` (催办).
+    #[schema(value_type = Option<ChaseKind>, example = "report")]
     pub kind: Option<String>,
     /// Required, at most 500 characters.
     pub message: Option<String>,
@@ -106,13 +89,13 @@ impl ChaseInput {
                 errors.push(FieldError::new("kind", "err-required"));
                 None
             }
-            k => {
-                let parsed = ChaseKind::parse(k);
-                if parsed.is_none() {
-                    errors.push(FieldError::new("kind", "err-chase-kind"));
+            k => match k.parse::<ChaseKind>() {
+                Ok(kind) => Some(kind),
+                Err(e) => {
+                    errors.push(e.field("kind", "err-chase-kind"));
+                    None
                 }
-                parsed
-            }
+            },
         };
         let message = self.message.as_deref().unwrap_or("").trim().to_string();
         if message.is_empty() {
@@ -277,63 +260,23 @@ pub fn lights(row: &GridRow, k: &Clock<'_>) -> Lights {
     out
 }
 
-/// A column of the grid (sorting and the XLSX).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Column {
-    Unit,
-    Received,
-    Plan,
-    Activities,
-    Problems,
-    Decided,
-    Overdue,
-    Summary,
-    LastActivity,
-    Chases,
+code_enum! {
+    /// A column of the grid (sorting and the XLSX).
+    pub enum Column: "sv-col" {
+        Unit = "unit",
+        Received = "received",
+        Plan = "plan",
+        Activities = "activities",
+        Problems = "problems",
+        Decided = "decided",
+        Overdue = "overdue",
+        Summary = "summary",
+        LastActivity = "last_activity",
+        Chases = "chases",
+    }
 }
 
 impl Column {
-    /// Every column, in the grid's order.
-    pub const ALL: [Column; 10] = [
-        Column::Unit,
-        Column::Received,
-        Column::Plan,
-        Column::Activities,
-        Column::Problems,
-        Column::Decided,
-        Column::Overdue,
-        Column::Summary,
-        Column::LastActivity,
-        Column::Chases,
-    ];
-
-    /// The query spelling (`?sort=`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Column::Unit => "unit",
-            Column::Received => "received",
-            Column::Plan => "plan",
-            Column::Activities => "activities",
-            Column::Problems => "problems",
-            Column::Decided => "decided",
-            Column::Overdue => "overdue",
-            Column::Summary => "summary",
-            Column::LastActivity => "last_activity",
-            Column::Chases => "chases",
-        }
-    }
-
-    /// Parses the query spelling.
-    pub fn parse(s: &str) -> Option<Column> {
-        Column::ALL.into_iter().find(|c| c.as_str() == s.trim())
-    }
-
-    /// The catalogue key of its header.
-    pub fn label_key(self) -> String {
-        format!("sv-col-{}", self.as_str())
-    }
-
     /// Whether the column applies one level down (to child orgs).
     pub fn applies_below(self) -> bool {
         !matches!(self, Column::Received | Column::Plan | Column::Summary)
@@ -508,9 +451,8 @@ pub fn totals(rows: &[GridRow], on_time: &dyn Fn(OrgId) -> bool) -> Totals {
 pub struct TimelineEvent {
     /// Epoch seconds.
     pub at: i64,
-    /// received, plan_saved / plan_submitted / plan_accepted / plan_returned,
-    /// summary_submitted, summary_accepted, summary_returned, chased_report, chased_act.
-    pub kind: String,
+    /// What happened.
+    pub kind: SupervisionEventKind,
     /// Who acted.
     pub actor: String,
     /// A version number, a chase message or a return reason.
@@ -519,11 +461,264 @@ pub struct TimelineEvent {
     pub late: bool,
 }
 
-impl TimelineEvent {
-    /// The catalogue key of its label.
-    pub fn label_key(&self) -> String {
-        format!("sv-event-{}", self.kind)
+code_enum! {
+    /// What happened on a unit's timeline.
+    pub enum SupervisionEventKind: "sv-event" {
+        /// The notice was received (签收).
+        Received = "received",
+        PlanSaved = "plan_saved",
+        PlanSubmitted = "plan_submitted",
+        PlanAccepted = "plan_accepted",
+        PlanReturned = "plan_returned",
+        SummarySubmitted = "summary_submitted",
+        SummaryAccepted = "summary_accepted",
+        SummaryReturned = "summary_returned",
+        ChasedReport = "chased_report",
+        ChasedAct = "chased_act",
     }
+}
+
+impl SupervisionEventKind {
+    /// The event of a chase of `kind`.
+    pub fn chased(kind: ChaseKind) -> SupervisionEventKind {
+        match kind {
+            ChaseKind::Report => SupervisionEventKind::ChasedReport,
+            ChaseKind::Act => SupervisionEventKind::ChasedAct,
+        }
+    }
+
+    /// The event of a decision on a summary version.
+    pub fn summary(d: Decision) -> SupervisionEventKind {
+        match d {
+            Decision::Accepted => SupervisionEventKind::SummaryAccepted,
+            Decision::Returned => SupervisionEventKind::SummaryReturned,
+        }
+    }
+}
+
+// ---- what the pages and the API read and send ----
+
+/// The org a grid one level down shows the children of.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct LevelInfo {
+    pub org_id: OrgId,
+    pub name: String,
+}
+
+/// The grid as the API and the page show it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Grid {
+    pub campaign_id: CampaignId,
+    pub title: String,
+    /// Present one level down: whose child orgs the rows are.
+    pub level: Option<LevelInfo>,
+    /// The day the lights are judged on.
+    pub today: Day,
+    /// When the campaign was issued (its start when not recorded).
+    pub issued_on: Day,
+    pub report_due_on: Day,
+    /// Over all rows, before filtering.
+    pub totals: Totals,
+    /// The rows shown: filtered and sorted.
+    pub rows: Vec<GridRow>,
+    pub sort: Column,
+    pub desc: bool,
+    /// Whether the caller may chase the rows.
+    pub can_chase: bool,
+}
+
+/// Sorting and filters of the grid (query string of the page, the XLSX and the API).
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GridQuery {
+    /// One level down: the unit (or org under one) whose child orgs to show.
+    #[param(value_type = Option<i64>)]
+    pub org: Option<String>,
+    /// The column to sort by.
+    #[param(value_type = Option<Column>)]
+    pub sort: Option<String>,
+    /// asc or desc.
+    pub dir: Option<String>,
+    /// Only rows whose summary table stands so.
+    #[param(value_type = Option<Standing>)]
+    pub summary: Option<String>,
+    /// yes (confirmed) or no.
+    pub receipt: Option<String>,
+    /// Any value but empty/0: only rows with overdue problems.
+    pub overdue: Option<String>,
+}
+
+impl GridQuery {
+    /// The org one level down; a value that is no id is not found.
+    pub fn org(&self) -> Result<Option<OrgId>, AppError> {
+        match self.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s.parse().map(Some).map_err(|_| AppError::NotFound),
+        }
+    }
+
+    pub fn column(&self) -> Column {
+        self.sort
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(Column::Unit)
+    }
+
+    pub fn desc(&self) -> bool {
+        self.dir.as_deref() == Some("desc")
+    }
+
+    pub fn filter(&self) -> Filter {
+        Filter {
+            summary: self
+                .summary
+                .as_deref()
+                .and_then(|s| s.parse::<Standing>().ok()),
+            received: match self.receipt.as_deref() {
+                Some("yes") => Some(true),
+                Some("no") => Some(false),
+                _ => None,
+            },
+            overdue: self
+                .overdue
+                .as_deref()
+                .is_some_and(|v| !v.is_empty() && v != "0"),
+        }
+    }
+
+    /// The query string for the same grid sorted by `col` (toggling the
+    /// direction when it is already sorted by it).
+    pub fn sort_link(&self, col: Column) -> String {
+        let dir = if self.column() == col && !self.desc() {
+            "desc"
+        } else {
+            "asc"
+        };
+        self.query_with(&[("sort", col.as_str()), ("dir", dir)])
+    }
+
+    /// The query string with some parameters replaced.
+    pub fn query_with(&self, set: &[(&str, &str)]) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let cur = [
+            ("org", &self.org),
+            ("sort", &self.sort),
+            ("dir", &self.dir),
+            ("summary", &self.summary),
+            ("receipt", &self.receipt),
+            ("overdue", &self.overdue),
+        ];
+        for (k, v) in cur {
+            if let Some((_, nv)) = set.iter().find(|(sk, _)| *sk == k) {
+                if !nv.is_empty() {
+                    pairs.push((k, nv.to_string()));
+                }
+            } else if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                pairs.push((k, v.to_string()));
+            }
+        }
+        let q: Vec<String> = pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", crate::web::errors::urlencode(&v)))
+            .collect();
+        if q.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", q.join("&"))
+        }
+    }
+}
+
+/// How a row's chases read: "催报 2 次，最近 12月8日".
+pub fn chases_text(lang: Lang, c: &ChaseCount) -> String {
+    let mut parts = Vec::new();
+    if c.report > 0 {
+        parts.push(lang.ta("sv-chased-report", &[("n", c.report.to_string())]));
+    }
+    if c.act > 0 {
+        parts.push(lang.ta("sv-chased-act", &[("n", c.act.to_string())]));
+    }
+    match (parts.is_empty(), c.last_at) {
+        (true, _) | (_, None) => String::new(),
+        (false, Some(at)) => lang.ta(
+            "sv-chased-last",
+            &[
+                ("counts", parts.join(lang.t("sv-list-sep").as_str())),
+                ("day", short_day(lang, Day::of_timestamp(at))),
+            ],
+        ),
+    }
+}
+
+/// A day without its year: 12月8日 or 12-08.
+pub fn short_day(lang: Lang, d: Day) -> String {
+    let iso = d.iso();
+    let (m, day) = (&iso[5..7], &iso[8..10]);
+    match lang {
+        Lang::Zh => format!(
+            "{}月{}日",
+            m.trim_start_matches('0'),
+            day.trim_start_matches('0')
+        ),
+        Lang::En => format!("{m}-{day}"),
+    }
+}
+
+/// The label of a row's plan cell.
+pub fn plan_label(lang: Lang, p: Option<PlanStatus>) -> String {
+    match p {
+        Some(s) => lang.t(&crate::campaign::plan::label_key(&s)),
+        None => lang.t("plan-missing"),
+    }
+}
+
+/// What a chase did.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ChaseResult {
+    /// Orgs chased now (0 for a retry of the same action).
+    pub created: u64,
+    /// Every chase of the action.
+    pub chases: Vec<Chase>,
+}
+
+/// One org's timeline in a campaign.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Timeline {
+    pub campaign_id: CampaignId,
+    pub title: String,
+    pub org_id: OrgId,
+    pub name: String,
+    /// Whether the org is a participating unit (else an org under one).
+    pub is_unit: bool,
+    pub events: Vec<TimelineEvent>,
+}
+
+/// Which unit confirms receipt.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct ReceiptInput {
+    /// The unit; needed only when the caller writes for several units.
+    pub org: Option<OrgId>,
+}
+
+/// A receipt and whether this call made it.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ReceiptResult {
+    pub receipt: Receipt,
+    /// False when the unit had already confirmed (nothing changed).
+    pub created: bool,
+}
+
+/// What the campaign page shows of supervision: the receipt button for each
+/// participating unit the caller writes for that has not confirmed, the
+/// receipts of the caller's units, and whether the grid opens for the caller.
+#[derive(Clone, Debug, Default)]
+pub struct CampaignPanel {
+    /// Units the caller may confirm for: id, name.
+    pub to_confirm: Vec<(OrgId, String)>,
+    /// Confirmed receipts of the caller's units: unit name, receipt.
+    pub confirmed: Vec<(String, Receipt)>,
+    /// Whether the caller may open the grid.
+    pub grid: bool,
 }
 
 #[cfg(test)]

@@ -4,26 +4,29 @@
 //! for problems by outcome, `summary::unit_state` for tables,
 //! `campaign::store` for plans) and folded into rows with the summary
 //! table's own line map, so a row and the unit's summary table count the
-//! same records. Writes run inside the caller's transaction.
+//! same records. SQL only: writes run inside the transaction `ops` begins,
+//! which also writes their audit entries and notices.
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
-use super::{ChaseCount, ChaseFields, ChaseKind, GridRow, Lights, Receipt, TimelineEvent};
+use super::{
+    ChaseCount, ChaseFields, ChaseKind, GridRow, Lights, Receipt, SupervisionEventKind,
+    TimelineEvent,
+};
 use crate::{
-    audit::{self, Action, Entry},
     auth::Scope,
     campaign::{Campaign, Unit},
     date::Day,
     db::{CampaignId, Db, DbError, OrgId, Tx, UserId, now},
-    notify::{self, Kind, Notice},
     org::OrgKind,
     summary::{
-        store::{self as summary_store, LineFigures, Lines},
+        LineFigures,
+        store::{self as summary_store, Lines},
         unit_state,
-        workflow::Standing,
+        workflow::{Decision, Standing},
     },
 };
 
@@ -39,37 +42,46 @@ pub async fn issued_on(db: &Db, campaign: &Campaign) -> Result<Day, DbError> {
     Ok(at.map_or(campaign.starts_on, Day::of_timestamp))
 }
 
-/// The campaign became active: records when it was first issued and tells
-/// each participating unit's cadres and admins to confirm receipt (签收).
-/// Called again (reopened, units added) it notifies only units not told yet:
-/// the dedup key names the campaign and the unit.
-pub async fn on_issued(tx: &mut Tx, campaign: &Campaign) -> Result<u64, DbError> {
+/// Records when a campaign was first issued (once).
+pub async fn mark_issued(tx: &mut Tx, campaign: CampaignId) -> Result<(), DbError> {
     sqlx::query("UPDATE campaigns SET issued_at = COALESCE(issued_at, $1) WHERE id = $2")
         .bind(now())
-        .bind(campaign.id)
+        .bind(campaign)
         .execute(&mut **tx)
         .await?;
-    let units: Vec<OrgId> = sqlx::query_scalar(
-        "SELECT org_id FROM campaign_units WHERE campaign_id = $1 ORDER BY org_id",
-    )
-    .bind(campaign.id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut created = 0;
-    for unit in units {
-        let notice = Notice::new(
-            Kind::CampaignIssued,
-            unit,
-            format!("/campaigns/{}", campaign.id),
-            format!("campaign_issued:{}:unit:{unit}", campaign.id),
-        )
-        .arg("from", &campaign.org_name)
-        .arg("campaign", &campaign.title)
-        .arg("due", campaign.report_due_on.iso());
-        let to = notify::store::recipients(tx, unit).await?;
-        created += notify::store::notify(tx, &notice, &to).await?;
+    Ok(())
+}
+
+/// The participating units of a campaign, read inside a write.
+pub async fn unit_ids(tx: &mut Tx, campaign: CampaignId) -> Result<Vec<OrgId>, DbError> {
+    sqlx::query_scalar("SELECT org_id FROM campaign_units WHERE campaign_id = $1 ORDER BY org_id")
+        .bind(campaign)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// Whether `org` is one of `units` or lies under one.
+pub async fn under_any(db: &Db, units: &[OrgId], org: OrgId) -> Result<bool, DbError> {
+    if units.is_empty() {
+        return Ok(false);
     }
-    Ok(created)
+    let ids: Vec<String> = units.iter().map(|u| u.0.to_string()).collect();
+    let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM org_tree WHERE descendant_id = $1 AND ancestor_id IN ({})",
+        ids.join(",")
+    )))
+    .bind(org)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
+}
+
+/// An org's name (the caller has checked it may read it).
+pub async fn org_name(db: &Db, org: OrgId) -> Result<String, DbError> {
+    sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
+        .bind(org)
+        .fetch_one(db.pool())
+        .await
 }
 
 type ReceiptRow = (CampaignId, OrgId, String, i64);
@@ -239,7 +251,7 @@ type ChaseRow = (
     CampaignId,
     OrgId,
     OrgId,
-    String,
+    ChaseKind,
     String,
     String,
     String,
@@ -254,7 +266,7 @@ fn chase_of(r: ChaseRow) -> Chase {
         campaign_id: r.1,
         org_id: r.2,
         from_org_id: r.3,
-        kind: ChaseKind::parse(&r.4).unwrap_or(ChaseKind::Act),
+        kind: r.4,
         message: r.5,
         batch: r.6,
         sender: r.7,
@@ -272,18 +284,16 @@ pub struct Chaser<'a> {
 }
 
 /// Records one chase of each org of `f` (already checked to be rows of the
-/// chaser's level), each with an audit entry and a [`Kind::Chased`] notice to
-/// the org's cadres and admins. A retried action (same batch) finds its rows
-/// and chases no one again: the chases of the batch, and how many are new.
+/// chaser's level). A retried action (same batch) finds its rows and chases
+/// no one again: the chases of the batch, and the ids of the new ones.
 pub async fn chase(
     tx: &mut Tx,
     campaign: &Campaign,
-    units: &HashSet<OrgId>,
     who: &Chaser<'_>,
     f: &ChaseFields,
-) -> Result<(Vec<Chase>, u64), DbError> {
+) -> Result<(Vec<Chase>, Vec<(OrgId, i64)>), DbError> {
     let at = now();
-    let mut created = 0;
+    let mut created = Vec::new();
     for org in &f.org_ids {
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO chases (campaign_id, org_id, from_org_id, kind, message, batch, sent_by, sender, created_at) \
@@ -292,7 +302,7 @@ pub async fn chase(
         .bind(campaign.id)
         .bind(*org)
         .bind(who.from.0)
-        .bind(f.kind.as_str())
+        .bind(f.kind)
         .bind(&f.message)
         .bind(&f.batch)
         .bind(who.user)
@@ -300,36 +310,9 @@ pub async fn chase(
         .bind(at)
         .fetch_optional(&mut **tx)
         .await?;
-        let Some(id) = id else { continue };
-        created += 1;
-        let e = Entry {
-            org_id: Some(*org),
-            user_id: who.user,
-            username: who.username.map(str::to_string),
-            action: Action::Chased,
-            target: Some(format!("chase:{id}")),
-            detail: Some(format!(
-                "campaign:{} {} {}",
-                campaign.id,
-                f.kind.as_str(),
-                f.message
-            )),
-            ip: who.ip.map(str::to_string),
-        };
-        audit::store::record(&mut **tx, &e).await?;
-        // 催报 opens the unit's own summary table; a child org below the
-        // units has none, so it, like 催办, opens the campaign.
-        let link = if f.kind == ChaseKind::Report && units.contains(org) {
-            format!("/campaigns/{}/summary/{org}", campaign.id)
-        } else {
-            format!("/campaigns/{}", campaign.id)
-        };
-        let notice = Notice::new(Kind::Chased, *org, link, format!("chase:{id}"))
-            .arg("from", who.from.1)
-            .arg("campaign", &campaign.title)
-            .arg("message", &f.message);
-        let to = notify::store::recipients(tx, *org).await?;
-        notify::store::notify(tx, &notice, &to).await?;
+        if let Some(id) = id {
+            created.push((*org, id));
+        }
     }
     let rows: Vec<ChaseRow> = sqlx::query_as(AssertSqlSafe(format!(
         "{CHASE_COLUMNS} WHERE batch = $1 AND campaign_id = $2 ORDER BY id"
@@ -346,7 +329,7 @@ async fn chase_counts(
     db: &Db,
     campaign: CampaignId,
 ) -> Result<HashMap<OrgId, ChaseCount>, DbError> {
-    let rows: Vec<(OrgId, String, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(OrgId, ChaseKind, i64, i64)> = sqlx::query_as(
         "SELECT org_id, kind, COUNT(*), MAX(created_at) FROM chases WHERE campaign_id = $1 \
          GROUP BY org_id, kind",
     )
@@ -356,9 +339,9 @@ async fn chase_counts(
     let mut out: HashMap<OrgId, ChaseCount> = HashMap::new();
     for (org, kind, n, last) in rows {
         let c = out.entry(org).or_default();
-        match ChaseKind::parse(&kind) {
-            Some(ChaseKind::Report) => c.report += n,
-            _ => c.act += n,
+        match kind {
+            ChaseKind::Report => c.report += n,
+            ChaseKind::Act => c.act += n,
         }
         c.last_at = c.last_at.max(Some(last));
     }
@@ -558,8 +541,8 @@ pub async fn grid(
         .into_iter()
         .map(|(org_id, code, name, kind)| {
             let f = figs.get(&org_id).cloned().unwrap_or_default();
-            let problems: i64 = f.outcomes.iter().flatten().sum();
-            let undecided: i64 = f.outcomes.iter().map(|o| o[4]).sum();
+            let problems: i64 = f.outcomes.all().total();
+            let undecided: i64 = f.outcomes.all().open;
             let x = extra.get(&org_id).copied().unwrap_or_default();
             GridRow {
                 is_unit,
@@ -612,7 +595,7 @@ pub async fn timeline(
     if let Some(r) = receipt(db, scope, campaign, org).await? {
         out.push(TimelineEvent {
             at: r.received_at,
-            kind: "received".into(),
+            kind: SupervisionEventKind::Received,
             actor: r.receiver,
             detail: None,
             late: false,
@@ -627,9 +610,13 @@ pub async fn timeline(
     .fetch_all(db.pool())
     .await?;
     for (action, version, actor, reason, at) in plan {
+        // Plan events this grid does not show (none today) are left out.
+        let Ok(kind) = format!("plan_{action}").parse::<SupervisionEventKind>() else {
+            continue;
+        };
         out.push(TimelineEvent {
             at,
-            kind: format!("plan_{action}"),
+            kind,
             actor,
             detail: reason.or_else(|| (version > 0).then(|| format!("v{version}"))),
             late: false,
@@ -640,7 +627,7 @@ pub async fn timeline(
         String,
         i64,
         i64,
-        Option<String>,
+        Option<Decision>,
         Option<String>,
         Option<i64>,
         Option<String>,
@@ -656,7 +643,7 @@ pub async fn timeline(
     for (version, submitter, at, late, decision, decider, decided_at, reasons) in versions {
         out.push(TimelineEvent {
             at,
-            kind: "summary_submitted".into(),
+            kind: SupervisionEventKind::SummarySubmitted,
             actor: submitter,
             detail: Some(format!("v{version}")),
             late: late != 0,
@@ -677,7 +664,7 @@ pub async fn timeline(
                 .filter(|s| !s.is_empty());
             out.push(TimelineEvent {
                 at: when,
-                kind: format!("summary_{d}"),
+                kind: SupervisionEventKind::summary(d),
                 actor: decider.unwrap_or_default(),
                 detail: Some(match reason {
                     Some(r) => format!("v{version} {r}"),
@@ -690,7 +677,7 @@ pub async fn timeline(
     for c in chases_of(db, scope, campaign, org).await? {
         out.push(TimelineEvent {
             at: c.created_at,
-            kind: format!("chased_{}", c.kind.as_str()),
+            kind: SupervisionEventKind::chased(c.kind),
             actor: c.sender,
             detail: Some(c.message),
             late: false,

@@ -165,7 +165,8 @@ impl FieldMessages {
 
 /// What a form POST answers: on success a redirect (303) to `to(value)`; when
 /// the input was refused field by field, the page drawn again by `again` with
-/// the messages beside the fields (see [`errors_of`]), answered 422; any other
+/// the messages beside the fields (see [`errors_of`]), answered 422 (409 when
+/// it clashes with what is recorded, e.g. a second decision); any other
 /// error goes on to `web::errors`.
 pub async fn submitted<T, P, F>(
     caller: &Caller,
@@ -181,8 +182,12 @@ where
         Ok(v) => Ok(Redirect::to(&to(v)).into_response()),
         Err(e) => match errors_of(&e, caller) {
             Some(errors) => {
+                let status = match e {
+                    AppError::Conflict(_) => StatusCode::CONFLICT,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
                 let page = again(FieldMessages(errors)).await?;
-                Ok((StatusCode::UNPROCESSABLE_ENTITY, super::page::render(page)?).into_response())
+                Ok((status, super::page::render(page)?).into_response())
             }
             None => Err(e),
         },

@@ -88,6 +88,9 @@ pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
         ("survey::public", crate::survey::public::router()),
         ("stationing", crate::stationing::api::router()),
         ("formation", crate::formation::api::router()),
+        ("summary", crate::summary::api::router()),
+        ("supervision", crate::supervision::api::router()),
+        ("dashboard", crate::dashboard::api::router()),
     ]
 }
 
@@ -113,9 +116,6 @@ pub fn router(state: AppState) -> Router {
         .route("/lang", post(switch_lang))
         .route("/assets/{*path}", get(assets::serve))
         .route("/api/v1/openapi.json", get(openapi::document))
-        .merge(crate::summary::http::routes())
-        .merge(crate::supervision::http::routes())
-        .merge(crate::dashboard::http::routes())
         .layer(middleware::from_fn_with_state(state.clone(), errors::render))
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(max_body))

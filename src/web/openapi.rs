@@ -54,12 +54,7 @@ pub fn domain(tag: &str, description: &str) -> OpenApiRouter<AppState> {
 /// Merging keeps the first of two same-named schemas, so a test compares the
 /// parts' schemas here, where a collision can still be seen.
 pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
-    let mut parts = vec![
-        ("document", DocumentDoc::openapi()),
-        ("summary", crate::summary::http::ApiDoc::openapi()),
-        ("supervision", crate::supervision::http::ApiDoc::openapi()),
-        ("dashboard", crate::dashboard::http::ApiDoc::openapi()),
-    ];
+    let mut parts = vec![("document", DocumentDoc::openapi())];
     parts.extend(
         super::declared()
             .into_iter()

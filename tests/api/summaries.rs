@@ -9,7 +9,10 @@ use proptest::prelude::*;
 use qingting::{
     auth::{Role, Scope},
     db::{CampaignId, OrgId},
-    summary::store::{self as summary_store, LineFigures, Lines},
+    summary::{
+        LineFigures,
+        store::{self as summary_store, Lines},
+    },
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -301,12 +304,15 @@ async fn a_units_table_is_computed_from_its_subtree_and_every_figure_drills_down
     assert_eq!(worker.len(), 2);
     assert!(worker.contains(&s.worker_solved));
     assert!(!worker.contains(&s.worker_open) && !worker.contains(&s.escalated));
-    assert_eq!(t["blocks"][0]["outcomes"], json!([1, 1, 0, 0, 1]));
+    assert_eq!(
+        t["blocks"][0]["outcomes"],
+        json!({"solved": 1, "in_progress": 1, "planned": 0, "reference": 0, "open": 1})
+    );
     assert_eq!(t["blocks"][1]["items"][0]["outcome"]["outcome"], "planned");
     assert_eq!(t["blocks"][1]["items"][0]["outcome"]["on"], "2020-03-01");
     assert_eq!(
-        t["blocks"][2]["items"][0]["outcome"]["outcome"],
-        "reference"
+        t["blocks"][2]["items"][0]["outcome"]["outcome"], "reference",
+        "the outcome reads back as the code it was written with"
     );
     // Every figure is the sum of the records it drills down to.
     for key in [
@@ -346,8 +352,14 @@ async fn a_units_table_is_computed_from_its_subtree_and_every_figure_drills_down
     let lines = o["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 3);
     let own = lines.iter().find(|l| l["own"] == true).unwrap();
-    assert_eq!(own["figures"]["counts"][4], 1, "solved at the district");
-    assert_eq!(o["totals"]["counts"], json!([3, 20, 2, 27, 3, 1]));
+    assert_eq!(
+        own["figures"]["counts"]["solved"], 1,
+        "solved at the district"
+    );
+    assert_eq!(
+        o["totals"]["counts"],
+        json!({"enterprises": 3, "interviews": 20, "symposiums": 2, "participants": 27, "solved": 3, "escalated": 1})
+    );
     assert_eq!(o["completeness"]["expected"], 2);
     assert_eq!(o["completeness"]["missing"], 2);
     // A new record shows at once.
@@ -364,12 +376,12 @@ async fn a_units_table_is_computed_from_its_subtree_and_every_figure_drills_down
     let (_, o) = d
         .get(&format!("/api/v1/campaigns/{}/summaries?basis=live", s.id))
         .await;
-    assert_eq!(o["totals"]["counts"][4], 4);
+    assert_eq!(o["totals"]["counts"]["solved"], 4);
     // The CSV of the counts for the whole subtree.
     let csv = app
         .browser("district.admin")
         .await
-        .get(app.url(&format!("/campaigns/{}/summaries/counts.csv", s.id)))
+        .get(app.url(&format!("/api/v1/campaigns/{}/summaries/counts.csv", s.id)))
         .send()
         .await
         .unwrap();
@@ -407,7 +419,7 @@ async fn submit_return_on_a_line_revise_resubmit_accept() {
         .post(&format!("{path}/submit"), json!({"version": 0}))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
-    assert_eq!(field(&err), ["main_worker"]);
+    assert_eq!(field(&err), ["main.worker[0]"]);
     assert!(
         err["error"]["fields"][0]["message"]
             .as_str()
@@ -423,7 +435,10 @@ async fn submit_return_on_a_line_revise_resubmit_accept() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(field(&err), ["main_worker", "reason_enterprises"]);
+    assert_eq!(
+        field(&err),
+        ["main.worker[0]", "overrides.enterprises.reason"]
+    );
     assert_eq!(
         err["error"]["fields"][1]["message"],
         "修正了数字，请填写“走访企事业单位数的修正原因”。"
@@ -685,7 +700,7 @@ async fn outsiders_are_refused_on_every_summary_route() {
     let browser = app.browser("a.cadre").await;
     for p in [
         format!("/campaigns/{}/summaries", s.id),
-        format!("/campaigns/{}/summaries/counts.csv", s.id),
+        format!("/api/v1/campaigns/{}/summaries/counts.csv", s.id),
         format!("/campaigns/{}/summaries/records?drill=solved", s.id),
     ] {
         let res = browser.get(app.url(&p)).send().await.unwrap();
@@ -985,7 +1000,7 @@ fn the_roll_up_is_the_sum_of_its_lines_for_random_trees_and_records() {
                     prop_assert_eq!(total.counts[k], whole.counts[k], "figure {}", k);
                 }
                 prop_assert_eq!(total.outcomes, whole.outcomes);
-                let problems: i64 = total.outcomes.iter().flatten().sum();
+                let problems: i64 = total.outcomes.all().total();
                 prop_assert_eq!(problems, w.problems.len() as i64);
                 let by_line: HashMap<OrgId, i64> =
                     figs.iter().map(|(k, v)| (*k, v.counts[5])).collect();
@@ -1024,7 +1039,7 @@ async fn exports_read_back_with_the_computed_figures_and_follow_access() {
     let app = TestApp::spawn().await;
     let s = seed(&app, "2099-11-15").await;
     let a = app.browser("a.cadre").await;
-    let unit = format!("/campaigns/{}/summary/{}", s.id, app.street_a.0);
+    let unit = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
     let res = a
         .get(app.url(&format!("{unit}/table.xlsx")))
         .send()
@@ -1115,7 +1130,7 @@ async fn exports_read_back_with_the_computed_figures_and_follow_access() {
     }
     for p in ["rollup.xlsx", "rollup.pdf"] {
         let res = a
-            .get(app.url(&format!("/campaigns/{}/summaries/{p}", s.id)))
+            .get(app.url(&format!("/api/v1/campaigns/{}/summaries/{p}", s.id)))
             .send()
             .await
             .unwrap();
@@ -1126,7 +1141,7 @@ async fn exports_read_back_with_the_computed_figures_and_follow_access() {
     let d = app.browser("district.admin").await;
     let res = d
         .get(app.url(&format!(
-            "/campaigns/{}/summaries/rollup.xlsx?basis=live",
+            "/api/v1/campaigns/{}/summaries/rollup.xlsx?basis=live",
             s.id
         )))
         .send()
@@ -1141,7 +1156,12 @@ async fn exports_read_back_with_the_computed_figures_and_follow_access() {
         .await
         .get(&format!("/api/v1/campaigns/{}/summaries?basis=live", s.id))
         .await;
-    for (i, v) in o["totals"]["counts"].as_array().unwrap().iter().enumerate() {
+    for (i, v) in o["totals"]["counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .enumerate()
+    {
         let v = v.as_i64().unwrap().to_string();
         assert!(wb[0].1.contains(&v), "total {i} = {v} in {:?}", wb[0].1);
     }
@@ -1400,11 +1420,11 @@ async fn the_official_roll_up_adds_up_what_was_submitted_and_the_live_view_stays
         (Some(true), Some(1))
     );
     assert_eq!(la["standing"], "on_time");
-    assert_eq!(la["figures"]["counts"], json!([5, 17, 1, 18, 1, 1]));
+    assert_eq!(counts(&la["figures"]["counts"]), [5, 17, 1, 18, 1, 1]);
     let lb = line(&o, app.street_b);
     assert_eq!(lb["standing"], "draft");
     assert_eq!(lb["counted"], false);
-    assert_eq!(lb["figures"]["counts"], json!([0, 0, 0, 0, 0, 0]));
+    assert_eq!(counts(&lb["figures"]["counts"]), [0, 0, 0, 0, 0, 0]);
     let own = o["lines"]
         .as_array()
         .unwrap()
@@ -1413,17 +1433,17 @@ async fn the_official_roll_up_adds_up_what_was_submitted_and_the_live_view_stays
         .unwrap();
     assert_eq!(own["counted"], true);
     assert_eq!(
-        own["figures"]["counts"][4], 1,
+        own["figures"]["counts"]["solved"], 1,
         "the district's own solution"
     );
     // Totals: street A as submitted plus the own level; street B adds nothing.
     let mut want = [0i64; 6];
     for l in [la, own] {
         for (i, w) in want.iter_mut().enumerate() {
-            *w += l["figures"]["counts"][i].as_i64().unwrap();
+            *w += counts(&l["figures"]["counts"])[i];
         }
     }
-    assert_eq!(o["totals"]["counts"], json!(want));
+    assert_eq!(counts(&o["totals"]["counts"]), want);
     assert_eq!(o["completeness"]["missing"], 1);
     assert_eq!(o["completeness"]["draft"], 1);
     let units = o["units"].as_array().unwrap();
@@ -1434,7 +1454,7 @@ async fn the_official_roll_up_adds_up_what_was_submitted_and_the_live_view_stays
     assert_eq!(status, StatusCode::OK, "{live}");
     assert_eq!(live["basis"], "live");
     let la = line(&live, app.street_a);
-    assert_eq!(la["figures"]["counts"], json!([2, 57, 1, 18, 1, 1]));
+    assert_eq!(counts(&la["figures"]["counts"]), [2, 57, 1, 18, 1, 1]);
     assert_eq!(line(&live, app.street_b)["counted"], true);
     let (status, err) = d.get(&format!("{rollup}?basis=everything")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -1466,7 +1486,7 @@ async fn the_official_roll_up_adds_up_what_was_submitted_and_the_live_view_stays
     let (status, bytes) = download(
         &app,
         "district.admin",
-        &format!("/campaigns/{}/summaries/rollup.xlsx", s.id),
+        &format!("/api/v1/campaigns/{}/summaries/rollup.xlsx", s.id),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -1492,7 +1512,10 @@ async fn the_official_roll_up_adds_up_what_was_submitted_and_the_live_view_stays
         let (status, pdf) = download(
             &app,
             "district.admin",
-            &format!("/campaigns/{}/summaries/rollup.pdf?basis={basis}", s.id),
+            &format!(
+                "/api/v1/campaigns/{}/summaries/rollup.pdf?basis={basis}",
+                s.id
+            ),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{basis}");
@@ -1516,6 +1539,19 @@ async fn the_official_roll_up_adds_up_what_was_submitted_and_the_live_view_stays
         (Some("returned"), Some(false))
     );
     assert_eq!(o["totals"]["counts"], own_counts(&o));
+}
+
+/// The six figures of a line, named in the JSON, in the order of the attachment.
+fn counts(v: &Value) -> [i64; 6] {
+    [
+        "enterprises",
+        "interviews",
+        "symposiums",
+        "participants",
+        "solved",
+        "escalated",
+    ]
+    .map(|k| v[k].as_i64().unwrap_or_else(|| panic!("{k} in {v}")))
 }
 
 fn own_counts(o: &Value) -> Value {
@@ -1546,7 +1582,10 @@ async fn the_own_level_is_a_sheet_of_its_own_and_the_totals_sheet_is_the_sum_of_
     let (status, bytes) = download(
         &app,
         "district.admin",
-        &format!("/campaigns/{}/summaries/rollup.xlsx?basis=live", s.id),
+        &format!(
+            "/api/v1/campaigns/{}/summaries/rollup.xlsx?basis=live",
+            s.id
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -1581,7 +1620,9 @@ async fn the_own_level_is_a_sheet_of_its_own_and_the_totals_sheet_is_the_sum_of_
         .await
         .get(&format!("/api/v1/campaigns/{}/summaries?basis=live", s.id))
         .await;
-    let worker_solved = o["totals"]["outcomes"][0][0].as_i64().unwrap();
+    let worker_solved = o["totals"]["outcomes"]["worker"]["solved"]
+        .as_i64()
+        .unwrap();
     assert!(all[0].1.contains(&worker_solved.to_string()));
     assert!(!all[0].1.iter().any(|c| c.contains("合计（合计）")));
 }
@@ -1613,7 +1654,7 @@ async fn a_return_names_only_lines_of_the_version_and_a_version_is_decided_once(
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {err}");
-        assert_eq!(field(&err), ["lines"], "{bad}");
+        assert_eq!(field(&err), ["lines[1].line"], "{bad}");
         let message = err["error"]["fields"][0]["message"].as_str().unwrap();
         assert!(message.contains(bad), "{message}");
     }
@@ -1933,8 +1974,13 @@ async fn outsiders_are_refused_the_roll_up_on_either_basis() {
             app.api("a.cadre").await.get(&api).await.0,
             StatusCode::FORBIDDEN
         );
-        for p in ["", "/rollup.xlsx", "/rollup.pdf", "/counts.csv"] {
-            let path = format!("/campaigns/{}/summaries{p}?basis={basis}", s.id);
+        for p in [
+            format!("/campaigns/{}/summaries", s.id),
+            format!("/api/v1/campaigns/{}/summaries/rollup.xlsx", s.id),
+            format!("/api/v1/campaigns/{}/summaries/rollup.pdf", s.id),
+            format!("/api/v1/campaigns/{}/summaries/counts.csv", s.id),
+        ] {
+            let path = format!("{p}?basis={basis}");
             assert_eq!(
                 download(&app, "a.cadre", &path).await.0,
                 StatusCode::FORBIDDEN,
@@ -1980,7 +2026,7 @@ async fn outsiders_are_refused_the_roll_up_on_either_basis() {
     let (status, text) = page(
         &app,
         "district.admin",
-        &format!("/campaigns/{}/summaries/counts.csv", s.id),
+        &format!("/api/v1/campaigns/{}/summaries/counts.csv", s.id),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -1988,4 +2034,86 @@ async fn outsiders_are_refused_the_roll_up_on_either_basis() {
         text.contains("报送口径") && text.contains("未报送"),
         "{text}"
     );
+}
+
+/// Every download of summary tables lives under `/api/v1`: without
+/// credentials it answers 401 in the JSON error shape (not a redirect to the
+/// login page), with a bearer token or a session its media type, and outside
+/// the subtree 404 (403 for a unit asking for the federation's roll-up).
+#[tokio::test]
+async fn downloads_are_api_routes_refused_without_credentials_and_outside_the_subtree() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app, "2099-11-15").await;
+    let other = app.org("OTHER", "外区总工会", "federation", None).await;
+    app.user("other.admin", other, Role::Admin).await;
+    let unit = format!("/api/v1/campaigns/{}/summaries/{}", s.id, app.street_a.0);
+    let rollup = format!("/api/v1/campaigns/{}/summaries", s.id);
+    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let downloads = [
+        (
+            format!("{unit}/table.xlsx"),
+            XLSX,
+            "a.cadre",
+            "b.cadre",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("{unit}/table.pdf"),
+            "application/pdf",
+            "a.cadre",
+            "b.cadre",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("{rollup}/rollup.xlsx"),
+            XLSX,
+            "district.admin",
+            "a.cadre",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            format!("{rollup}/rollup.pdf"),
+            "application/pdf",
+            "district.admin",
+            "other.admin",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("{rollup}/counts.csv"),
+            "text/csv",
+            "district.admin",
+            "other.admin",
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    for (path, mime, allowed, outsider, refused) in downloads {
+        let res = app.anonymous().get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthenticated", "{path}: {body}");
+        // A script's bearer token reaches it.
+        let res = reqwest::Client::new()
+            .get(app.url(&path))
+            .bearer_auth(app.token(allowed).await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let got = res.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(got.starts_with(mime), "{path}: {got}");
+        // …and so does a browser's session, from the page's link.
+        assert_eq!(
+            download(&app, allowed, &path).await.0,
+            StatusCode::OK,
+            "{path}"
+        );
+        assert_eq!(
+            download(&app, outsider, &path).await.0,
+            refused,
+            "{path} {outsider}"
+        );
+    }
 }

@@ -510,7 +510,7 @@ async fn chasing_records_notifies_and_a_retry_chases_no_one_twice() {
         ),
         (
             json!({"kind": "act", "message": "快", "org_ids": [app.union_a.0], "client_id": "x5"}),
-            "org_ids",
+            "org_ids[0]",
         ),
         (
             json!({"kind": "act", "message": "快", "org_ids": [app.street_a.0]}),
@@ -691,7 +691,7 @@ async fn one_level_down_a_street_sees_and_chases_its_unions() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(fields(&err), vec!["org_ids"]);
+    assert_eq!(fields(&err), vec!["org_ids[0]"]);
     let (status, _) = app
         .api("a.viewer")
         .await
@@ -743,11 +743,21 @@ async fn the_xlsx_holds_the_grid_rows_sorted_filtered_and_lit() {
             "/api/v1/campaigns/{id}/supervision?sort=activities&dir=desc"
         ))
         .await;
+    // The download is an API route: without credentials 401 in the JSON error shape.
+    let res = app
+        .anonymous()
+        .get(app.url(&format!("/api/v1/campaigns/{id}/supervision.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthenticated");
     let browser = app.browser("district.admin").await;
     let before = app.audit_count("export").await;
     let res = browser
         .get(app.url(&format!(
-            "/campaigns/{id}/supervision.xlsx?sort=activities&dir=desc"
+            "/api/v1/campaigns/{id}/supervision.xlsx?sort=activities&dir=desc"
         )))
         .send()
         .await
@@ -796,7 +806,9 @@ async fn the_xlsx_holds_the_grid_rows_sorted_filtered_and_lit() {
     assert_eq!(rows[1][col("签收")].to_string(), "未签收");
     // The same filter as the page.
     let res = browser
-        .get(app.url(&format!("/campaigns/{id}/supervision.xlsx?summary=late")))
+        .get(app.url(&format!(
+            "/api/v1/campaigns/{id}/supervision.xlsx?summary=late"
+        )))
         .send()
         .await
         .unwrap();
@@ -834,7 +846,7 @@ async fn every_route_refuses_outsiders_and_drafts() {
     let browser = app.browser("dept.cadre").await;
     for path in [
         format!("/campaigns/{id}/supervision"),
-        format!("/campaigns/{id}/supervision.xlsx"),
+        format!("/api/v1/campaigns/{id}/supervision.xlsx"),
         format!("/campaigns/{id}/supervision/{b}"),
     ] {
         let res = browser.get(app.url(&path)).send().await.unwrap();

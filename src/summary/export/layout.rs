@@ -296,7 +296,7 @@ impl Builder {
     fn block_counts(&mut self, block: &SourceBlock) {
         self.band();
         let first = self.form.rows.len();
-        let total: i64 = block.outcomes.iter().sum();
+        let total: i64 = block.outcomes.total();
         for (k, code) in crate::problem::lifecycle::OUTCOME_CODES.iter().enumerate() {
             let r = self.row(TABLE_ROW);
             self.text(r, 2, 1, 1, outcome_label(code), Style::Label);
