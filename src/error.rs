@@ -113,8 +113,10 @@ pub enum AppError {
     MethodNotAllowed,
     #[error("payload too large")]
     TooLarge,
+    /// Over a rate limit: 429, with the seconds until the limit's window ends
+    /// when known (sent as `Retry-After`).
     #[error("too many requests")]
-    TooManyRequests,
+    TooManyRequests(Option<u64>),
     /// The request took longer than the server allows: 408.
     #[error("request timed out")]
     Timeout,
@@ -150,7 +152,7 @@ impl AppError {
             StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
             StatusCode::UNPROCESSABLE_ENTITY => AppError::Validation(Vec::new()),
-            StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests,
+            StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests(None),
             StatusCode::SERVICE_UNAVAILABLE => AppError::Unavailable,
             s if s.is_server_error() => {
                 AppError::Internal(anyhow::anyhow!("{s} answered without an error body"))
@@ -174,7 +176,7 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::AccountAction(_) => StatusCode::FORBIDDEN,
@@ -218,7 +220,7 @@ impl AppError {
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::TooLarge => "too_large",
-            AppError::TooManyRequests => "too_many_requests",
+            AppError::TooManyRequests(_) => "too_many_requests",
             AppError::Timeout => "timeout",
             AppError::Unavailable => "unavailable",
             AppError::AccountAction(_) => "account_action_required",

@@ -456,9 +456,7 @@ pub async fn apply(
     if let Some(receipt) = store::receipt_of(&mut tx, link.org_id, &f.client_id).await? {
         return Ok((receipt, false));
     }
-    if !limiter.allow(&format!("join:{client}")) {
-        return Err(AppError::TooManyRequests);
-    }
+    limiter.hit(&format!("join:{client}"))?;
     let (receipt, created) = store::submit_application(&mut tx, link.org_id, &f).await?;
     tx.commit(None).await?;
     Ok((receipt, created))

@@ -147,10 +147,9 @@ pub(super) async fn receipt_page(
     };
     let Some(a) = found else {
         let client = client_ip(addr.ip(), &headers, &state.settings.server.trusted_proxies);
-        return Err(if state.limiter.allow(&format!("receipt-miss:{client}")) {
-            AppError::NotFound
-        } else {
-            AppError::TooManyRequests
+        return Err(match state.limiter.hit(&format!("receipt-miss:{client}")) {
+            Ok(()) => AppError::NotFound,
+            Err(refused) => refused,
         });
     };
     render(ReceiptPage {

@@ -26,10 +26,15 @@ use crate::{
     web::{AppState, Json, Path, Query, client::client_ip, errors::ErrorBody, openapi},
 };
 
+/// Schemas that only query parameters name, which `routes!` does not collect.
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(super::store::Sort)))]
+struct QuerySchemas;
+
 /// Every route of problems, pages and API: one `routes!` per API path (its
 /// methods together), then the pages, which stay out of the document.
 pub fn router() -> OpenApiRouter<AppState> {
-    openapi::domain(
+    let mut router = openapi::domain(
         "problems",
         "Problems and suggestions: outcomes, escalation, timeline and feedback",
     )
@@ -69,7 +74,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     .route("/p/{code}/qr.png", get(pages::qr_png))
     .route("/p/{code}/poster", get(pages::poster))
     .route("/receipt", get(pages::lookup))
-    .route("/receipt/{code}", get(pages::receipt))
+    .route("/receipt/{code}", get(pages::receipt));
+    router
+        .get_openapi_mut()
+        .merge(<QuerySchemas as utoipa::OpenApi>::openapi());
+    router
 }
 
 /// List the problems visible to the caller (contacts masked).

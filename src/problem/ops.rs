@@ -90,7 +90,7 @@ pub async fn record(db: &Db, caller: &Caller, input: &NewProblem) -> AppResult<(
         actor: caller.display_name.clone(),
         public: false,
     };
-    insert_once(db, &origin, &fields, || true).await
+    insert_once(db, &origin, &fields, || Ok(())).await
 }
 
 /// Inserts a problem unless (org, client id) exists; `allow` is asked only
@@ -99,15 +99,13 @@ async fn insert_once(
     db: &Db,
     origin: &Origin,
     fields: &ProblemFields,
-    allow: impl FnOnce() -> bool,
+    allow: impl FnOnce() -> AppResult<()>,
 ) -> AppResult<(ProblemId, bool)> {
     let mut tx = Audited::begin(db).await?;
     if let Some(id) = store::id_by_client(&mut tx, origin.org, &origin.client_id).await? {
         return Ok((id, false));
     }
-    if !allow() {
-        return Err(AppError::TooManyRequests);
-    }
+    allow()?;
     match store::insert(&mut tx, origin, fields).await? {
         Some(id) => {
             tx.commit(None).await?;
@@ -142,7 +140,7 @@ pub async fn record_public(
         actor: lang.t("public-actor"),
         public: true,
     };
-    let allow = || limiter.allow(&format!("intake:{client}"));
+    let allow = || limiter.hit(&format!("intake:{client}"));
     Ok(insert_once(db, &origin, fields, allow).await?.0)
 }
 
@@ -153,12 +151,9 @@ pub async fn receipt(
     raw: &str,
     (limiter, client): (&Limiter, &str),
 ) -> AppResult<Receipt> {
-    let miss = || {
-        if limiter.allow(&format!("receipt-miss:{client}")) {
-            AppError::NotFound
-        } else {
-            AppError::TooManyRequests
-        }
+    let miss = || match limiter.hit(&format!("receipt-miss:{client}")) {
+        Ok(()) => AppError::NotFound,
+        Err(refused) => refused,
     };
     let Some(code) = normalise_receipt(raw) else {
         return Err(miss());

@@ -281,7 +281,7 @@ pub async fn add_version(
     let seen = input.seen.unwrap_or(r.version);
     if seen != r.version {
         // A retry of a save that went through: its version is the next one.
-        if seen + 1 == r.version
+        if seen.checked_add(1) == Some(r.version)
             && let Some((v, _)) = store::version(db, id, r.version).await?
             && v.kind == VersionKind::Named
         {
@@ -343,7 +343,7 @@ pub async fn submit(
     let r = writable(db, caller, id).await?;
     let seen = input.seen.unwrap_or(r.version);
     if matches!(r.status, Status::Submitted | Status::Accepted)
-        && (input.seen.is_none() || seen + 1 == r.version)
+        && (input.seen.is_none() || seen.checked_add(1) == Some(r.version))
     {
         // A retry: answer with the submission that went through.
         if let Some((v, _)) = store::version(db, id, r.version).await?

@@ -306,7 +306,7 @@ pub async fn submit(db: &Db, caller: &Caller, ctx: &Ctx, seen: i64) -> AppResult
     require_editor(db, caller, ctx).await?;
     // The same submission again (a retry): the version it made is there and
     // not yet returned. After a return, an old version number is stale.
-    if ctx.record.version == seen + 1
+    if seen.checked_add(1) == Some(ctx.record.version)
         && matches!(ctx.record.status, Status::Submitted | Status::Accepted)
     {
         return Ok(Submitted::AlreadyDone {

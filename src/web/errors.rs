@@ -123,6 +123,21 @@ fn is_json(res: &Response) -> bool {
 }
 
 fn respond(err: &AppError, lang: Lang, is_api: bool, path: &str, query: Option<&str>) -> Response {
+    let mut res = respond_body(err, lang, is_api, path, query);
+    if let AppError::TooManyRequests(Some(secs)) = err {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(*secs));
+    }
+    res
+}
+
+fn respond_body(
+    err: &AppError,
+    lang: Lang,
+    is_api: bool,
+    path: &str,
+    query: Option<&str>,
+) -> Response {
     if let AppError::Internal(cause) = err {
         tracing::error!(error = ?cause, "request failed");
     }

@@ -59,9 +59,7 @@ pub struct AppState {
 
 /// The domains in the shape of ARCHITECTURE.md ("The shape of a domain"): each
 /// `api::router()` serves the domain's pages and API and carries the OpenAPI
-/// entries of its API routes, declared once. Converting a domain moves it from
-/// the `.merge(…::http::routes())` list in [`router`] and the `ApiDoc` list in
-/// [`openapi::parts`] to here.
+/// entries of its API routes, declared once; this is the one list of routes.
 pub fn declared() -> Vec<(&'static str, OpenApiRouter<AppState>)> {
     vec![
         ("service", crate::service::api::router()),

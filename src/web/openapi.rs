@@ -1,8 +1,8 @@
-//! The OpenAPI 3 document at `/api/v1/openapi.json`, generated from the handlers'
-//! annotations. A domain in the new shape declares each API route and its entry
-//! once, in its `api::router()` (`OpenApiRouter` with `routes!`, listed in
-//! [`super::declared`]); a domain not yet converted still keeps an `ApiDoc`
-//! beside its `routes()`, listed in [`parts`]. [`spec`] merges every part.
+//! The OpenAPI 3.1 document at `/api/v1/openapi.json`, generated from the handlers'
+//! annotations. Every domain declares each API route and its entry once, in its
+//! `api::router()` (`OpenApiRouter` with `routes!`, listed in [`super::declared`]);
+//! [`spec`] merges the parts, names each operation uniquely and documents the one
+//! error shape on every operation.
 
 use axum::Json;
 use utoipa::{
@@ -49,8 +49,8 @@ pub fn domain(tag: &str, description: &str) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(OpenApiBuilder::new().tags(Some([tag])).build())
 }
 
-/// Each part of the document before merging, named by its domain: the hand-kept
-/// `ApiDoc`s of the domains not yet converted, then the declared routers.
+/// Each part of the document before merging, named by its domain: this
+/// document's own entry, then the declared routers.
 /// Merging keeps the first of two same-named schemas, so a test compares the
 /// parts' schemas here, where a collision can still be seen.
 pub fn parts() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {

@@ -2,6 +2,7 @@
 //! may write to without logging in. In memory: one binary serves one site, and
 //! a restart forgiving everyone is acceptable for a spam brake.
 
+use crate::error::AppError;
 use std::{
     collections::HashMap,
     sync::Mutex,
@@ -26,12 +27,13 @@ impl Limiter {
         }
     }
 
-    /// Counts a hit for `key`; false when the key is over its limit.
-    pub fn allow(&self, key: &str) -> bool {
-        self.allow_at(key, Instant::now())
+    /// Counts a hit for `key`; over its limit, the 429 to answer, carrying the
+    /// seconds until the key's window ends (`Retry-After`).
+    pub fn hit(&self, key: &str) -> Result<(), AppError> {
+        self.hit_at(key, Instant::now())
     }
 
-    fn allow_at(&self, key: &str, now: Instant) -> bool {
+    fn hit_at(&self, key: &str, now: Instant) -> Result<(), AppError> {
         let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
         if hits.len() > 10_000 {
             // Forget finished windows so the map cannot grow without bound.
@@ -43,10 +45,13 @@ impl Limiter {
             *entry = (now, 0);
         }
         if entry.1 >= self.limit {
-            return false;
+            let left = self.window.saturating_sub(now.duration_since(entry.0));
+            // Whole seconds, rounded up, so a client that waits them is let in.
+            let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            return Err(AppError::TooManyRequests(Some(secs.max(1))));
         }
         entry.1 += 1;
-        true
+        Ok(())
     }
 }
 
@@ -58,10 +63,13 @@ mod tests {
     fn a_key_is_held_to_its_limit_until_the_window_passes() {
         let l = Limiter::new(2, Duration::from_secs(60));
         let t = Instant::now();
-        assert!(l.allow_at("a", t));
-        assert!(l.allow_at("a", t));
-        assert!(!l.allow_at("a", t + Duration::from_secs(59)));
-        assert!(l.allow_at("b", t), "other keys are not affected");
-        assert!(l.allow_at("a", t + Duration::from_secs(60)));
+        assert!(l.hit_at("a", t).is_ok());
+        assert!(l.hit_at("a", t).is_ok());
+        assert!(matches!(
+            l.hit_at("a", t + Duration::from_millis(58_500)),
+            Err(AppError::TooManyRequests(Some(2)))
+        ));
+        assert!(l.hit_at("b", t).is_ok(), "other keys are not affected");
+        assert!(l.hit_at("a", t + Duration::from_secs(60)).is_ok());
     }
 }

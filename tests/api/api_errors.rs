@@ -187,6 +187,12 @@ async fn every_kind_of_bad_request_answers_the_one_json_error_with_its_code() {
     }
     let res = last.unwrap();
     assert_eq!(res.status(), S::TOO_MANY_REQUESTS);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After in whole seconds");
+    assert!((1..=3600).contains(&wait), "Retry-After {wait}");
     let body = error_body(res, "rate limit").await;
     assert_eq!(body["error"]["code"], "too_many_requests");
 

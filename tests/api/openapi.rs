@@ -163,3 +163,22 @@ fn every_operation_id_is_unique_in_the_document() {
         "operation ids used twice: {repeated:?}"
     );
 }
+
+#[test]
+fn every_schema_reference_resolves() {
+    let doc = serde_json::to_value(qingting::web::openapi::spec()).unwrap();
+    let defined: BTreeSet<&str> = doc["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let text = doc.to_string();
+    let reference = regex::Regex::new(r##""#/components/schemas/([^"]+)""##).unwrap();
+    let dangling: BTreeSet<&str> = reference
+        .captures_iter(&text)
+        .map(|c| c.get(1).unwrap().as_str())
+        .filter(|name| !defined.contains(name))
+        .collect();
+    assert!(dangling.is_empty(), "references to no schema: {dangling:?}");
+}
