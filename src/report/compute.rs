@@ -12,6 +12,7 @@
 //! "unavailable" figure rather than an error. Frozen versions keep the
 //! figures their author computed.
 
+use crate::survey::analysis::ValueCount;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -498,18 +499,32 @@ pub fn analysis_figure(s: &Survey, an: &Analysis, a: &AnalysisSpec, lang: Lang) 
             head: vec![lang.t("report-statistic"), lang.t("analysis-value")],
             rows,
         });
-        let total: u64 = qr.distribution.iter().map(|(_, n)| n).sum();
+        let total: u64 = qr
+            .distribution
+            .iter()
+            .map(|ValueCount { count: n, .. }| n)
+            .sum();
         if qr.kind == Kind::Number && qr.distribution.len() <= 11 && total > 0 {
             let p = |n: u64| n as f64 * 100.0 / total as f64;
             fig.chart = Some(Chart {
-                categories: qr.distribution.iter().map(|(v, _)| fmt_num(*v)).collect(),
+                categories: qr
+                    .distribution
+                    .iter()
+                    .map(|ValueCount { value: v, .. }| fmt_num(*v))
+                    .collect(),
                 series: vec![Series {
                     name: lang.t("analysis-percent"),
-                    values: qr.distribution.iter().map(|(_, n)| p(*n)).collect(),
+                    values: qr
+                        .distribution
+                        .iter()
+                        .map(|ValueCount { count: n, .. }| p(*n))
+                        .collect(),
                     labels: qr
                         .distribution
                         .iter()
-                        .map(|(_, n)| format!("{} · {}", lang.number(*n as i64), pct(p(*n))))
+                        .map(|ValueCount { count: n, .. }| {
+                            format!("{} · {}", lang.number(*n as i64), pct(p(*n)))
+                        })
                         .collect(),
                 }],
                 max: 100.0,

@@ -209,7 +209,14 @@ async fn survey_analysis_counts_what_is_counted_by_hand() {
     for (k, v) in [("mean", 4.0), ("median", 4.0), ("q1", 3.75), ("q3", 4.25)] {
         assert!(close(s[k].as_f64().unwrap(), v), "score {k}: {s}");
     }
-    assert_eq!(score["distribution"], json!([[3.0, 1], [4.0, 2], [5.0, 1]]));
+    assert_eq!(
+        score["distribution"],
+        json!([
+            {"value": 3.0, "count": 1},
+            {"value": 4.0, "count": 2},
+            {"value": 5.0, "count": 1}
+        ])
+    );
     let since = &question(&a, "since")["dates"];
     assert_eq!(
         (&since["n"], &since["min"], &since["median"], &since["max"]),

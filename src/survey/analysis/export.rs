@@ -10,6 +10,7 @@
 //! codebook (a second sheet, or a CSV of its own) gives every variable's label
 //! and every code's label.
 
+use crate::survey::analysis::ValueCount;
 use std::collections::HashSet;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
@@ -630,7 +631,7 @@ fn write_question(
             let t = top + 2 + rows.len() as u32;
             ws.write_string_with_format(t, 0, lang.t("analysis-value"), bold)?;
             ws.write_string_with_format(t, 1, lang.t("analysis-count"), bold)?;
-            for (i, (v, n)) in q.distribution.iter().enumerate() {
+            for (i, ValueCount { value: v, count: n }) in q.distribution.iter().enumerate() {
                 ws.write_number(t + 1 + i as u32, 0, *v)?;
                 ws.write_number(t + 1 + i as u32, 1, *n as f64)?;
             }
@@ -739,9 +740,13 @@ fn blocks(pen: &Pen<'_>, title: &str, a: &Analysis, lang: Lang) -> Vec<(f64, Vec
                 out.push((ROW, marks));
             }
             // The distribution of a rating or small-range number, as bars.
-            let total: u64 = q.distribution.iter().map(|(_, n)| n).sum();
+            let total: u64 = q
+                .distribution
+                .iter()
+                .map(|ValueCount { count: n, .. }| n)
+                .sum();
             if q.distribution.len() <= 11 && total > 0 {
-                for (v, n) in &q.distribution {
+                for ValueCount { value: v, count: n } in &q.distribution {
                     let p = *n as f64 * 100.0 / total as f64;
                     out.push((
                         ROW,

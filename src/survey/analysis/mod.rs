@@ -193,7 +193,25 @@ pub struct QuestionResult {
     pub dates: Option<DateSummary>,
     /// Numbers and ratings: each value given with its count, ascending
     /// (up to 50 distinct values; more are summarised only).
-    pub distribution: Vec<(f64, u64)>,
+    pub distribution: Vec<ValueCount>,
+}
+
+/// One value of a number or rating question and how many answers gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ValueCount {
+    #[schema(example = 4.0)]
+    pub value: f64,
+    #[schema(example = 12)]
+    pub count: u64,
+}
+
+/// A choice question a cross-tab can use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ChoiceQuestion {
+    /// The question's name in the form.
+    pub name: String,
+    /// Its label in the reader's language.
+    pub label: String,
 }
 
 /// A cross-tab: counts of the row question's choices by the columns.
@@ -225,8 +243,8 @@ pub struct Analysis {
     pub responses: u64,
     pub questions: Vec<QuestionResult>,
     pub crosstab: Option<CrossTab>,
-    /// The choice questions a cross-tab can use (name, label).
-    pub choice_questions: Vec<(String, String)>,
+    /// The choice questions a cross-tab can use.
+    pub choice_questions: Vec<ChoiceQuestion>,
     /// Time the database scan and count took, in milliseconds.
     pub elapsed_ms: u64,
 }
@@ -371,16 +389,19 @@ pub fn figures(book: &Codebook, t: &Tally<'_>, lang: Lang, region_question: &str
             };
             let values = c.values();
             let s = summarise(&values);
-            let mut distribution: Vec<(f64, u64)> = if e.kind == Kind::Number && values.len() <= 50
+            let mut distribution: Vec<ValueCount> = if e.kind == Kind::Number && values.len() <= 50
             {
                 values
                     .iter()
-                    .map(|(b, n)| (f64::from_bits(*b), *n))
+                    .map(|(b, n)| ValueCount {
+                        value: f64::from_bits(*b),
+                        count: *n,
+                    })
                     .collect()
             } else {
                 Vec::new()
             };
-            distribution.sort_by(|a, b| a.0.total_cmp(&b.0));
+            distribution.sort_by(|a, b| a.value.total_cmp(&b.value));
             QuestionResult {
                 name: e.name.clone(),
                 label: label(&e.label, &e.name, lang),
@@ -492,7 +513,10 @@ pub fn figures(book: &Codebook, t: &Tally<'_>, lang: Lang, region_question: &str
             .entries
             .iter()
             .filter(|e| e.kind.is_choice())
-            .map(|e| (e.name.clone(), label(&e.label, &e.name, lang)))
+            .map(|e| ChoiceQuestion {
+                name: e.name.clone(),
+                label: label(&e.label, &e.name, lang),
+            })
             .collect(),
         elapsed_ms: 0,
     }

@@ -2,6 +2,7 @@
 //! cross-tab), free-text answers with their keywords, one response, and the
 //! "转为问题" button, which goes through `ops` like the API.
 
+use crate::survey::analysis::ValueCount;
 use askama::Template;
 use axum::{
     extract::State,
@@ -184,19 +185,29 @@ pub(super) async fn analysis(
             .enumerate()
             .filter(|(_, q)| !q.distribution.is_empty() && q.distribution.len() <= 11)
             .map(|(i, q)| {
-                let total: u64 = q.distribution.iter().map(|(_, n)| n).sum();
+                let total: u64 = q
+                    .distribution
+                    .iter()
+                    .map(|ValueCount { count: n, .. }| n)
+                    .sum();
                 Chart {
                     id: format!("chart-{i}"),
                     labels: q
                         .distribution
                         .iter()
-                        .map(|(v, _)| export::fmt_num(*v))
+                        .map(|ValueCount { value: v, .. }| export::fmt_num(*v))
                         .collect(),
-                    values: q.distribution.iter().map(|(_, n)| *n).collect(),
+                    values: q
+                        .distribution
+                        .iter()
+                        .map(|ValueCount { count: n, .. }| *n)
+                        .collect(),
                     percents: q
                         .distribution
                         .iter()
-                        .map(|(_, n)| (*n as f64 * 1000.0 / total.max(1) as f64).round() / 10.0)
+                        .map(|ValueCount { count: n, .. }| {
+                            (*n as f64 * 1000.0 / total.max(1) as f64).round() / 10.0
+                        })
                         .collect(),
                 }
             }),
